@@ -1,0 +1,75 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+
+from . import config as config_module
+from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
+from .tenancy import isolation
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_MIGRATIONS = PACKAGE_DIR.parent.parent / "migrations"
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    cfg = config_module.load_config(overrides)
+    config_module.check_production(cfg)
+    instance = Path(cfg["INSTANCE_PATH"])
+    instance.mkdir(parents=True, exist_ok=True)
+    app = Flask(__name__, instance_path=str(instance), instance_relative_config=False)
+    app.config.update(cfg)
+
+    isolation.install()
+    db.init_app(app)
+    with app.app_context():
+        _tune_engine(db.engine)
+    migrate.init_app(app, db, directory=str(cfg.get("MIGRATIONS_DIR") or DEFAULT_MIGRATIONS))
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from .web import i18n
+
+    babel.init_app(app, locale_selector=i18n.select_locale)
+
+    from .auth import loading
+
+    loading.init_app(login_manager, app)
+
+    api.init_app(app)
+    _register(app)
+    return app
+
+
+def _tune_engine(engine) -> None:  # noqa: ANN001
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=5000")
+        cur.close()
+
+
+def _register(app: Flask) -> None:
+    from . import admin, village
+    from .api import register as register_api
+    from .auth import views as auth_views
+    from .ops import health
+    from .web import errors, layout, subdomains
+
+    layout.init_app(app)
+    errors.init_app(app)
+    subdomains.init_app(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(village.bp)
+    register_api(app)

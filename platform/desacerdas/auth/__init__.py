@@ -1,0 +1,1 @@
+"""Identity: password hashing, permissions, session loading and the sign-in pages."""

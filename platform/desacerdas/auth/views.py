@@ -1,0 +1,170 @@
+"""Sign in, sign out, password change and reset, personal API tokens (pages)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import EmailField, IntegerField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+
+from ..extensions import db, limiter
+from ..models import ApiToken
+from ..services import ServiceError
+from ..services import auth as auth_service
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+class LoginForm(FlaskForm):
+    login = StringField("Email or phone", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired()])
+    new = PasswordField("New password", validators=[DataRequired(), Length(min=10, max=200)])
+    confirm = PasswordField("Repeat new password", validators=[DataRequired(), EqualTo("new")])
+
+
+class ResetRequestForm(FlaskForm):
+    login = EmailField("Email or phone", validators=[DataRequired(), Length(max=254)])
+
+
+class ResetForm(FlaskForm):
+    new = PasswordField("New password", validators=[DataRequired(), Length(min=10, max=200)])
+    confirm = PasswordField("Repeat new password", validators=[DataRequired(), EqualTo("new")])
+
+
+class TokenForm(FlaskForm):
+    name = StringField("Token name", validators=[DataRequired(), Length(max=80)])
+    days = IntegerField("Valid for days", validators=[Optional(), NumberRange(min=1, max=3650)])
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("auth.home")
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():  # noqa: ANN201
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = auth_service.authenticate(form.login.data, form.password.data)
+        except ServiceError as exc:
+            flash(_("This account is locked after too many failed attempts. Try again later.")
+                  if exc.code == "locked" else _("Wrong email/phone or password."), "error")
+            return render_template("auth/login.html", form=form), 401
+        login_user(user)
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():  # noqa: ANN201
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/")
+@login_required
+def home():  # noqa: ANN201
+    """Where a signed-in user lands: their villages and roles."""
+    from ..services.users import tenants_in_scope
+    from ..models import Tenant
+
+    scope = tenants_in_scope(current_user)
+    stmt = select(Tenant).order_by(Tenant.name)
+    if scope is not None:
+        stmt = stmt.where(Tenant.id.in_(scope))
+    villages = db.session.scalars(stmt.limit(50)).all()
+    return render_template("auth/home.html", villages=villages, memberships=current_user.memberships)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():  # noqa: ANN201
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            auth_service.change_password(current_user, form.current.data, form.new.data)
+        except ServiceError as exc:
+            flash(exc.message, "error")
+            return render_template("auth/password.html", form=form), 400
+        login_user(current_user._get_current_object())  # stay signed in here; other sessions end
+        flash(_("Your password is changed. Other devices are signed out."), "success")
+        return redirect(url_for("auth.home"))
+    return render_template("auth/password.html", form=form)
+
+
+@bp.route("/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere():  # noqa: ANN201
+    auth_service.sign_out_everywhere(current_user)
+    logout_user()
+    flash(_("You are signed out on every device."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def reset_request():  # noqa: ANN201
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        auth_service.request_reset(
+            form.login.data, lambda token: url_for("auth.reset", token=token, _external=True)
+        )
+        flash(_("If the account exists, a reset link is on its way."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_request.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token: str):  # noqa: ANN201
+    try:
+        auth_service.user_for_reset_token(token)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("auth.reset_request"))
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            auth_service.reset_password(token, form.new.data)
+        except ServiceError as exc:
+            flash(exc.message, "error")
+            return render_template("auth/reset.html", form=form), 400
+        flash(_("Your password is set. Please sign in."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form)
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():  # noqa: ANN201
+    form = TokenForm()
+    created = None
+    if form.validate_on_submit():
+        _token, created = auth_service.create_api_token(current_user, form.name.data, form.days.data)
+        flash(_("Copy this token now: it is shown only once."), "warning")
+    items = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
+    ).all()
+    return render_template("auth/tokens.html", form=form, tokens=items, created=created)
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id: int):  # noqa: ANN201
+    auth_service.revoke_api_token(current_user, token_id)
+    flash(_("The token is revoked."), "info")
+    return redirect(url_for("auth.tokens"))

@@ -1,0 +1,24 @@
+"""The ``desa`` console script, built on Flask's CLI."""
+
+from __future__ import annotations
+
+from flask.cli import FlaskGroup
+
+from ..app import create_app
+from . import serve, tenants, users
+
+
+def _make_group() -> FlaskGroup:
+    group = FlaskGroup(create_app=lambda: create_app(), load_dotenv=False, set_debug_flag=False,
+                       help="Desa Cerdas platform: villages, users, database and server.")
+    group.add_command(tenants.group)
+    group.add_command(users.group)
+    group.add_command(serve.serve)
+    return group
+
+
+cli = _make_group()
+
+
+def main() -> None:
+    cli.main(prog_name="desa")

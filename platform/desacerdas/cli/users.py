@@ -1,0 +1,80 @@
+"""``desa users …``: accounts and roles."""
+
+from __future__ import annotations
+
+import secrets
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Hamlet, Membership, Role, User
+from ..services import ServiceError
+from ..services import tenants as tenant_svc
+from ..services import users as svc
+from ..tenancy import tenant_session
+from ._util import service_errors
+
+group = click.Group("users", help="User accounts and roles.")
+
+DEMO_ADMIN_EMAIL = "admin@desacerdas.local"
+
+
+@group.command("create")
+@click.option("--name", required=True)
+@click.option("--email")
+@click.option("--phone")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+@service_errors
+def create(name: str, email: str | None, phone: str | None, password: str) -> None:
+    """Create a user account."""
+    user = svc.create_user(name, email=email, phone=phone, password=password)
+    db.session.commit()
+    click.echo(f"Created user {user.id} ({user.email or user.phone}).")
+
+
+@group.command("grant")
+@click.argument("login")
+@click.argument("role", type=click.Choice([r.value for r in Role]))
+@click.option("--tenant", "slug", help="Village slug, for village roles and facilitators.")
+@click.option("--hamlet", help="Hamlet name, for hamlet heads.")
+@click.option("--area", help="Area code prefix, for regency admins (e.g. 51.07).")
+@with_appcontext
+@service_errors
+def grant(login: str, role: str, slug: str | None, hamlet: str | None, area: str | None) -> None:
+    """Give a user a role."""
+    user = svc.find_by_login(login)
+    if user is None:
+        raise ServiceError(f"No user signs in as {login}.")
+    tenant = tenant_svc.get_by_slug(slug) if slug else None
+    hamlet_id = None
+    if hamlet:
+        if tenant is None:
+            raise ServiceError("--hamlet needs --tenant.")
+        with tenant_session(tenant.id) as s:
+            hamlet_id = s.scalar(select(Hamlet.id).where(Hamlet.name == hamlet))
+        if hamlet_id is None:
+            raise ServiceError(f"{tenant.name} has no hamlet named {hamlet}.")
+    svc.grant(user, role, tenant=tenant, hamlet_id=hamlet_id, area_prefix=area)
+    db.session.commit()
+    click.echo(f"{user.name} is now {role}{' of ' + tenant.name if tenant else ''}{' for ' + area if area else ''}.")
+
+
+@group.command("ensure-demo-admin")
+@with_appcontext
+def ensure_demo_admin() -> None:
+    """Create the demo platform admin once and print its password (only that once)."""
+    existing = db.session.scalar(select(User).where(User.email == DEMO_ADMIN_EMAIL))
+    if existing is not None:
+        click.echo(f"Demo platform admin: {DEMO_ADMIN_EMAIL} (password printed when it was created).")
+        return
+    password = secrets.token_urlsafe(12)
+    user = svc.create_user("Admin Platform", email=DEMO_ADMIN_EMAIL, password=password)
+    db.session.add(Membership(user=user, role=Role.PLATFORM_ADMIN))
+    db.session.commit()
+    click.echo("Demo platform admin created. Sign in with:")
+    click.echo(f"  email:    {DEMO_ADMIN_EMAIL}")
+    click.echo(f"  password: {password}")
+    click.echo("This password is shown only now.")

@@ -1,0 +1,130 @@
+"""Configuration, read entirely from ``DESA_*`` environment variables.
+
+The defaults are the embedded setup (SQLite and files under the instance folder) so that
+a new user needs no server. Production (``DESA_ENV=production``) refuses unsafe defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEV_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - the refused default, not a secret
+
+
+class ConfigError(RuntimeError):
+    """The environment describes a configuration the platform refuses to run with."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    default: str | None
+    help: str
+
+
+# The single source of truth for the configuration table in README.md.
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DESA_ENV", "development", "`development`, `production` or `testing`."),
+    Setting("DESA_SECRET_KEY", DEV_SECRET_KEY, "Signs sessions, CSRF and reset tokens. Required in production."),
+    Setting("DESA_DATABASE_URL", "sqlite:///<instance>/desa.db", "SQLAlchemy URL the app connects with."),
+    Setting(
+        "DESA_MIGRATION_DATABASE_URL",
+        None,
+        "URL used by `desa db upgrade` (the tables' owner). Defaults to `DESA_DATABASE_URL`.",
+    ),
+    Setting("DESA_DB_APP_ROLE", None, "PostgreSQL role granted DML on every table after `desa db upgrade`."),
+    Setting("DESA_BASE_DOMAIN", None, "If set, `<slug>.<base domain>` also resolves a village."),
+    Setting("DESA_REDIS_URL", None, "Redis for rate limits. Required in production (`memory://` otherwise)."),
+    Setting("DESA_STORAGE_URL", "file://<instance>/documents", "Document storage: `file://PATH` or `s3://…`."),
+    Setting("DESA_INSTANCE_PATH", "./instance", "Folder for the embedded database and files."),
+    Setting("DESA_LOGIN_LIMIT", "10 per minute", "Rate limit for sign-in attempts per client address."),
+    Setting("DESA_LOCKOUT_THRESHOLD", "5", "Failed sign-ins before an account is locked."),
+    Setting("DESA_LOCKOUT_MINUTES", "15", "How long a lockout lasts."),
+    Setting("DESA_RESET_TOKEN_MAX_AGE", "3600", "Seconds a password-reset link stays valid."),
+    Setting("DESA_DEFAULT_LOCALE", "id", "UI language when the user chose none (`id` or `en`)."),
+    Setting("DESA_PAGE_SIZE", "25", "Default page size of lists (API max is 100)."),
+    Setting("DESA_GUNICORN_WORKERS", "2", "gunicorn worker processes (`deploy/gunicorn.conf.py`)."),
+    Setting("DESA_GUNICORN_TIMEOUT", "30", "gunicorn worker timeout in seconds."),
+    Setting("DESA_BIND", "127.0.0.1:8000", "Address gunicorn listens on."),
+)
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from the environment (plus test overrides)."""
+    env = _env("DESA_ENV", "development")
+    instance = Path(_env("DESA_INSTANCE_PATH", "instance")).resolve()
+    redis_url = _env("DESA_REDIS_URL")
+    database_url = _env("DESA_DATABASE_URL", f"sqlite:///{instance / 'desa.db'}")
+    cfg: dict[str, Any] = {
+        "DESA_ENV": env,
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": _env("DESA_SECRET_KEY", DEV_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MIGRATION_DATABASE_URL": _env("DESA_MIGRATION_DATABASE_URL", database_url),
+        "DB_APP_ROLE": _env("DESA_DB_APP_ROLE"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BASE_DOMAIN": _env("DESA_BASE_DOMAIN"),
+        "REDIS_URL": redis_url,
+        "STORAGE_URL": _env("DESA_STORAGE_URL", f"file://{instance / 'documents'}"),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_LIMIT": _env("DESA_LOGIN_LIMIT", "10 per minute"),
+        "LOCKOUT_THRESHOLD": int(_env("DESA_LOCKOUT_THRESHOLD", "5")),
+        "LOCKOUT_MINUTES": int(_env("DESA_LOCKOUT_MINUTES", "15")),
+        "RESET_TOKEN_MAX_AGE": int(_env("DESA_RESET_TOKEN_MAX_AGE", "3600")),
+        "BABEL_DEFAULT_LOCALE": _env("DESA_DEFAULT_LOCALE", "id"),
+        "LANGUAGES": ("id", "en"),
+        "PAGE_SIZE": int(_env("DESA_PAGE_SIZE", "25")),
+        "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        # flask-smorest / OpenAPI
+        "API_TITLE": "Desa Cerdas API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/assets/",
+        "API_SPEC_OPTIONS": {
+            "components": {
+                "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
+            },
+            "security": [{"token": []}],
+        },
+    }
+    if env == "production":
+        cfg.update(
+            SESSION_COOKIE_SECURE=True,
+            REMEMBER_COOKIE_SECURE=True,
+            PREFERRED_URL_SCHEME="https",
+        )
+    if env == "testing":
+        cfg["TESTING"] = True
+    if overrides:
+        cfg.update(overrides)
+    return cfg
+
+
+def check_production(cfg: dict[str, Any]) -> None:
+    """Refuse to start production with defaults that are only safe on a laptop."""
+    if cfg.get("DESA_ENV") != "production":
+        return
+    problems = []
+    if cfg["SECRET_KEY"] == DEV_SECRET_KEY or len(cfg["SECRET_KEY"]) < 32:
+        problems.append("DESA_SECRET_KEY must be set to a random value of at least 32 characters")
+    if not cfg.get("REDIS_URL"):
+        problems.append("DESA_REDIS_URL is required: in-memory rate limits are per worker")
+    if problems:
+        raise ConfigError("Refusing to start in production: " + "; ".join(problems))

@@ -1,0 +1,71 @@
+"""Villages (tenants) and their hamlets."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKeyConstraint, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, TenantScoped, Timestamped
+
+
+class TenantStatus(enum.StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    ARCHIVED = "archived"
+
+
+class Tenant(Timestamped, Base):
+    """A village. Platform-level: the registry every tenant-owned row points at."""
+
+    __tablename__ = "tenants"
+    __platform_level__ = True
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(13), unique=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20), default="desa")
+    district_code: Mapped[str] = mapped_column(String(8), index=True)
+    district_name: Mapped[str] = mapped_column(String(120))
+    regency_code: Mapped[str] = mapped_column(String(5), index=True)
+    regency_name: Mapped[str] = mapped_column(String(120))
+    province_code: Mapped[str] = mapped_column(String(2))
+    province_name: Mapped[str] = mapped_column(String(120))
+    status: Mapped[TenantStatus] = mapped_column(
+        Enum(TenantStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        default=TenantStatus.ACTIVE,
+    )
+    status_reason: Mapped[str | None] = mapped_column(String(500))
+    # Pillars declared for this village; acted upon by the plugin system.
+    pillars: Mapped[list[str]] = mapped_column(JSON, default=list)
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (Index("ix_tenants_name", "name"),)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == TenantStatus.ACTIVE
+
+    def __repr__(self) -> str:
+        return f"<Tenant {self.code} {self.slug}>"
+
+
+class Hamlet(TenantScoped, Timestamped, Base):
+    """A banjar dinas / dusun inside a village."""
+
+    __tablename__ = "hamlets"
+
+    name: Mapped[str] = mapped_column(String(120))
+    code: Mapped[str | None] = mapped_column(String(20))
+
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+
+
+def hamlet_fk(local_tenant: str = "tenant_id", local_hamlet: str = "hamlet_id") -> ForeignKeyConstraint:
+    """A foreign key to a hamlet that carries the village in the key, as every tenant FK must."""
+    return ForeignKeyConstraint(
+        [local_tenant, local_hamlet], ["hamlets.tenant_id", "hamlets.id"], ondelete="RESTRICT"
+    )

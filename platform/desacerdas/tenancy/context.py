@@ -1,0 +1,75 @@
+"""Binding a SQLAlchemy session to exactly one village."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+TENANT_KEY = "desa_tenant_id"
+PG_SETTING = "desa.tenant_id"
+
+
+class NoTenantContext(RuntimeError):
+    """A tenant-owned model was used with no current village: refusing rather than returning all rows."""
+
+
+class TenantMismatch(RuntimeError):
+    """A session already bound to one village was asked to serve another."""
+
+
+class CrossTenantWrite(RuntimeError):
+    """A row of another village was about to be written."""
+
+
+def current_tenant_id(session: Session) -> int | None:
+    return session.info.get(TENANT_KEY)
+
+
+def bind_tenant(session: Session, tenant_id: int) -> None:
+    """Bind ``session`` to one village for the rest of its life.
+
+    A session never serves two villages: its identity map would hand one village's object to the
+    other without any SQL. On PostgreSQL the village is also set for Row-Level Security, per
+    transaction (``set_config(..., true)``), never with a plain ``SET`` that would outlive it on a
+    pooled connection.
+    """
+    existing = session.info.get(TENANT_KEY)
+    if existing is not None and existing != tenant_id:
+        raise TenantMismatch(f"session serves village {existing}, refusing village {tenant_id}")
+    session.info[TENANT_KEY] = tenant_id
+    if session.in_transaction():
+        apply_rls_setting(session, session.connection())
+
+
+def apply_rls_setting(session: Session, connection) -> None:  # noqa: ANN001 - a SQLAlchemy Connection
+    if connection.dialect.name != "postgresql":
+        return
+    tenant_id = session.info.get(TENANT_KEY)
+    if tenant_id is None:
+        return
+    connection.execute(
+        text("SELECT set_config(:name, :value, true)"), {"name": PG_SETTING, "value": str(tenant_id)}
+    )
+
+
+@contextmanager
+def tenant_session(tenant_id: int, connection=None) -> Iterator[Session]:  # noqa: ANN001
+    """A fresh session bound to one village, for CLI commands, jobs and cross-village views.
+
+    With ``connection``, the session joins that connection's transaction (through a savepoint), so
+    that work on several villages can still commit or roll back as one.
+    """
+    from ..extensions import db
+
+    if connection is not None:
+        session = Session(bind=connection, join_transaction_mode="create_savepoint")
+    else:
+        session = Session(db.engine)
+    try:
+        bind_tenant(session, tenant_id)
+        yield session
+    finally:
+        session.close()

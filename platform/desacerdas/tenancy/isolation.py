@@ -1,0 +1,91 @@
+"""The ORM half of tenant isolation (the database half is :mod:`.rls`).
+
+Every SELECT, UPDATE and DELETE that touches a ``TenantScoped`` model gets
+``tenant_id = :desa_tenant_id`` through ``with_loader_criteria``. The criteria object is built once
+with a bound parameter; only the parameter value changes per statement.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, event, inspect
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from ..models.base import TenantScoped, is_tenant_scoped
+from .context import TENANT_KEY, CrossTenantWrite, NoTenantContext, apply_rls_setting
+
+PARAM = "desa_tenant_id"
+
+_CRITERIA = with_loader_criteria(
+    TenantScoped,
+    lambda cls: cls.tenant_id == bindparam("desa_tenant_id"),  # literal: lambdas track globals
+    include_aliases=True,
+)
+
+
+def _touches_tenant_models(state: ORMExecuteState) -> bool:
+    return any(is_tenant_scoped(m.class_) for m in state.all_mappers)
+
+
+def _on_execute(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if not _touches_tenant_models(state):
+        return
+    tenant_id = state.session.info.get(TENANT_KEY)
+    if tenant_id is None:
+        raise NoTenantContext(
+            "A village-owned model was queried without a current village; "
+            "bind the session with desacerdas.tenancy.bind_tenant() or use tenant_session()."
+        )
+    state.statement = state.statement.options(_CRITERIA)
+    params = state.parameters
+    if params is None or isinstance(params, dict):
+        state.parameters = {**(params or {}), PARAM: tenant_id}
+    else:  # executemany
+        state.parameters = [{**p, PARAM: tenant_id} for p in params]
+
+
+def _before_flush(session: Session, flush_context, instances) -> None:  # noqa: ANN001
+    tenant_id = session.info.get(TENANT_KEY)
+    for obj in session.new:
+        if not is_tenant_scoped(type(obj)):
+            continue
+        if tenant_id is None:
+            raise NoTenantContext(f"cannot insert {type(obj).__name__} without a current village")
+        if obj.tenant_id is None:
+            obj.tenant_id = tenant_id
+        elif obj.tenant_id != tenant_id:
+            raise CrossTenantWrite(
+                f"refusing to insert {type(obj).__name__} for village {obj.tenant_id} "
+                f"in a session of village {tenant_id}"
+            )
+    for obj in list(session.dirty) + list(session.deleted):
+        if not is_tenant_scoped(type(obj)):
+            continue
+        if tenant_id is None:
+            raise NoTenantContext(f"cannot write {type(obj).__name__} without a current village")
+        history = inspect(obj).attrs.tenant_id.history
+        original = history.deleted[0] if history.deleted else obj.tenant_id
+        if original != tenant_id or obj.tenant_id != tenant_id:
+            raise CrossTenantWrite(
+                f"refusing to write {type(obj).__name__} of village {original} "
+                f"in a session of village {tenant_id}"
+            )
+
+
+def _after_begin(session: Session, transaction, connection) -> None:  # noqa: ANN001
+    apply_rls_setting(session, connection)
+
+
+_installed = False
+
+
+def install() -> None:
+    """Attach the listeners to every SQLAlchemy session (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    event.listen(Session, "do_orm_execute", _on_execute)
+    event.listen(Session, "before_flush", _before_flush)
+    event.listen(Session, "after_begin", _after_begin)
+    _installed = True

@@ -1,0 +1,1 @@
+"""The web shell: layout, languages, error pages, tenant resolution."""

@@ -1,0 +1,26 @@
+"""What every page template can use: the current village, navigation, language links."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request, session
+from flask_babel import get_locale
+
+from . import navigation
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def _layout() -> dict:
+        tenant = g.get("tenant")
+        return {
+            "tenant": tenant,
+            "nav_items": navigation.items_for(tenant),
+            "current_locale": str(get_locale()),
+            "languages": app.config["LANGUAGES"],
+        }
+
+    @app.before_request
+    def _remember_language() -> None:
+        lang = request.args.get("lang")
+        if lang in app.config["LANGUAGES"]:
+            session["lang"] = lang
