@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKeyConstraint, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Enum, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, TenantScoped, Timestamped
@@ -62,10 +62,3 @@ class Hamlet(TenantScoped, Timestamped, Base):
     code: Mapped[str | None] = mapped_column(String(20))
 
     __table_args__ = (UniqueConstraint("tenant_id", "name"),)
-
-
-def hamlet_fk(local_tenant: str = "tenant_id", local_hamlet: str = "hamlet_id") -> ForeignKeyConstraint:
-    """A foreign key to a hamlet that carries the village in the key, as every tenant FK must."""
-    return ForeignKeyConstraint(
-        [local_tenant, local_hamlet], ["hamlets.tenant_id", "hamlets.id"], ondelete="RESTRICT"
-    )

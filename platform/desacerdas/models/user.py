@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Timestamped
-from .tenant import Tenant, hamlet_fk
+from .tenant import Tenant
 
 
 class Role(enum.StrEnum):
@@ -106,10 +106,9 @@ class Membership(Timestamped, Base):
     user: Mapped[User] = relationship(back_populates="memberships")
     tenant: Mapped[Tenant | None] = relationship(lazy="joined")
 
-    __table_args__ = (
-        UniqueConstraint("user_id", "role", "tenant_id", "area_prefix"),
-        hamlet_fk(),
-    )
+    # No foreign key to hamlets: platform-level tables never point at tenant-owned ones (on Citus a
+    # reference table cannot reference a distributed table). services.users.grant checks the hamlet.
+    __table_args__ = (UniqueConstraint("user_id", "role", "tenant_id", "area_prefix"),)
 
     def covers(self, tenant: Tenant) -> bool:
         if self.role == Role.PLATFORM_ADMIN:

@@ -162,16 +162,19 @@ def hamlet_names(tenant: Tenant) -> list[str]:
         return list(s.scalars(select(Hamlet.name).order_by(Hamlet.name)))
 
 
-def add_hamlet(tenant: Tenant, name: str, actor: User | None = None) -> Hamlet:
+def add_hamlet(tenant: Tenant, name: str, code: str | None = None, actor: User | None = None) -> Hamlet:
+    """Add a hamlet; works inside a request bound to ``tenant`` and from the CLI alike."""
     name = (name or "").strip()
     if not name:
         raise ServiceError("A hamlet needs a name.", "name_required")
     with tenant_session(tenant.id) as s:
         if s.scalar(select(Hamlet).where(Hamlet.name == name)) is not None:
             raise ServiceError(f"{tenant.name} already has a hamlet named {name}.", "duplicate", 409)
-        hamlet = Hamlet(name=name)
+        hamlet = Hamlet(name=name, code=(code or "").strip() or None)
         s.add(hamlet)
-        audit.record("hamlet.created", actor=actor, tenant_id=tenant.id, target=name, session=s)
+        s.flush()
+        audit.record("hamlet.created", actor=actor, tenant_id=tenant.id, target=f"hamlet:{hamlet.id}",
+                     session=s, name=name)
         s.commit()
         s.refresh(hamlet)
         s.expunge(hamlet)

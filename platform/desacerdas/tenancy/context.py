@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 TENANT_KEY = "desa_tenant_id"
 PG_SETTING = "desa.tenant_id"
@@ -24,11 +24,15 @@ class CrossTenantWrite(RuntimeError):
     """A row of another village was about to be written."""
 
 
-def current_tenant_id(session: Session) -> int | None:
-    return session.info.get(TENANT_KEY)
+def _real(session: Session | scoped_session) -> Session:
+    return session() if isinstance(session, scoped_session) else session
 
 
-def bind_tenant(session: Session, tenant_id: int) -> None:
+def current_tenant_id(session: Session | scoped_session) -> int | None:
+    return _real(session).info.get(TENANT_KEY)
+
+
+def bind_tenant(session: Session | scoped_session, tenant_id: int) -> None:
     """Bind ``session`` to one village for the rest of its life.
 
     A session never serves two villages: its identity map would hand one village's object to the
@@ -36,6 +40,7 @@ def bind_tenant(session: Session, tenant_id: int) -> None:
     transaction (``set_config(..., true)``), never with a plain ``SET`` that would outlive it on a
     pooled connection.
     """
+    session = _real(session)
     existing = session.info.get(TENANT_KEY)
     if existing is not None and existing != tenant_id:
         raise TenantMismatch(f"session serves village {existing}, refusing village {tenant_id}")

@@ -7,7 +7,8 @@ with a bound parameter; only the parameter value changes per statement.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, event, inspect
+from sqlalchemy import Table, bindparam, event, inspect
+from sqlalchemy.sql import visitors
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from ..models.base import TenantScoped, is_tenant_scoped
@@ -22,14 +23,41 @@ _CRITERIA = with_loader_criteria(
 )
 
 
-def _touches_tenant_models(state: ORMExecuteState) -> bool:
-    return any(is_tenant_scoped(m.class_) for m in state.all_mappers)
+_tables_cache: tuple[int, frozenset[str]] = (-1, frozenset())
+
+
+def _tenant_tables() -> frozenset[str]:
+    """Names of village-owned tables; recomputed only when a model (e.g. a plugin's) is added."""
+    global _tables_cache
+    from ..models.base import Base
+
+    mappers = Base.registry.mappers
+    if _tables_cache[0] != len(mappers):
+        _tables_cache = (len(mappers), frozenset(m.local_table.name for m in mappers if is_tenant_scoped(m.class_)))
+    return _tables_cache[1]
+
+
+class RawTenantTableQuery(RuntimeError):
+    """A village-owned table was used as a plain Table, where the ORM criteria cannot reach it."""
+
+
+def _needs_tenant(state: ORMExecuteState) -> bool:
+    """Whether the statement reads or writes a village-owned table (and through the ORM)."""
+    if any(is_tenant_scoped(m.class_) for m in state.all_mappers):
+        return True
+    # Column-only selects such as select(func.count()).select_from(Model) list no mapper.
+    tables = _tenant_tables()
+    if not any(isinstance(e, Table) and e.name in tables for e in visitors.iterate(state.statement)):
+        return False
+    if state.statement._propagate_attrs.get("compile_state_plugin") != "orm":  # noqa: SLF001
+        raise RawTenantTableQuery("query village-owned tables through their models, not as plain Tables")
+    return True
 
 
 def _on_execute(state: ORMExecuteState) -> None:
-    if not (state.is_select or state.is_update or state.is_delete):
+    if not (state.is_select or state.is_update or state.is_delete or state.is_insert):
         return
-    if not _touches_tenant_models(state):
+    if not _needs_tenant(state):
         return
     tenant_id = state.session.info.get(TENANT_KEY)
     if tenant_id is None:
@@ -37,12 +65,25 @@ def _on_execute(state: ORMExecuteState) -> None:
             "A village-owned model was queried without a current village; "
             "bind the session with desacerdas.tenancy.bind_tenant() or use tenant_session()."
         )
-    state.statement = state.statement.options(_CRITERIA)
     params = state.parameters
+    if state.is_insert:
+        state.parameters = _insert_params(params, tenant_id)
+        return
+    state.statement = state.statement.options(_CRITERIA)
     if params is None or isinstance(params, dict):
         state.parameters = {**(params or {}), PARAM: tenant_id}
     else:  # executemany
         state.parameters = [{**p, PARAM: tenant_id} for p in params]
+
+
+def _insert_params(params, tenant_id: int):  # noqa: ANN001, ANN202
+    rows = [params] if isinstance(params, dict) else list(params or [])
+    checked = []
+    for row in rows:
+        if row.get("tenant_id", tenant_id) != tenant_id:
+            raise CrossTenantWrite(f"refusing to insert a row of village {row['tenant_id']} in village {tenant_id}")
+        checked.append({**row, "tenant_id": tenant_id})
+    return checked[0] if isinstance(params, dict) else checked
 
 
 def _before_flush(session: Session, flush_context, instances) -> None:  # noqa: ANN001

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template
-from flask_login import current_user, login_required
-from sqlalchemy import func, select
+import uuid
 
-from ..auth.permissions import can
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..auth.permissions import can, can_see_village, memberships_for
 from ..extensions import db
-from ..models import Hamlet, Membership
+from ..models import Hamlet, Membership, Role
+from ..services import ServiceError
+from ..services.tenants import add_hamlet
 from ..web.tenant import current_tenant, make_tenant_blueprint
 
 bp = make_tenant_blueprint("village", __name__)
@@ -26,9 +35,72 @@ def home():  # noqa: ANN201
 def dashboard():  # noqa: ANN201
     tenant = current_tenant()
     if not can(current_user, "village.dashboard.view", tenant):
-        abort(403)
+        abort(404 if not can_see_village(current_user, tenant) else 403)
     hamlet_count = db.session.scalar(select(func.count()).select_from(Hamlet))
     member_count = db.session.scalar(
         select(func.count()).select_from(Membership).where(Membership.tenant_id == tenant.id)
     )
     return render_template("village/dashboard.html", hamlet_count=hamlet_count, member_count=member_count)
+
+
+class HamletForm(FlaskForm):
+    name = StringField(_l("Hamlet name"), validators=[DataRequired(), Length(max=120)])
+    code = StringField(_l("Code (optional)"), validators=[Optional(), Length(max=20)])
+
+
+def _hamlet_scope(tenant) -> uuid.UUID | None:  # noqa: ANN001
+    """The one hamlet a hamlet head is limited to, or None when the user sees every hamlet."""
+    if current_user.is_platform_admin:
+        return None
+    roles = memberships_for(current_user, tenant)
+    if roles and all(m.role == Role.HAMLET_HEAD for m in roles):
+        return roles[0].hamlet_id
+    return None
+
+
+@bp.route("/hamlets", methods=["GET", "POST"])
+@login_required
+def hamlets():  # noqa: ANN201
+    tenant = current_tenant()
+    if not can(current_user, "village.dashboard.view", tenant):
+        abort(404 if not can_see_village(current_user, tenant) else 403)
+    form = HamletForm()
+    may_manage = can(current_user, "village.hamlets.manage", tenant)
+    if form.validate_on_submit():
+        if not may_manage:
+            abort(403)
+        try:
+            hamlet = add_hamlet(tenant, form.name.data, form.code.data, actor=current_user)
+        except ServiceError as exc:
+            form.name.errors.append(exc.message)
+            return render_template("village/hamlets.html", form=form, hamlets=_hamlet_list(tenant),
+                                   may_manage=may_manage), exc.status
+        flash(_("Hamlet %(name)s added.", name=hamlet.name), "success")
+        return redirect(url_for("village.hamlets"))
+    return render_template("village/hamlets.html", form=form, hamlets=_hamlet_list(tenant), may_manage=may_manage)
+
+
+def _hamlet_list(tenant) -> list[Hamlet]:  # noqa: ANN001
+    stmt = select(Hamlet).order_by(Hamlet.name)
+    scope = _hamlet_scope(tenant)
+    if scope is not None:
+        stmt = stmt.where(Hamlet.id == scope)
+    return list(db.session.scalars(stmt))
+
+
+@bp.get("/hamlets/<uuid:hamlet_id>")
+@login_required
+def hamlet(hamlet_id: uuid.UUID):  # noqa: ANN201
+    tenant = current_tenant()
+    if not can(current_user, "village.dashboard.view", tenant):
+        abort(404)
+    scope = _hamlet_scope(tenant)
+    item = db.session.get(Hamlet, (tenant.id, hamlet_id))
+    if item is None or (scope is not None and scope != hamlet_id):
+        abort(404)
+    heads = db.session.scalars(
+        select(Membership).where(
+            Membership.tenant_id == tenant.id, Membership.role == Role.HAMLET_HEAD, Membership.hamlet_id == hamlet_id
+        )
+    ).all()
+    return render_template("village/hamlet.html", hamlet=item, heads=heads)

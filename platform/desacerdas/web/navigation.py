@@ -43,6 +43,7 @@ def _core(tenant: Tenant | None) -> list[NavItem]:
         items.append(NavItem(str(_l("Home")), url_for("village.home"), "village.home"))
         if can_see_village(current_user, tenant) and can(current_user, "village.dashboard.view", tenant):
             items.append(NavItem(str(_l("Dashboard")), url_for("village.dashboard"), "village.dashboard"))
+            items.append(NavItem(str(_l("Hamlets")), url_for("village.hamlets"), "village.hamlets"))
     if getattr(current_user, "is_authenticated", False) and current_user.is_platform_admin:
         items.append(NavItem(str(_l("Villages")), url_for("admin.tenants"), "admin.tenants"))
         items.append(NavItem(str(_l("Audit log")), url_for("admin.audit"), "admin.audit"))
