@@ -46,7 +46,8 @@ def make_app(db_urls: tuple[str, str], tmp_path_factory, **overrides) -> Flask:
         "DB_APP_ROLE": PG_APP_ROLE if PG_URL else None,
         "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
         "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
+        "LOGIN_LIMIT": "1000 per minute",
+        "BABEL_DEFAULT_LOCALE": "en",
         "SERVER_NAME": "localhost",
     }
     config.update(overrides)
@@ -120,8 +121,14 @@ def make_village(app):
 def make_user(app):
     counter = iter(range(1, 10_000))
 
-    def _make(role: Role | str | None = None, village: Village | None = None, *, email: str | None = None,
-              area: str | None = None, hamlet_id=None) -> Person:  # noqa: ANN001
+    def _make(
+        role: Role | str | None = None,
+        village: Village | None = None,
+        *,
+        email: str | None = None,
+        area: str | None = None,
+        hamlet_id=None,
+    ) -> Person:  # noqa: ANN001
         with app.app_context():
             email = email or f"user{next(counter)}@example.test"
             user = user_svc.create_user(f"User {email}", email=email, password=PASSWORD)

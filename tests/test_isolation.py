@@ -73,42 +73,41 @@ def test_no_village_raises_instead_of_returning_everything(app, two_villages):
 
 
 def test_insert_gets_tenant_id_and_foreign_insert_is_refused(app, menanga, bebandem):
-    with app.app_context():
-        with tenant_session(menanga.id) as s:
-            h = Hamlet(name="Tengah")
-            s.add(h)
-            s.commit()
-            assert h.tenant_id == menanga.id
-            s.add(Hamlet(name="Sneaky", tenant_id=bebandem.id))
-            with pytest.raises(CrossTenantWrite):
-                s.flush()
+    with app.app_context(), tenant_session(menanga.id) as s:
+        h = Hamlet(name="Tengah")
+        s.add(h)
+        s.commit()
+        assert h.tenant_id == menanga.id
+        s.add(Hamlet(name="Sneaky", tenant_id=bebandem.id))
+        with pytest.raises(CrossTenantWrite):
+            s.flush()
 
 
 def test_moving_a_row_to_another_village_is_refused(app, two_villages):
     menanga, bebandem = two_villages
-    with app.app_context():
-        with tenant_session(menanga.id) as s:
-            h = s.scalar(select(Hamlet).where(Hamlet.name == "Kaja"))
-            h.tenant_id = bebandem.id
-            with pytest.raises(CrossTenantWrite):
-                s.flush()
+    with app.app_context(), tenant_session(menanga.id) as s:
+        h = s.scalar(select(Hamlet).where(Hamlet.name == "Kaja"))
+        h.tenant_id = bebandem.id
+        with pytest.raises(CrossTenantWrite):
+            s.flush()
 
 
 def test_a_session_never_serves_two_villages(app, menanga, bebandem):
-    with app.app_context():
-        with tenant_session(menanga.id) as s:
-            bind_tenant(s, menanga.id)  # same village again is fine
-            with pytest.raises(TenantMismatch):
-                bind_tenant(s, bebandem.id)
+    with app.app_context(), tenant_session(menanga.id) as s:
+        bind_tenant(s, menanga.id)  # same village again is fine
+        with pytest.raises(TenantMismatch):
+            bind_tenant(s, bebandem.id)
 
 
 def test_criteria_apply_to_joins_and_subqueries(app, two_villages):
     menanga, _ = two_villages
-    with app.app_context():
-        with tenant_session(menanga.id) as s:
-            sub = select(Hamlet.id).where(Hamlet.name == "Kaja").scalar_subquery()
-            assert s.scalar(select(func.count()).select_from(Hamlet).where(Hamlet.id.in_(select(Hamlet.id)))) == 2
-            assert s.scalar(select(func.count()).where(Hamlet.id == sub).select_from(Hamlet)) == 1
+    with app.app_context(), tenant_session(menanga.id) as s:
+        sub = select(Hamlet.id).where(Hamlet.name == "Kaja").scalar_subquery()
+        assert (
+            s.scalar(select(func.count()).select_from(Hamlet).where(Hamlet.id.in_(select(Hamlet.id))))
+            == 2
+        )
+        assert s.scalar(select(func.count()).where(Hamlet.id == sub).select_from(Hamlet)) == 1
 
 
 def test_column_only_and_raw_table_queries(app, two_villages):

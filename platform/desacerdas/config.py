@@ -28,7 +28,9 @@ class Setting:
 # The single source of truth for the configuration table in README.md.
 SETTINGS: tuple[Setting, ...] = (
     Setting("DESA_ENV", "development", "`development`, `production` or `testing`."),
-    Setting("DESA_SECRET_KEY", DEV_SECRET_KEY, "Signs sessions, CSRF and reset tokens. Required in production."),
+    Setting(
+        "DESA_SECRET_KEY", DEV_SECRET_KEY, "Signs sessions, CSRF and reset tokens. Required in production."
+    ),
     Setting("DESA_DATABASE_URL", "sqlite:///<instance>/desa.db", "SQLAlchemy URL the app connects with."),
     Setting(
         "DESA_MIGRATION_DATABASE_URL",
@@ -38,7 +40,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DESA_DB_APP_ROLE", None, "PostgreSQL role granted DML on every table after `desa db upgrade`."),
     Setting("DESA_BASE_DOMAIN", None, "If set, `<slug>.<base domain>` also resolves a village."),
     Setting("DESA_REDIS_URL", None, "Redis for rate limits. Required in production (`memory://` otherwise)."),
-    Setting("DESA_STORAGE_URL", "file://<instance>/documents", "Document storage: `file://PATH` or `s3://…`."),
+    Setting(
+        "DESA_STORAGE_URL", "file://<instance>/documents", "Document storage: `file://PATH` or `s3://…`."
+    ),
     Setting("DESA_INSTANCE_PATH", "./instance", "Folder for the embedded database and files."),
     Setting("DESA_LOGIN_LIMIT", "10 per minute", "Rate limit for sign-in attempts per client address."),
     Setting("DESA_LOCKOUT_THRESHOLD", "5", "Failed sign-ins before an account is locked."),

@@ -56,10 +56,14 @@ registry = PermissionRegistry()
 
 _STAFF = (Role.VILLAGE_HEAD, Role.VILLAGE_SECRETARY, Role.OPERATOR)
 registry.register(
-    "village.dashboard.view", "See the village staff dashboard", (*_STAFF, Role.HAMLET_HEAD, Role.FACILITATOR),
+    "village.dashboard.view",
+    "See the village staff dashboard",
+    (*_STAFF, Role.HAMLET_HEAD, Role.FACILITATOR),
     read_only=True,
 )
-registry.register("village.hamlets.manage", "Add and rename hamlets", (Role.VILLAGE_HEAD, Role.VILLAGE_SECRETARY))
+registry.register(
+    "village.hamlets.manage", "Add and rename hamlets", (Role.VILLAGE_HEAD, Role.VILLAGE_SECRETARY)
+)
 registry.register(
     "village.members.view", "See who works in the village", (*_STAFF, Role.FACILITATOR), read_only=True
 )

@@ -61,8 +61,12 @@ def login():  # noqa: ANN201
         try:
             user = auth_service.authenticate(form.login.data, form.password.data)
         except ServiceError as exc:
-            flash(_("This account is locked after too many failed attempts. Try again later.")
-                  if exc.code == "locked" else _("Wrong email/phone or password."), "error")
+            flash(
+                _("This account is locked after too many failed attempts. Try again later.")
+                if exc.code == "locked"
+                else _("Wrong email/phone or password."),
+                "error",
+            )
             return render_template("auth/login.html", form=form), 401
         login_user(user)
         return redirect(_safe_next(request.args.get("next")))
@@ -80,8 +84,8 @@ def logout():  # noqa: ANN201
 @login_required
 def home():  # noqa: ANN201
     """Where a signed-in user lands: their villages and roles."""
-    from ..services.users import tenants_in_scope
     from ..models import Tenant
+    from ..services.users import tenants_in_scope
 
     scope = tenants_in_scope(current_user)
     stmt = select(Tenant).order_by(Tenant.name)

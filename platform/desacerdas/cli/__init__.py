@@ -9,8 +9,12 @@ from . import serve, tenants, users
 
 
 def _make_group() -> FlaskGroup:
-    group = FlaskGroup(create_app=lambda: create_app(), load_dotenv=False, set_debug_flag=False,
-                       help="Desa Cerdas platform: villages, users, database and server.")
+    group = FlaskGroup(
+        create_app=lambda: create_app(),
+        load_dotenv=False,
+        set_debug_flag=False,
+        help="Desa Cerdas platform: villages, users, database and server.",
+    )
     group.add_command(tenants.group)
     group.add_command(users.group)
     group.add_command(serve.serve)

@@ -17,8 +17,14 @@ group = click.Group("tenants", help="Provision and manage villages (tenants).")
 
 def _row(t) -> dict:  # noqa: ANN001
     return {
-        "code": t.code, "slug": t.slug, "name": t.name, "kind": t.kind, "district": t.district_name,
-        "regency": t.regency_name, "province": t.province_name, "status": t.status.value,
+        "code": t.code,
+        "slug": t.slug,
+        "name": t.name,
+        "kind": t.kind,
+        "district": t.district_name,
+        "regency": t.regency_name,
+        "province": t.province_name,
+        "status": t.status.value,
         "pillars": list(t.pillars or []),
     }
 
@@ -31,8 +37,10 @@ def _row(t) -> dict:  # noqa: ANN001
 def create(code: str, slug: str | None) -> None:
     """Provision a village by its Kemendagri code, e.g. 51.07.04.2007."""
     tenant = svc.create_tenant(code, slug=slug)
-    click.echo(f"Created {tenant.name} ({tenant.code}), {tenant.district_name}, {tenant.regency_name}: "
-               f"/desa/{tenant.slug}/")
+    click.echo(
+        f"Created {tenant.name} ({tenant.code}), {tenant.district_name}, {tenant.regency_name}: "
+        f"/desa/{tenant.slug}/"
+    )
 
 
 @group.command("list")

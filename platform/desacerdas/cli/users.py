@@ -59,7 +59,9 @@ def grant(login: str, role: str, slug: str | None, hamlet: str | None, area: str
             raise ServiceError(f"{tenant.name} has no hamlet named {hamlet}.")
     svc.grant(user, role, tenant=tenant, hamlet_id=hamlet_id, area_prefix=area)
     db.session.commit()
-    click.echo(f"{user.name} is now {role}{' of ' + tenant.name if tenant else ''}{' for ' + area if area else ''}.")
+    click.echo(
+        f"{user.name} is now {role}{' of ' + tenant.name if tenant else ''}{' for ' + area if area else ''}."
+    )
 
 
 @group.command("ensure-demo-admin")

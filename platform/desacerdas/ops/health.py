@@ -34,7 +34,10 @@ def readyz():  # noqa: ANN201
     expected = migration_heads()
     if applied != expected:
         return jsonify(
-            status="unavailable", database="ok", migrations="pending",
-            applied=sorted(applied), expected=sorted(expected),
+            status="unavailable",
+            database="ok",
+            migrations="pending",
+            applied=sorted(applied),
+            expected=sorted(expected),
         ), 503
     return jsonify(status="ok", database="ok", migrations="current")

@@ -51,8 +51,10 @@ def authenticate(login: str, password: str) -> User:
         audit.record("auth.login_failed", actor=user, reason="locked")
         db.session.commit()
         minutes = max(1, int((locked_until - _now()).total_seconds() // 60) + 1)
-        raise LoginFailed(f"This account is locked after too many failed attempts. Try again in {minutes} minutes.",
-                          "locked")
+        raise LoginFailed(
+            f"This account is locked after too many failed attempts. Try again in {minutes} minutes.",
+            "locked",
+        )
     if not user.active or not verify_secret(user.password_hash, password or ""):
         user.failed_logins = (user.failed_logins or 0) + 1
         threshold = current_app.config["LOCKOUT_THRESHOLD"]
@@ -98,6 +100,7 @@ def sign_out_everywhere(user: User) -> None:
 
 
 # -- password reset -------------------------------------------------------------------------
+
 
 class ResetDelivery(Protocol):
     def send(self, user: User, link: str) -> None: ...
@@ -156,7 +159,7 @@ def reset_password(token: str, new: str) -> User:
 
 # -- personal API tokens ----------------------------------------------------------------------
 
-TOKEN_PREFIX = "dc_"
+TOKEN_PREFIX = "dc_"  # noqa: S105 - a public marker, not a secret
 _verified: OrderedDict[str, int] = OrderedDict()  # sha256(token) -> token id, skips repeated argon2
 _verified_lock = Lock()
 
@@ -186,7 +189,7 @@ def create_api_token(user: User, name: str, days: int | None = None) -> tuple[Ap
 def user_for_api_token(plain: str) -> User | None:
     if not plain.startswith(TOKEN_PREFIX) or plain.count("_") < 2:
         return None
-    public = plain[len(TOKEN_PREFIX):].split("_", 1)[0]
+    public = plain[len(TOKEN_PREFIX) :].split("_", 1)[0]
     token = db.session.scalar(select(ApiToken).where(ApiToken.prefix == public))
     if token is None or token.revoked_at is not None:
         return None

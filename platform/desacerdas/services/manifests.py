@@ -128,7 +128,9 @@ def load(path: str | Path, known_pillars: set[str] | None = None) -> Manifest:
             problems.append(f"{where}: code listed twice (also village #{seen_codes[region.code]})")
         seen_codes[region.code] = i
         if entry.get("name") and entry["name"] != region.name:
-            problems.append(f"{where}: name '{entry['name']}' does not match the official name '{region.name}'")
+            problems.append(
+                f"{where}: name '{entry['name']}' does not match the official name '{region.name}'"
+            )
         slug = entry.get("slug")
         if slug is not None:
             if not isinstance(slug, str) or not SLUG.match(slug) or slug in RESERVED_SLUGS:
@@ -161,8 +163,12 @@ def _facilitator_user(session: Session, spec: FacilitatorSpec, actor: User | Non
         if write:
             # No usable password: the facilitator sets one through the reset link.
             user = create_user(
-                spec.name, email=spec.email, password=secrets.token_urlsafe(32), actor=actor,
-                session=session, check_password=False,
+                spec.name,
+                email=spec.email,
+                password=secrets.token_urlsafe(32),
+                actor=actor,
+                session=session,
+                check_password=False,
             )
     return user
 
@@ -175,7 +181,8 @@ def apply(manifest: Manifest, *, actor: User | None = None, write: bool = True) 
     try:
         session = Session(bind=connection, join_transaction_mode="create_savepoint")
         users: dict[str, User | None] = {
-            key: _facilitator_user(session, spec, actor, plan, write) for key, spec in manifest.facilitators.items()
+            key: _facilitator_user(session, spec, actor, plan, write)
+            for key, spec in manifest.facilitators.items()
         }
         for spec in manifest.villages:
             _apply_village(session, connection, spec, manifest, users, actor, plan, write)
@@ -202,24 +209,40 @@ def _apply_village(session, connection, spec, manifest, users, actor, plan, writ
         changed = True
         if write:
             tenant = Tenant(
-                code=region.code, slug=slug, name=region.name, kind=region.kind,
-                district_code=region.district_code, district_name=region.district_name,
-                regency_code=region.regency_code, regency_name=region.regency_name,
-                province_code=region.province_code, province_name=region.province_name,
-                status=TenantStatus.ACTIVE, pillars=list(spec.pillars),
+                code=region.code,
+                slug=slug,
+                name=region.name,
+                kind=region.kind,
+                district_code=region.district_code,
+                district_name=region.district_name,
+                regency_code=region.regency_code,
+                regency_name=region.regency_name,
+                province_code=region.province_code,
+                province_name=region.province_name,
+                status=TenantStatus.ACTIVE,
+                pillars=list(spec.pillars),
                 profile={"postal_code": region.postal_code} if region.postal_code else {},
             )
             session.add(tenant)
             session.flush()
-            audit.record("tenant.provisioned", actor=actor, tenant_id=tenant.id, target=tenant.code,
-                         slug=slug, source=manifest.path, session=session)
+            audit.record(
+                "tenant.provisioned",
+                actor=actor,
+                tenant_id=tenant.id,
+                target=tenant.code,
+                slug=slug,
+                source=manifest.path,
+                session=session,
+            )
         if spec.pillars:
             plan.changes.append(f"  pillars of {region.name}: {', '.join(spec.pillars)}")
     else:
         if spec.slug and spec.slug != tenant.slug:
             clash = session.scalar(select(Tenant).where(Tenant.slug == spec.slug))
             if clash is not None:
-                raise ServiceError(f"{manifest.path}: slug '{spec.slug}' belongs to {clash.code}", "slug_taken", 409)
+                raise ServiceError(
+                    f"{manifest.path}: slug '{spec.slug}' belongs to {clash.code}", "slug_taken", 409
+                )
             plan.changes.append(f"~ village {spec.code}: slug {tenant.slug} -> {spec.slug}")
             changed = True
             if write:
@@ -232,8 +255,14 @@ def _apply_village(session, connection, spec, manifest, users, actor, plan, writ
             changed = True
             if write:
                 tenant.pillars = list(spec.pillars)
-                audit.record("tenant.pillars_declared", actor=actor, tenant_id=tenant.id,
-                             target=tenant.code, pillars=spec.pillars, session=session)
+                audit.record(
+                    "tenant.pillars_declared",
+                    actor=actor,
+                    tenant_id=tenant.id,
+                    target=tenant.code,
+                    pillars=spec.pillars,
+                    session=session,
+                )
     if tenant is not None:
         session.flush()
         changed |= _apply_hamlets(connection, tenant, spec, actor, plan, write)
@@ -294,14 +323,28 @@ def _apply_facilitators(session, tenant, spec, manifest, users, actor, plan, wri
             changed = True
             if write:
                 session.add(Membership(user_id=user.id, role=Role.FACILITATOR, tenant_id=tenant.id))
-                audit.record("membership.granted", actor=actor, tenant_id=tenant.id, target=f"user:{user.id}",
-                             role="facilitator", source=manifest.path, session=session)
+                audit.record(
+                    "membership.granted",
+                    actor=actor,
+                    tenant_id=tenant.id,
+                    target=f"user:{user.id}",
+                    role="facilitator",
+                    source=manifest.path,
+                    session=session,
+                )
     for user_id, membership in current.items():
         if user_id not in wanted_ids:
             plan.changes.append(f"- facilitator user:{user_id} from {tenant.name}")
             changed = True
             if write:
-                audit.record("membership.revoked", actor=actor, tenant_id=tenant.id, target=f"user:{user_id}",
-                             role="facilitator", source=manifest.path, session=session)
+                audit.record(
+                    "membership.revoked",
+                    actor=actor,
+                    tenant_id=tenant.id,
+                    target=f"user:{user_id}",
+                    role="facilitator",
+                    source=manifest.path,
+                    session=session,
+                )
                 session.delete(membership)
     return changed

@@ -44,7 +44,9 @@ def lookup_village(raw_code: str) -> VillageRegion:
         )
     village = wilayah.get_wilayah(code)
     if village is None or village.level != 4:
-        raise ServiceError(f"No village has the code {code} in the Kemendagri 2025 data.", "unknown_code", 404)
+        raise ServiceError(
+            f"No village has the code {code} in the Kemendagri 2025 data.", "unknown_code", 404
+        )
     district = wilayah.get_wilayah(code[:8])
     regency = wilayah.get_wilayah(code[:5])
     province = wilayah.get_wilayah(code[:2])

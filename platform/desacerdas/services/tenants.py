@@ -75,7 +75,9 @@ def create_tenant(
     """Provision a village from its Kemendagri code; names come from the region dataset."""
     region = lookup_village(code)
     if get_by_code(region.code) is not None:
-        raise ServiceError(f"The village {region.code} ({region.name}) already exists.", "duplicate_code", 409)
+        raise ServiceError(
+            f"The village {region.code} ({region.name}) already exists.", "duplicate_code", 409
+        )
     slug = (
         validate_slug(slug)
         if slug
@@ -101,14 +103,18 @@ def create_tenant(
         db.session.flush()
     except IntegrityError as exc:
         db.session.rollback()
-        raise ServiceError(f"The village {region.code} or slug {slug} already exists.", "duplicate", 409) from exc
+        raise ServiceError(
+            f"The village {region.code} or slug {slug} already exists.", "duplicate", 409
+        ) from exc
     audit.record("tenant.provisioned", actor=actor, tenant_id=tenant.id, target=tenant.code, slug=slug)
     if commit:
         db.session.commit()
     return tenant
 
 
-def _set_status(tenant: Tenant, status: TenantStatus, reason: str | None, actor: User | None, action: str) -> Tenant:
+def _set_status(
+    tenant: Tenant, status: TenantStatus, reason: str | None, actor: User | None, action: str
+) -> Tenant:
     if tenant.status == status:
         raise ServiceError(f"{tenant.name} is already {status.value}.", "no_change", 409)
     if tenant.status == TenantStatus.ARCHIVED and status != TenantStatus.ACTIVE:
@@ -116,7 +122,9 @@ def _set_status(tenant: Tenant, status: TenantStatus, reason: str | None, actor:
     previous = tenant.status
     tenant.status = status
     tenant.status_reason = reason
-    audit.record(action, actor=actor, tenant_id=tenant.id, target=tenant.code, reason=reason, previous=previous.value)
+    audit.record(
+        action, actor=actor, tenant_id=tenant.id, target=tenant.code, reason=reason, previous=previous.value
+    )
     db.session.commit()
     return tenant
 
@@ -145,7 +153,9 @@ def search(
     stmt = select(Tenant).order_by(Tenant.regency_code, Tenant.district_code, Tenant.name)
     if q:
         like = f"%{q.strip().lower()}%"
-        stmt = stmt.where(or_(func.lower(Tenant.name).like(like), Tenant.code.like(like), Tenant.slug.like(like)))
+        stmt = stmt.where(
+            or_(func.lower(Tenant.name).like(like), Tenant.code.like(like), Tenant.slug.like(like))
+        )
     if regency_code:
         stmt = stmt.where(Tenant.regency_code == regency_code)
     if district_code:
@@ -173,8 +183,14 @@ def add_hamlet(tenant: Tenant, name: str, code: str | None = None, actor: User |
         hamlet = Hamlet(name=name, code=(code or "").strip() or None)
         s.add(hamlet)
         s.flush()
-        audit.record("hamlet.created", actor=actor, tenant_id=tenant.id, target=f"hamlet:{hamlet.id}",
-                     session=s, name=name)
+        audit.record(
+            "hamlet.created",
+            actor=actor,
+            tenant_id=tenant.id,
+            target=f"hamlet:{hamlet.id}",
+            session=s,
+            name=name,
+        )
         s.commit()
         s.refresh(hamlet)
         s.expunge(hamlet)

@@ -126,7 +126,9 @@ def grant(
             Membership.user_id == user.id,
             Membership.role == role,
             Membership.tenant_id.is_(None) if tenant_id is None else Membership.tenant_id == tenant_id,
-            Membership.area_prefix.is_(None) if area_prefix is None else Membership.area_prefix == area_prefix,
+            Membership.area_prefix.is_(None)
+            if area_prefix is None
+            else Membership.area_prefix == area_prefix,
         )
     )
     if existing is not None:
@@ -167,7 +169,9 @@ def revoke(membership: Membership, actor: User | None = None, session: Session |
 def village_members(tenant: Tenant) -> list[Membership]:
     return list(
         db.session.scalars(
-            select(Membership).where(Membership.tenant_id == tenant.id).order_by(Membership.role, Membership.id)
+            select(Membership)
+            .where(Membership.tenant_id == tenant.id)
+            .order_by(Membership.role, Membership.id)
         )
     )
 

@@ -8,8 +8,8 @@ with a bound parameter; only the parameter value changes per statement.
 from __future__ import annotations
 
 from sqlalchemy import Table, bindparam, event, inspect
-from sqlalchemy.sql import visitors
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql import visitors
 
 from ..models.base import TenantScoped, is_tenant_scoped
 from .context import TENANT_KEY, CrossTenantWrite, NoTenantContext, apply_rls_setting
@@ -33,7 +33,10 @@ def _tenant_tables() -> frozenset[str]:
 
     mappers = Base.registry.mappers
     if _tables_cache[0] != len(mappers):
-        _tables_cache = (len(mappers), frozenset(m.local_table.name for m in mappers if is_tenant_scoped(m.class_)))
+        _tables_cache = (
+            len(mappers),
+            frozenset(m.local_table.name for m in mappers if is_tenant_scoped(m.class_)),
+        )
     return _tables_cache[1]
 
 
@@ -81,7 +84,9 @@ def _insert_params(params, tenant_id: int):  # noqa: ANN001, ANN202
     checked = []
     for row in rows:
         if row.get("tenant_id", tenant_id) != tenant_id:
-            raise CrossTenantWrite(f"refusing to insert a row of village {row['tenant_id']} in village {tenant_id}")
+            raise CrossTenantWrite(
+                f"refusing to insert a row of village {row['tenant_id']} in village {tenant_id}"
+            )
         checked.append({**row, "tenant_id": tenant_id})
     return checked[0] if isinstance(params, dict) else checked
 

@@ -73,11 +73,14 @@ def hamlets():  # noqa: ANN201
             hamlet = add_hamlet(tenant, form.name.data, form.code.data, actor=current_user)
         except ServiceError as exc:
             form.name.errors.append(exc.message)
-            return render_template("village/hamlets.html", form=form, hamlets=_hamlet_list(tenant),
-                                   may_manage=may_manage), exc.status
+            return render_template(
+                "village/hamlets.html", form=form, hamlets=_hamlet_list(tenant), may_manage=may_manage
+            ), exc.status
         flash(_("Hamlet %(name)s added.", name=hamlet.name), "success")
         return redirect(url_for("village.hamlets"))
-    return render_template("village/hamlets.html", form=form, hamlets=_hamlet_list(tenant), may_manage=may_manage)
+    return render_template(
+        "village/hamlets.html", form=form, hamlets=_hamlet_list(tenant), may_manage=may_manage
+    )
 
 
 def _hamlet_list(tenant) -> list[Hamlet]:  # noqa: ANN001
@@ -100,7 +103,9 @@ def hamlet(hamlet_id: uuid.UUID):  # noqa: ANN201
         abort(404)
     heads = db.session.scalars(
         select(Membership).where(
-            Membership.tenant_id == tenant.id, Membership.role == Role.HAMLET_HEAD, Membership.hamlet_id == hamlet_id
+            Membership.tenant_id == tenant.id,
+            Membership.role == Role.HAMLET_HEAD,
+            Membership.hamlet_id == hamlet_id,
         )
     ).all()
     return render_template("village/hamlet.html", hamlet=item, heads=heads)

@@ -52,7 +52,9 @@ def api_error(status: int, message: str, code: str | None = None, details: dict 
     return jsonify(error=body), status
 
 
-def error_response(status: int, message: str | None = None, code: str | None = None, details: dict | None = None):  # noqa: ANN201
+def error_response(
+    status: int, message: str | None = None, code: str | None = None, details: dict | None = None
+):  # noqa: ANN201
     if wants_json():
         return api_error(status, message or _titles().get(status, "Error"), code, details)
     return (
@@ -81,7 +83,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):  # noqa: ANN202
-        return error_response(400, _("The form expired or was not sent from this site. Please try again."), "csrf")
+        return error_response(
+            400, _("The form expired or was not sent from this site. Please try again."), "csrf"
+        )
 
     @app.errorhandler(ServiceError)
     def _service(exc: ServiceError):  # noqa: ANN202

@@ -17,7 +17,7 @@ class SubdomainTenantMiddleware:
             if slug and "." not in slug and slug != "www":
                 path = environ.get("PATH_INFO") or "/"
                 if path.startswith("/api/v1/") and not path.startswith("/api/v1/desa/"):
-                    environ["PATH_INFO"] = f"/api/v1/desa/{slug}/" + path[len("/api/v1/"):]
+                    environ["PATH_INFO"] = f"/api/v1/desa/{slug}/" + path[len("/api/v1/") :]
                 elif not path.startswith(("/static/", "/desa/", "/api/", "/auth/")):
                     environ["PATH_INFO"] = f"/desa/{slug}" + path
         return self.wsgi_app(environ, start_response)
