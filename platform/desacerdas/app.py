@@ -63,12 +63,13 @@ def _register(app: Flask) -> None:
     from .api import register as register_api
     from .auth import views as auth_views
     from .ops import health
-    from .web import errors, layout, subdomains
+    from .web import errors, home, layout, subdomains
 
     layout.init_app(app)
     errors.init_app(app)
     subdomains.init_app(app)
     app.register_blueprint(health.bp)
+    app.register_blueprint(home.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(village.bp)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..extensions import db
@@ -98,6 +99,12 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return api_error(403, message, "village_suspended")
         return render_template("errors/suspended.html", suspended=exc.tenant, message=message), 403
+
+    @app.errorhandler(OperationalError)
+    def _database_down(exc: OperationalError):  # noqa: ANN202
+        app.logger.error("database unavailable: %s", exc)
+        db.session.rollback()
+        return error_response(503, code="database_unavailable")
 
     @app.errorhandler(InternalServerError)
     def _internal(exc: InternalServerError):  # noqa: ANN202
