@@ -103,3 +103,20 @@ def test_login_limit_is_shared_between_workers_through_redis(db_urls, tmp_path_f
     codes = [c.post("/auth/login", data=bad).status_code for c in (worker_a, worker_b, worker_a, worker_b)]
     redis.Redis.from_url(REDIS_URL).flushdb()
     assert codes == [401, 401, 401, 429]
+
+
+def test_every_setting_is_documented_in_readme_and_every_env_read_is_a_setting():
+    import re
+    from pathlib import Path
+
+    from desacerdas.config import SETTINGS
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text()
+    names = {s.env for s in SETTINGS}
+    for name in names:
+        assert f"`{name}`" in readme, f"{name} missing from README's configuration table"
+    used = set()
+    for path in [*(root / "platform").rglob("*.py"), root / "deploy" / "gunicorn.conf.py"]:
+        used |= set(re.findall(r"\"(DESA_[A-Z_]+)\"", path.read_text()))
+    assert used - names == set(), f"read from the environment but not documented: {used - names}"
