@@ -99,3 +99,25 @@ def test_subdomain_resolves_village(db_urls, tmp_path_factory, menanga):
     app = make_app(db_urls, tmp_path_factory, BASE_DOMAIN="desa.example", SERVER_NAME=None)
     resp = app.test_client().get("/", headers={"Host": f"{menanga.slug}.desa.example"})
     assert resp.status_code == 200 and "Menanga" in resp.get_data(as_text=True)
+
+
+def test_facilitator_home_reads_each_village_through_the_audited_path(
+    app, client, menanga, bebandem, hamlets, make_user, login
+):
+    from sqlalchemy import select
+
+    from desacerdas.models import AuditEvent, Membership, Role, User
+
+    person = make_user("facilitator", menanga)
+    with app.app_context():
+        user = db.session.get(User, person.id)
+        db.session.add(Membership(user=user, role=Role.FACILITATOR, tenant_id=bebandem.id))
+        db.session.commit()
+    login(person)
+    body = client.get("/auth/").get_data(as_text=True)
+    assert "2 hamlets" in body and "1 hamlet" in body
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "tenant.cross_village_read"))
+        assert event.actor_id == person.id and sorted(event.detail["tenant_ids"]) == sorted(
+            [menanga.id, bebandem.id]
+        )

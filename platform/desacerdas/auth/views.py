@@ -6,14 +6,16 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms import EmailField, IntegerField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
 from ..extensions import db, limiter
-from ..models import ApiToken
+from ..models import ApiToken, Hamlet, Tenant
 from ..services import ServiceError
 from ..services import auth as auth_service
+from ..services.users import tenants_in_scope
+from ..tenancy.cross_village import read_each
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -84,15 +86,22 @@ def logout():  # noqa: ANN201
 @login_required
 def home():  # noqa: ANN201
     """Where a signed-in user lands: their villages and roles."""
-    from ..models import Tenant
-    from ..services.users import tenants_in_scope
-
     scope = tenants_in_scope(current_user)
     stmt = select(Tenant).order_by(Tenant.name)
     if scope is not None:
         stmt = stmt.where(Tenant.id.in_(scope))
     villages = db.session.scalars(stmt.limit(50)).all()
-    return render_template("auth/home.html", villages=villages, memberships=current_user.memberships)
+    hamlet_counts = {}
+    if villages and (scope is None or len(scope) > 1):
+        hamlet_counts = read_each(
+            [v.id for v in villages],
+            lambda s, _tid: s.scalar(select(func.count(Hamlet.id))),
+            actor_id=current_user.id,
+            reason="my villages: hamlet counts",
+        )
+    return render_template(
+        "auth/home.html", villages=villages, memberships=current_user.memberships, hamlet_counts=hamlet_counts
+    )
 
 
 @bp.route("/password", methods=["GET", "POST"])
