@@ -103,10 +103,7 @@ def test_criteria_apply_to_joins_and_subqueries(app, two_villages):
     menanga, _ = two_villages
     with app.app_context(), tenant_session(menanga.id) as s:
         sub = select(Hamlet.id).where(Hamlet.name == "Kaja").scalar_subquery()
-        assert (
-            s.scalar(select(func.count()).select_from(Hamlet).where(Hamlet.id.in_(select(Hamlet.id))))
-            == 2
-        )
+        assert s.scalar(select(func.count()).select_from(Hamlet).where(Hamlet.id.in_(select(Hamlet.id)))) == 2
         assert s.scalar(select(func.count()).where(Hamlet.id == sub).select_from(Hamlet)) == 1
 
 
