@@ -1,11 +1,74 @@
-"""The JSON API under ``/api/v1`` (flask-smorest, OpenAPI at ``/api/v1/openapi.json``)."""
+"""The JSON API under ``/api/v1`` (flask-smorest, OpenAPI at ``/api/v1/openapi.json``).
+
+- Authentication: personal API tokens only, ``Authorization: Bearer dc_…`` (create one at
+  ``/auth/tokens`` or ``POST /api/v1/me/tokens``). Session cookies do not authenticate API calls,
+  which is why the API blueprints are exempt from CSRF.
+- Errors: always ``{"error": {"status", "code", "message", "details"?}}`` (``web/errors.py``);
+  ``details`` carries validation errors (422) by location and field.
+- Lists: ``page`` and ``page_size`` (default 25, at most 100; more is refused with 422); the
+  pagination metadata is in the ``X-Pagination`` response header (JSON).
+- Interactive docs: ``/api/v1/docs`` (Swagger UI served from bundled assets, no CDN).
+"""
 
 from __future__ import annotations
 
 from flask import Flask
 
+from ..extensions import api
+from .schemas import ApiErrorBodySchema
+
+DESCRIPTION = """\
+The Desa Cerdas platform API.
+
+**Authentication.** Personal API tokens only: send `Authorization: Bearer dc_…`. Create a token on
+the *API tokens* page after signing in, or with `POST /api/v1/me/tokens`; it is shown once. A
+token acts with its owner's roles. Browser session cookies do not authenticate API calls.
+
+**Villages.** Platform-level resources live under `/api/v1/villages` and `/api/v1/users`; a
+village's own data lives under `/api/v1/desa/{slug}/`. A village you hold no role in answers 404;
+a suspended village answers 403 with the code `village_suspended`.
+
+**Errors.** Every error has the same shape:
+`{"error": {"status": 404, "code": "not_found", "message": "…"}}`. Validation errors (422) add
+`details`, keyed by location (`json`, `query`) and field.
+
+**Pagination.** Lists take `page` (from 1) and `page_size` (default 25, at most 100; a larger
+value is refused with 422). The `X-Pagination` response header carries the metadata as JSON:
+`total`, `total_pages`, `first_page`, `last_page`, `page`, `previous_page`, `next_page`.
+"""
+
+SWAGGER_UI_CONFIG = {
+    # Swagger UI would otherwise send the document to validator.swagger.io: nothing leaves the host.
+    "validatorUrl": None,
+    "persistAuthorization": False,
+}
+
 
 def register(app: Flask) -> None:
-    from . import docs
+    """Register the API blueprints on ``app`` (called by the factory after ``api.init_app``)."""
+    from . import desa, docs, me, users, villages
 
     docs.init_app(app)
+    app.config.setdefault("OPENAPI_SWAGGER_UI_CONFIG", SWAGGER_UI_CONFIG)
+    _document(app)
+    api.register_blueprint(me.blp)
+    api.register_blueprint(villages.blp)
+    api.register_blueprint(users.blp)
+    api.register_blueprint(desa.blp, parameters=[desa.SLUG_PARAMETER])
+
+
+def _document(app: Flask) -> None:
+    """Describe the API and its real error shape in the OpenAPI document."""
+    spec = api.spec
+    spec.options = {**spec.options, "info": {**spec.options.get("info", {}), "description": DESCRIPTION}}
+    # flask-smorest documents its own error payload as the "Error" schema that every default
+    # response refers to; replace it with the envelope web/errors.py actually sends.
+    spec.components.schema("ApiErrorBody", schema=ApiErrorBodySchema)
+    envelope = {
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {"$ref": "#/components/schemas/ApiErrorBody"}},
+    }
+    for bucket in (spec.components.schemas, spec.components.schemas_lazy):
+        if "Error" in bucket:
+            bucket["Error"] = envelope

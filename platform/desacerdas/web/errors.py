@@ -73,10 +73,10 @@ def init_app(app: Flask) -> None:
         if "messages" in data:
             details = data["messages"]
             message = _("Some fields are not valid.")
-        elif status in (400, 409, 422) and exc.description and wants_json():
-            message = exc.description
         else:
-            message = data.get("message") if isinstance(data, dict) else None
+            message = data.get("message") or (
+                exc.description if status in (400, 409, 422) and wants_json() else None
+            )
         response = error_response(status, message, details=details)
         if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
             response = (*response, {"Allow": ", ".join(exc.valid_methods)})
