@@ -53,6 +53,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DESA_GUNICORN_WORKERS", "2", "gunicorn worker processes (`deploy/gunicorn.conf.py`)."),
     Setting("DESA_GUNICORN_TIMEOUT", "30", "gunicorn worker timeout in seconds."),
     Setting("DESA_BIND", "127.0.0.1:8000", "Address gunicorn listens on."),
+    Setting("DESA_TRACE_HOOKS", None, "If set, every plugin hook call is logged (debugging)."),
     Setting("DESA_GUNICORN_ACCESS_LOG", "-", "Access log file (`-` is standard output)."),
     Setting("DESA_FORWARDED_ALLOW_IPS", "127.0.0.1", "Proxies whose X-Forwarded-* headers gunicorn trusts."),
 )

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..auth.permissions import can, can_see_village
-from ..models import Tenant
+from ..models import Role, Tenant
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,9 @@ def _core(tenant: Tenant | None) -> list[NavItem]:
         if can_see_village(current_user, tenant) and can(current_user, "village.dashboard.view", tenant):
             items.append(NavItem(str(_l("Dashboard")), url_for("village.dashboard"), "village.dashboard"))
             items.append(NavItem(str(_l("Hamlets")), url_for("village.hamlets"), "village.hamlets"))
-    if getattr(current_user, "is_authenticated", False) and current_user.is_platform_admin:
+    if getattr(current_user, "is_authenticated", False) and (
+        current_user.is_platform_admin or any(m.role == Role.REGENCY_ADMIN for m in current_user.memberships)
+    ):
         items.append(NavItem(str(_l("Villages")), url_for("admin.tenants"), "admin.tenants"))
         items.append(NavItem(str(_l("Audit log")), url_for("admin.audit"), "admin.audit"))
     return items

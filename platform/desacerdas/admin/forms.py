@@ -1,0 +1,54 @@
+"""Forms of the admin pages. Filters are GET forms without CSRF (they change nothing)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class FilterForm(FlaskForm):
+    """Base for read-only GET filters: bookmarkable URLs, so no CSRF token in them."""
+
+    class Meta:
+        csrf = False
+
+
+class VillageFilterForm(FilterForm):
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=80)])
+    regency = SelectField(_l("Regency"), choices=[], validate_choice=False)
+    district = SelectField(_l("District"), choices=[], validate_choice=False)
+    status = SelectField(_l("Status"), choices=[], validate_choice=False)
+
+
+class AuditFilterForm(FilterForm):
+    village = StringField(_l("Village (code or slug)"), validators=[Optional(), Length(max=80)])
+    action = StringField(_l("Action starts with"), validators=[Optional(), Length(max=80)])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("Until"), validators=[Optional()])
+
+
+class CreateVillageForm(FlaskForm):
+    code = StringField(
+        _l("Kemendagri village code"),
+        validators=[DataRequired(), Length(max=20)],
+        description=_l("Four parts, for example 51.07.04.2007."),
+    )
+    slug = StringField(
+        _l("Web address (optional)"),
+        validators=[Optional(), Length(max=80)],
+        description=_l("Leave empty to derive it from the village name."),
+    )
+
+
+class SuspendForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+
+
+class ArchiveForm(FlaskForm):
+    reason = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=500)])
+
+
+class ConfirmForm(FlaskForm):
+    """A form with no fields: only the CSRF token, for one-button actions."""

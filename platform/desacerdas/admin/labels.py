@@ -1,0 +1,50 @@
+"""Human labels for stored enum values, so templates never show raw identifiers to people."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+STATUS_LABELS = {
+    "active": _l("Active"),
+    "suspended": _l("Suspended"),
+    "archived": _l("Archived"),
+}
+
+ROLE_LABELS = {
+    "platform_admin": _l("Platform admin"),
+    "regency_admin": _l("Regency admin"),
+    "facilitator": _l("Facilitator"),
+    "village_head": _l("Village head"),
+    "village_secretary": _l("Village secretary"),
+    "operator": _l("Operator"),
+    "hamlet_head": _l("Hamlet head"),
+    "resident": _l("Resident"),
+}
+
+# Until the plugin system names its pillars, the six Desa Cerdas pillars are known here.
+PILLAR_LABELS = {
+    "smart_government": _l("Smart government"),
+    "smart_economy": _l("Smart economy"),
+    "smart_people": _l("Smart people"),
+    "smart_environment": _l("Smart environment"),
+    "smart_mobility": _l("Smart mobility"),
+    "smart_society": _l("Smart society"),
+}
+
+
+def _value(item: object) -> str:
+    return str(getattr(item, "value", item))
+
+
+def status_label(status: object) -> str:
+    value = _value(status)
+    return str(STATUS_LABELS.get(value, value))
+
+
+def role_label(role: object) -> str:
+    value = _value(role)
+    return str(ROLE_LABELS.get(value, value))
+
+
+def pillar_label(pillar: str) -> str:
+    return str(PILLAR_LABELS.get(pillar, pillar))

@@ -1,0 +1,1 @@
+"""The browser lane: Playwright driving Debian's Chromium against a live server."""

@@ -1,0 +1,1 @@
+"""Page tests of the platform admin and the page shell (Flask test client)."""
