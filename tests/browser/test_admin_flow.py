@@ -76,7 +76,11 @@ def test_admin_provisions_a_village_and_a_phone_opens_it(live_server, browser, m
 
     # A phone with an empty cache opens the village's home page (same session, same language).
     phone = browser.new_context(
-        base_url=live_server, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
+        base_url=live_server,
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
         storage_state=cookies,
     )
     page = phone.new_page()

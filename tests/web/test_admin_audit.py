@@ -43,8 +43,13 @@ def test_lists_every_event_newest_first(history, admin_client):
     listed = actions(admin_client.get("/admin/audit"))
     # The admin's account and sign-in happened today; the seeded events follow, newest first.
     assert listed == [
-        "auth.login", "user.created",
-        "auth.login", "tenant.provisioned", "membership.granted", "tenant.suspended", "tenant.provisioned",
+        "auth.login",
+        "user.created",
+        "auth.login",
+        "tenant.provisioned",
+        "membership.granted",
+        "tenant.suspended",
+        "tenant.provisioned",
     ]
 
 
@@ -69,7 +74,9 @@ def test_unknown_village_filter_says_so_and_shows_nothing(history, admin_client)
 
 def test_filter_by_action_prefix(history, admin_client):
     assert actions(admin_client.get("/admin/audit?action=tenant.")) == [
-        "tenant.provisioned", "tenant.suspended", "tenant.provisioned"
+        "tenant.provisioned",
+        "tenant.suspended",
+        "tenant.provisioned",
     ]
     assert actions(admin_client.get("/admin/audit?action=tenant.suspended")) == ["tenant.suspended"]
     assert actions(admin_client.get("/admin/audit?action=membership")) == ["membership.granted"]
@@ -79,7 +86,8 @@ def test_filter_by_action_prefix(history, admin_client):
 def test_filter_by_date_range(history, admin_client):
     # Seeded: 10 Mar provisioned, 11 suspended, 12 granted, 13 Apuan provisioned, 14 login.
     assert actions(admin_client.get("/admin/audit?since=2025-03-11&until=2025-03-12")) == [
-        "membership.granted", "tenant.suspended"
+        "membership.granted",
+        "tenant.suspended",
     ]
     assert actions(admin_client.get("/admin/audit?until=2025-03-10")) == ["tenant.provisioned"]
     assert actions(admin_client.get("/admin/audit?since=2025-03-14&until=2025-03-14")) == ["auth.login"]

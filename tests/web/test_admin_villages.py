@@ -75,8 +75,13 @@ def test_list_links_each_village_to_its_detail(admin_client, villages):
 
 @pytest.mark.parametrize(
     ("q", "expected"),
-    [("menang", ["Menanga"]), ("MENANGA", ["Menanga"]), ("51.06", ["Apuan"]), ("bebandem", ["Bebandem"]),
-     ("nothing-like-this", [])],
+    [
+        ("menang", ["Menanga"]),
+        ("MENANGA", ["Menanga"]),
+        ("51.06", ["Apuan"]),
+        ("bebandem", ["Bebandem"]),
+        ("nothing-like-this", []),
+    ],
 )
 def test_search(admin_client, villages, q, expected):
     resp = admin_client.get("/admin/villages", query_string={"q": q})
@@ -243,9 +248,18 @@ def test_detail_shows_hamlets_members_pillars_and_events(app, admin_client, mena
     page = text(resp)
     assert resp.status_code == 200
     expected_texts = (
-        "51.07.01.2003", "Rendang", "Kabupaten Karangasem", "Bali", "Active",
-        "Banjar Dinas Kubakal, Banjar Dinas Menanga", "Smart government",
-        head.email, "Village head", "membership.granted", "hamlet.created", "tenant.provisioned",
+        "51.07.01.2003",
+        "Rendang",
+        "Kabupaten Karangasem",
+        "Bali",
+        "Active",
+        "Banjar Dinas Kubakal, Banjar Dinas Menanga",
+        "Smart government",
+        head.email,
+        "Village head",
+        "membership.granted",
+        "hamlet.created",
+        "tenant.provisioned",
     )
     for expected in expected_texts:
         assert expected in page, expected

@@ -371,9 +371,7 @@ def audit_log() -> ResponseReturnValue:
     )
     pagination = _paginate(stmt)
     ids = {e.tenant_id for e in pagination.items if e.tenant_id is not None}
-    villages = (
-        {t.id: t for t in db.session.scalars(select(Tenant).where(Tenant.id.in_(ids)))} if ids else {}
-    )
+    villages = {t.id: t for t in db.session.scalars(select(Tenant).where(Tenant.id.in_(ids)))} if ids else {}
     return render_template(
         "admin/audit.html",
         form=form,
