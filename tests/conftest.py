@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 from desacerdas.app import create_app
 from desacerdas.extensions import db
 from desacerdas.models import Membership, Role
+from desacerdas.services import rollout
 from desacerdas.services import tenants as tenant_svc
 from desacerdas.services import users as user_svc
 
@@ -58,7 +59,9 @@ def make_app(db_urls: tuple[str, str], tmp_path_factory, **overrides) -> Flask:
 def _migrated(db_urls, tmp_path_factory) -> None:
     app = make_app(db_urls, tmp_path_factory)
     with app.app_context():
-        upgrade()
+        upgrade(revision="core@head")
+        for name in app.extensions["desa_plugins"].working():
+            rollout.install(name)
         db.engine.dispose()
 
 
@@ -70,7 +73,8 @@ def app(db_urls, tmp_path_factory, _migrated) -> Flask:
 def _wipe(owner_url: str) -> None:
     engine = create_engine(owner_url)
     with engine.begin() as conn:
-        tables = [t for t in db.metadata.sorted_tables]
+        # Installed plugins are platform state set up once per session; everything else goes.
+        tables = [t for t in db.metadata.sorted_tables if t.name != "platform_plugins"]
         if conn.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))

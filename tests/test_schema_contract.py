@@ -8,54 +8,38 @@ from conftest import PG_APP_ROLE, PG_OWNER_URL, PG_URL
 from sqlalchemy import create_engine, text
 
 from desacerdas.extensions import db
-from desacerdas.models import Base, is_tenant_scoped
+from desacerdas.models import Base
+from desacerdas.tenancy.contract import model_violations, table_violations, tenant_tables
 from desacerdas.tenancy.context import PG_SETTING
 
 
-def _tenant_tables() -> set[str]:
-    return {m.local_table.name for m in Base.registry.mappers if is_tenant_scoped(m.class_)}
+def test_every_model_and_table_follows_the_tenancy_rules():
+    assert "hamlets" in tenant_tables()
+    problems = [p for m in Base.registry.mappers for p in model_violations(m.class_)]
+    problems += [p for t in Base.metadata.sorted_tables for p in table_violations(t)]
+    assert problems == []
 
 
-def test_every_model_is_tenant_scoped_or_declared_platform_level():
-    for mapper in Base.registry.mappers:
-        cls = mapper.class_
-        assert is_tenant_scoped(cls) or getattr(cls, "__platform_level__", False), (
-            f"{cls.__name__} must subclass TenantScoped or set __platform_level__ = True"
-        )
+def test_the_rules_catch_a_careless_table():
+    from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, UniqueConstraint
 
-
-def test_tenant_tables_have_tenant_id_in_every_key():
-    tenant_tables = _tenant_tables()
-    assert "hamlets" in tenant_tables
-    for table in Base.metadata.sorted_tables:
-        if table.name not in tenant_tables:
-            continue
-        pk = [c.name for c in table.primary_key.columns]
-        assert pk[0] == "tenant_id", f"{table.name}: primary key must start with tenant_id, is {pk}"
-        for constraint in table.constraints:
-            cols = [c.name for c in getattr(constraint, "columns", [])]
-            if constraint.__class__.__name__ == "UniqueConstraint":
-                assert "tenant_id" in cols, f"{table.name}: unique {cols} lacks tenant_id"
-        for index in table.indexes:
-            if index.unique:
-                assert "tenant_id" in [c.name for c in index.columns], (
-                    f"{table.name}: unique index lacks tenant_id"
-                )
-        for fk in table.foreign_key_constraints:
-            target = fk.referred_table.name
-            if target in tenant_tables:
-                assert "tenant_id" in fk.column_keys, f"{table.name}: FK to {target} must include tenant_id"
-
-
-def test_platform_tables_never_point_at_tenant_tables():
-    tenant_tables = _tenant_tables()
-    for table in Base.metadata.sorted_tables:
-        if table.name in tenant_tables:
-            continue
-        for fk in table.foreign_key_constraints:
-            assert fk.referred_table.name not in tenant_tables, (
-                f"{table.name} references {fk.referred_table.name}"
-            )
+    md = MetaData()
+    Table("tenants", md, Column("id", Integer, primary_key=True))
+    Table("hamlets", md, Column("tenant_id", Integer, primary_key=True), Column("id", Integer, primary_key=True))
+    careless = Table(
+        "hamlets_careless",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("tenant_id", Integer),
+        Column("nik", String),
+        Column("hamlet_id", Integer, ForeignKey("hamlets.id")),
+        UniqueConstraint("nik"),
+    )
+    careless.name = "hamlets"  # pretend it is the tenant-owned table
+    problems = table_violations(careless)
+    assert any("primary key must start with tenant_id" in p for p in problems)
+    assert any("lacks tenant_id" in p for p in problems)
+    assert any("must include tenant_id" in p for p in problems)
 
 
 def test_migrations_match_the_models(app):
@@ -87,7 +71,7 @@ def test_rls_enabled_and_forced_on_every_tenant_table(app):
             )
         }
     engine.dispose()
-    for name in _tenant_tables():
+    for name in tenant_tables():
         assert rows[name].relrowsecurity and rows[name].relforcerowsecurity, f"{name}: RLS not enabled+forced"
         assert rows[name].policies >= 1, f"{name}: no policy"
 

@@ -29,6 +29,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         _tune_engine(db.engine)
     migrate.init_app(app, db, directory=str(cfg.get("MIGRATIONS_DIR") or DEFAULT_MIGRATIONS))
+    from .cli import db as db_cli
+
+    app.cli.add_command(db_cli.group)  # replaces Flask-Migrate's group: upgrade knows plugin branches
     csrf.init_app(app)
     limiter.init_app(app)
 
@@ -41,6 +44,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     loading.init_app(login_manager, app)
 
     api.init_app(app)
+    from .plugin_system import runtime
+
+    runtime.init_app(app)
     _register(app)
     return app
 

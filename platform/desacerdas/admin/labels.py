@@ -21,17 +21,6 @@ ROLE_LABELS = {
     "resident": _l("Resident"),
 }
 
-# Until the plugin system names its pillars, the six Desa Cerdas pillars are known here.
-PILLAR_LABELS = {
-    "smart_government": _l("Smart government"),
-    "smart_economy": _l("Smart economy"),
-    "smart_people": _l("Smart people"),
-    "smart_environment": _l("Smart environment"),
-    "smart_mobility": _l("Smart mobility"),
-    "smart_society": _l("Smart society"),
-}
-
-
 def _value(item: object) -> str:
     return str(getattr(item, "value", item))
 
@@ -47,4 +36,12 @@ def role_label(role: object) -> str:
 
 
 def pillar_label(pillar: str) -> str:
-    return str(PILLAR_LABELS.get(pillar, pillar))
+    """The plugin's own title in the current language."""
+    from flask_babel import get_locale
+
+    from ..plugin_system.state import plugins
+
+    try:
+        return plugins().info(pillar).title(str(get_locale()))
+    except KeyError:
+        return pillar

@@ -23,6 +23,7 @@ from sqlalchemy import Select, or_, select
 from ..auth.permissions import can
 from ..extensions import db, login_manager
 from ..models import Role, Tenant, TenantStatus, User
+from ..plugin_system.state import enabled_for
 from ..services import ServiceError, audit
 from ..services import tenants as tenant_svc
 from ..services import users as user_svc
@@ -245,6 +246,7 @@ def _render_detail(tenant: Tenant, status: int = 200, **forms: FlaskForm) -> Res
         render_template(
             "admin/village.html",
             village=tenant,
+            pillars=sorted(enabled_for(tenant.id)),
             hamlets=tenant_svc.hamlet_names(tenant),
             members=members,
             events=events,

@@ -9,6 +9,7 @@ village is simply not found.
 from __future__ import annotations
 
 import uuid
+from types import SimpleNamespace
 
 from flask.views import MethodView
 from flask_smorest.pagination import PaginationParameters
@@ -51,14 +52,14 @@ def _permissions_here(user: User, tenant: Tenant) -> list[str]:
 @blp.route("/")
 class Village(MethodView):
     @blp.response(200, VillageHereSchema)
-    def get(self) -> dict:
+    def get(self) -> SimpleNamespace:
         """The village, with the caller's roles and permissions in it."""
         user, tenant = api_user(), current_tenant()
-        return {
-            **{name: getattr(tenant, name) for name in VillageSchema().fields},
-            "roles": sorted({m.role.value for m in memberships_for(user, tenant)}),
-            "permissions": _permissions_here(user, tenant),
-        }
+        return SimpleNamespace(
+            **{name: getattr(tenant, name) for name in VillageSchema().fields if hasattr(tenant, name)},
+            roles=sorted({m.role.value for m in memberships_for(user, tenant)}),
+            permissions=_permissions_here(user, tenant),
+        )
 
 
 # -- hamlets ----------------------------------------------------------------------------------

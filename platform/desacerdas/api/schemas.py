@@ -69,9 +69,14 @@ class VillageSchema(ma.Schema):
     province_name = fields.Str()
     status = _Enum(metadata={"enum": STATUS_NAMES})
     status_reason = fields.Str(allow_none=True)
-    pillars = fields.List(fields.Str())
+    pillars = fields.Method("_pillars", metadata={"description": "Plugins (pillars) enabled in the village."})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+
+    def _pillars(self, tenant) -> list[str]:  # noqa: ANN001
+        from ..plugin_system.state import enabled_for
+
+        return sorted(enabled_for(tenant.id))
 
 
 class VillageHereSchema(VillageSchema):

@@ -91,13 +91,18 @@ def api_blueprint(name: str, import_name: str, url_prefix: str, description: str
 
 
 def village_blueprint(name: str, import_name: str, description: str) -> Blueprint:
-    """An API blueprint under ``/api/v1/desa/<slug>``: token auth, then the village.
+    """An API blueprint under ``/api/v1/desa/<slug>``: token auth, then the village."""
+    bp = Blueprint(name, import_name, url_prefix="/api/v1/desa/<slug>", description=description)
+    return attach_village_auth(bp)
+
+
+def attach_village_auth(bp: Blueprint) -> Blueprint:
+    """Token auth, then the village, before every view of ``bp`` (core and plugin APIs alike).
 
     Authentication comes first so an anonymous caller learns nothing about a village (not even
     that it is suspended). A user with no role covering the village gets 404, as if it did not
     exist; permission checks inside the views then answer 403.
     """
-    bp = Blueprint(name, import_name, url_prefix="/api/v1/desa/<slug>", description=description)
     csrf.exempt(bp)
 
     @bp.url_value_preprocessor

@@ -48,7 +48,7 @@ class PermissionRegistry:
         if role == Role.PLATFORM_ADMIN:
             return True
         if role == Role.REGENCY_ADMIN:
-            return perm.read_only
+            return perm.read_only or role in perm.roles
         return role in perm.roles
 
 
@@ -71,7 +71,21 @@ registry.register("village.members.manage", "Grant and revoke village roles", (R
 registry.register(
     "village.audit.view", "Read the village audit log", (Role.VILLAGE_HEAD, Role.FACILITATOR), read_only=True
 )
+registry.register(
+    "village.plugins.view", "See which pillars run and what blocks the next", (*_STAFF, Role.FACILITATOR),
+    read_only=True,
+)
+registry.register(
+    "village.plugins.manage",
+    "Enable and disable pillars in a village",
+    (Role.VILLAGE_HEAD, Role.FACILITATOR, Role.REGENCY_ADMIN),
+)
+registry.register(
+    "village.plugins.override", "Enable a pillar although a readiness check fails (with a reason)",
+    (Role.REGENCY_ADMIN,),
+)
 registry.register("platform.tenants.manage", "Provision, suspend and archive villages")
+registry.register("platform.plugins.manage", "Install, uninstall and purge plugins")
 registry.register("platform.users.manage", "Manage every user")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.cli import FlaskGroup
 
 from ..app import create_app
-from . import serve, tenants, users
+from . import plugins, serve, tenants, users
 
 
 def _make_group() -> FlaskGroup:
@@ -18,6 +18,7 @@ def _make_group() -> FlaskGroup:
     group.add_command(tenants.group)
     group.add_command(users.group)
     group.add_command(serve.serve)
+    group.add_command(plugins.group)
     return group
 
 

@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from ..extensions import db
+from ..plugin_system.state import enabled_for, installed_names, plugins
 from ..services import manifests
 from ..services import tenants as svc
 from ._util import service_errors
@@ -25,7 +26,7 @@ def _row(t) -> dict:  # noqa: ANN001
         "regency": t.regency_name,
         "province": t.province_name,
         "status": t.status.value,
-        "pillars": list(t.pillars or []),
+        "pillars": sorted(enabled_for(t.id)),
     }
 
 
@@ -125,7 +126,11 @@ def add_hamlet(slug: str, name: str) -> None:
 @service_errors
 def apply(path: str, plan_only: bool) -> None:
     """Create or update villages to match a manifest (tenants/*.toml), all or nothing."""
-    manifest = manifests.load(path)
+    registry = plugins()
+    installed = installed_names()
+    manifest = manifests.load(
+        path, known_pillars=installed, requirements={n: registry.info(n).requires for n in installed}
+    )
     plan = manifests.apply(manifest, write=not plan_only)
     for line in plan.changes:
         click.echo(line)

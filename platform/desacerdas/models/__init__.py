@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent
 from .base import Base, TenantScoped, is_tenant_scoped
+from .plugin import PlatformPlugin, VillagePlugin, VillagePluginEvent
 from .tenant import Hamlet, Tenant, TenantStatus
 from .user import VILLAGE_ROLES, ApiToken, Membership, Role, User
 
@@ -12,10 +13,13 @@ __all__ = [
     "Base",
     "Hamlet",
     "Membership",
+    "PlatformPlugin",
     "Role",
     "Tenant",
     "TenantScoped",
     "TenantStatus",
     "User",
+    "VillagePlugin",
+    "VillagePluginEvent",
     "is_tenant_scoped",
 ]

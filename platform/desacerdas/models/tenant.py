@@ -39,8 +39,6 @@ class Tenant(Timestamped, Base):
         default=TenantStatus.ACTIVE,
     )
     status_reason: Mapped[str | None] = mapped_column(String(500))
-    # Pillars declared for this village; acted upon by the plugin system.
-    pillars: Mapped[list[str]] = mapped_column(JSON, default=list)
     profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     __table_args__ = (Index("ix_tenants_name", "name"),)

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import Hamlet, Membership, Role, Tenant, TenantStatus, User
+from ..plugin_system.events import SINK, emit
+from ..plugin_system.types import DomainEvent
 from ..tenancy import tenant_session
 from . import ServiceError, audit
 from .regions import lookup_village
@@ -63,6 +65,7 @@ class Manifest:
 class Plan:
     changes: list[str] = field(default_factory=list)
     unchanged: int = 0
+    events: list[DomainEvent] = field(default_factory=list)  # delivered once the manifest commits
     kept: list[str] = field(default_factory=list)
 
     @property
@@ -79,8 +82,16 @@ def _str_list(value: Any, where: str, problems: list[str]) -> list[str]:
     return [v.strip() for v in value]
 
 
-def load(path: str | Path, known_pillars: set[str] | None = None) -> Manifest:
-    """Parse and validate a manifest completely before anything is written."""
+def load(
+    path: str | Path,
+    known_pillars: set[str] | None = None,
+    requirements: dict[str, tuple[str, ...]] | None = None,
+) -> Manifest:
+    """Parse and validate a manifest completely before anything is written.
+
+    ``known_pillars`` are the installed plugins and ``requirements`` what each requires; the CLI
+    passes both, so a manifest naming an unknown pillar, or one without its requirement, is refused.
+    """
     path = Path(path)
     problems: list[str] = []
     try:
@@ -150,10 +161,23 @@ def load(path: str | Path, known_pillars: set[str] | None = None) -> Manifest:
         for pillar in pillars:
             if known_pillars is not None and pillar not in known_pillars:
                 problems.append(f"{where}: pillar '{pillar}' is not an installed plugin")
+            elif requirements is not None:
+                for needed in requirements.get(pillar, ()):
+                    if needed not in pillars:
+                        problems.append(f"{where}: pillar '{pillar}' requires '{needed}'; list it too")
         villages.append(VillageSpec(region.code, slug, hamlets, facs, pillars, region))
     if problems:
         raise ManifestError(str(path), problems)
     return Manifest(str(path), villages, facilitators)
+
+
+def _id(user: User | None) -> int | None:
+    return user.id if user is not None else None
+
+
+def _membership_event(tenant_id: int, user_id: int, change: str, actor: User | None) -> DomainEvent:
+    payload = {"user_id": user_id, "role": "facilitator", "change": change}
+    return DomainEvent("membership.changed", tenant_id, payload, _id(actor))
 
 
 def _facilitator_user(session: Session, spec: FacilitatorSpec, actor: User | None, plan: Plan, write: bool):
@@ -189,6 +213,8 @@ def apply(manifest: Manifest, *, actor: User | None = None, write: bool = True) 
         if write:
             session.commit()
             transaction.commit()
+            for event in plan.events:
+                emit(event)
         else:
             transaction.rollback()
     except Exception:
@@ -220,11 +246,11 @@ def _apply_village(session, connection, spec, manifest, users, actor, plan, writ
                 province_code=region.province_code,
                 province_name=region.province_name,
                 status=TenantStatus.ACTIVE,
-                pillars=list(spec.pillars),
                 profile={"postal_code": region.postal_code} if region.postal_code else {},
             )
             session.add(tenant)
             session.flush()
+            plan.events.append(DomainEvent("village.provisioned", tenant.id, {"code": tenant.code}, _id(actor)))
             audit.record(
                 "tenant.provisioned",
                 actor=actor,
@@ -234,8 +260,6 @@ def _apply_village(session, connection, spec, manifest, users, actor, plan, writ
                 source=manifest.path,
                 session=session,
             )
-        if spec.pillars:
-            plan.changes.append(f"  pillars of {region.name}: {', '.join(spec.pillars)}")
     else:
         if spec.slug and spec.slug != tenant.slug:
             clash = session.scalar(select(Tenant).where(Tenant.slug == spec.slug))
@@ -247,31 +271,18 @@ def _apply_village(session, connection, spec, manifest, users, actor, plan, writ
             changed = True
             if write:
                 tenant.slug = spec.slug
-        if sorted(tenant.pillars or []) != sorted(spec.pillars):
-            plan.changes.append(
-                f"~ village {spec.code}: pillars {', '.join(tenant.pillars or []) or '-'}"
-                f" -> {', '.join(spec.pillars) or '-'}"
-            )
-            changed = True
-            if write:
-                tenant.pillars = list(spec.pillars)
-                audit.record(
-                    "tenant.pillars_declared",
-                    actor=actor,
-                    tenant_id=tenant.id,
-                    target=tenant.code,
-                    pillars=spec.pillars,
-                    session=session,
-                )
     if tenant is not None:
         session.flush()
         changed |= _apply_hamlets(connection, tenant, spec, actor, plan, write)
         changed |= _apply_facilitators(session, tenant, spec, manifest, users, actor, plan, write)
+        changed |= _apply_pillars(session, connection, tenant, spec, manifest, actor, plan, write)
     else:
         for hamlet in spec.hamlets:
             plan.changes.append(f"+ hamlet {hamlet} in {region.name}")
         for key in spec.facilitators:
             plan.changes.append(f"+ facilitator {manifest.facilitators[key].name} for {region.name}")
+        for pillar in spec.pillars:
+            plan.changes.append(f"+ pillar {pillar} in {region.name}")
     if not changed:
         plan.unchanged += 1
 
@@ -323,6 +334,7 @@ def _apply_facilitators(session, tenant, spec, manifest, users, actor, plan, wri
             changed = True
             if write:
                 session.add(Membership(user_id=user.id, role=Role.FACILITATOR, tenant_id=tenant.id))
+                plan.events.append(_membership_event(tenant.id, user.id, "granted", actor))
                 audit.record(
                     "membership.granted",
                     actor=actor,
@@ -347,4 +359,38 @@ def _apply_facilitators(session, tenant, spec, manifest, users, actor, plan, wri
                     session=session,
                 )
                 session.delete(membership)
+                plan.events.append(_membership_event(tenant.id, user_id, "revoked", actor))
     return changed
+
+
+def _apply_pillars(session, connection, tenant, spec, manifest, actor, plan, write) -> bool:  # noqa: ANN001
+    """Enable and disable plugins to match the manifest, as a platform admin decision.
+
+    A readiness check that fails does not stop a manifest: the manifest is the platform admins'
+    declared state, so the plugin is enabled as an override with the manifest named as the reason.
+    """
+    from ..models import VillagePlugin
+    from . import rollout
+
+    current = set(
+        session.scalars(
+            select(VillagePlugin.plugin).where(VillagePlugin.tenant_id == tenant.id, VillagePlugin.enabled.is_(True))
+        )
+    )
+    wanted = set(spec.pillars)
+    to_enable = [p for p in rollout.plugins().working() if p in wanted - current]
+    to_disable = [p for p in reversed(list(rollout.plugins().working())) if p in current - wanted]
+    for name in to_enable:
+        plan.changes.append(f"+ pillar {name} in {tenant.name}")
+    for name in to_disable:
+        plan.changes.append(f"- pillar {name} in {tenant.name} (data kept)")
+    if write and (to_enable or to_disable):
+        reason = f"declared in {manifest.path}"
+        with tenant_session(tenant.id, connection, info={SINK: plan.events}) as s:
+            steps = [
+                rollout.Step(name, name, False, rollout.readiness(tenant, name, connection)) for name in to_enable
+            ]
+            rollout.apply_enable(s, tenant, steps, actor=actor, reason=reason)
+            rollout.apply_disable(s, tenant, to_disable, actor=actor, reason=reason)
+            s.commit()
+    return bool(to_enable or to_disable)

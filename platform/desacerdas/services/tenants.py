@@ -11,6 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import Hamlet, Tenant, TenantStatus, User
 from ..tenancy import tenant_session
+from ..plugin_system import events
+from ..plugin_system.types import DomainEvent
 from . import NotFound, ServiceError, audit
 from .regions import lookup_village, normalize_code
 
@@ -95,7 +97,6 @@ def create_tenant(
         province_code=region.province_code,
         province_name=region.province_name,
         status=TenantStatus.ACTIVE,
-        pillars=[],
         profile={"postal_code": region.postal_code} if region.postal_code else {},
     )
     db.session.add(tenant)
@@ -107,6 +108,9 @@ def create_tenant(
             f"The village {region.code} or slug {slug} already exists.", "duplicate", 409
         ) from exc
     audit.record("tenant.provisioned", actor=actor, tenant_id=tenant.id, target=tenant.code, slug=slug)
+    events.queue(
+        db.session, DomainEvent("village.provisioned", tenant.id, {"code": tenant.code}, actor.id if actor else None)
+    )
     if commit:
         db.session.commit()
     return tenant

@@ -12,6 +12,8 @@ from ..auth.passwords import hash_secret, password_problem
 from ..extensions import db
 from ..models import VILLAGE_ROLES, Hamlet, Membership, Role, Tenant, User
 from ..tenancy import tenant_session
+from ..plugin_system import events
+from ..plugin_system.types import DomainEvent
 from . import NotFound, ServiceError, audit
 from .regions import AREA_PREFIX, area_name
 
@@ -140,6 +142,7 @@ def grant(
     )
     s.add(membership)
     s.flush()
+    _membership_changed(s, tenant_id, user.id, role, "granted", actor)
     audit.record(
         "membership.granted",
         actor=actor,
@@ -162,8 +165,16 @@ def revoke(membership: Membership, actor: User | None = None, session: Session |
         role=membership.role.value,
         session=s,
     )
+    _membership_changed(s, membership.tenant_id, membership.user_id, membership.role, "revoked", actor)
     s.delete(membership)
     s.flush()
+
+
+def _membership_changed(
+    session: Session, tenant_id: int | None, user_id: int, role: Role, change: str, actor: User | None
+) -> None:
+    payload = {"user_id": user_id, "role": role.value, "change": change}
+    events.queue(session, DomainEvent("membership.changed", tenant_id, payload, actor.id if actor else None))
 
 
 def village_members(tenant: Tenant) -> list[Membership]:

@@ -61,7 +61,7 @@ def apply_rls_setting(session: Session, connection) -> None:  # noqa: ANN001 - a
 
 
 @contextmanager
-def tenant_session(tenant_id: int, connection=None) -> Iterator[Session]:  # noqa: ANN001
+def tenant_session(tenant_id: int, connection=None, info: dict | None = None) -> Iterator[Session]:  # noqa: ANN001
     """A fresh session bound to one village, for CLI commands, jobs and cross-village views.
 
     With ``connection``, the session joins that connection's transaction (through a savepoint), so
@@ -70,9 +70,9 @@ def tenant_session(tenant_id: int, connection=None) -> Iterator[Session]:  # noq
     from ..extensions import db
 
     if connection is not None:
-        session = Session(bind=connection, join_transaction_mode="create_savepoint")
+        session = Session(bind=connection, join_transaction_mode="create_savepoint", info=dict(info or {}))
     else:
-        session = Session(db.engine)
+        session = Session(db.engine, info=dict(info or {}))
     try:
         bind_tenant(session, tenant_id)
         yield session

@@ -3,3 +3,5 @@
 from .views import bp
 
 __all__ = ["bp"]
+
+from . import pillars  # noqa: E402, F401 - registers the pillar pages on the village blueprint

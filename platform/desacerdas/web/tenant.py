@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Tenant, TenantStatus
+from ..plugin_system.state import enabled_for
 from ..tenancy import bind_tenant
 
 
@@ -32,6 +33,7 @@ def resolve(slug: str) -> Tenant:
         raise VillageSuspended(tenant)
     g.tenant = tenant
     bind_tenant(db.session, tenant.id)
+    g.enabled_plugins = enabled_for(tenant.id)
     return tenant
 
 
@@ -42,9 +44,8 @@ def current_tenant() -> Tenant:
     return tenant
 
 
-def make_tenant_blueprint(name: str, import_name: str, url_prefix: str = "/desa/<slug>", **kw) -> Blueprint:
-    """A blueprint whose every route lives under a village and sees only that village."""
-    bp = Blueprint(name, import_name, url_prefix=url_prefix, **kw)
+def attach_village_resolution(bp: Blueprint) -> Blueprint:
+    """Resolve ``<slug>`` to the current village before every view of ``bp``."""
 
     @bp.url_value_preprocessor
     def _pull_slug(endpoint, values) -> None:  # noqa: ANN001
@@ -57,6 +58,11 @@ def make_tenant_blueprint(name: str, import_name: str, url_prefix: str = "/desa/
             values["slug"] = g.tenant.slug
 
     return bp
+
+
+def make_tenant_blueprint(name: str, import_name: str, url_prefix: str = "/desa/<slug>", **kw) -> Blueprint:
+    """A blueprint whose every route lives under a village and sees only that village."""
+    return attach_village_resolution(Blueprint(name, import_name, url_prefix=url_prefix, **kw))
 
 
 def wants_json() -> bool:

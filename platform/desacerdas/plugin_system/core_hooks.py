@@ -1,0 +1,48 @@
+"""The core's own hook implementations: called in every village, whatever is enabled."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .. import hookimpl
+from ..auth.permissions import can
+from ..models import Hamlet, Membership, Role, Tenant, User
+from .types import Indicator, NavEntry, Widget
+
+STAFF_ROLES = (Role.VILLAGE_HEAD, Role.VILLAGE_SECRETARY, Role.OPERATOR, Role.HAMLET_HEAD)
+
+
+@hookimpl
+def desa_navigation(tenant: Tenant, user: User | None) -> list[NavEntry]:
+    entries = [NavEntry(str(_l("Home")), "village.home", 0)]
+    if user is not None and can(user, "village.dashboard.view", tenant):
+        entries.append(NavEntry(str(_l("Dashboard")), "village.dashboard", 10))
+        entries.append(NavEntry(str(_l("Hamlets")), "village.hamlets", 20))
+    if user is not None and can(user, "village.plugins.view", tenant):
+        entries.append(NavEntry(str(_l("Pillars")), "village.pillars", 90))
+    return entries
+
+
+def _counts(tenant: Tenant, session: Session) -> tuple[int, int]:
+    hamlets = session.scalar(select(func.count(Hamlet.id))) or 0
+    staff = session.scalar(
+        select(func.count(Membership.id)).where(Membership.tenant_id == tenant.id, Membership.role.in_(STAFF_ROLES))
+    )
+    return hamlets, staff or 0
+
+
+@hookimpl
+def desa_dashboard_widgets(tenant: Tenant, user: User, session: Session) -> list[Widget]:
+    hamlets, staff = _counts(tenant, session)
+    return [Widget(str(_l("Village")), ((str(_l("Hamlets")), hamlets), (str(_l("Staff accounts")), staff)), order=0)]
+
+
+@hookimpl
+def desa_indicators(tenant: Tenant, period: str, session: Session) -> list[Indicator]:
+    hamlets, staff = _counts(tenant, session)
+    return [
+        Indicator("core.hamlets", str(_l("Hamlets")), hamlets),
+        Indicator("core.staff_accounts", str(_l("Staff accounts")), staff),
+    ]

@@ -1,0 +1,192 @@
+"""Finding, loading and calling plugins.
+
+Plugins are packages that declare an entry point in the group ``desacerdas.plugins``. Each is
+loaded on its own: one that fails to import is recorded as *broken* and the platform still starts.
+Hooks for one village are called through a pluggy subset caller that leaves out every plugin not
+enabled there; the callers are cached per set of enabled plugins.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import logging
+import os
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+import pluggy
+
+from . import hookspecs
+from .types import PluginInfo
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "desacerdas.plugins"
+CORE = "core"
+
+
+class PluginRefused(Exception):
+    """A plugin breaks a platform rule (names, models); it is loaded as broken, with the reason."""
+
+
+@dataclass
+class LoadedPlugin:
+    name: str
+    module: Any = None
+    info: PluginInfo | None = None
+    distribution: str | None = None
+    error: str | None = None
+    models: list[type] = field(default_factory=list)
+
+    @property
+    def broken(self) -> bool:
+        return self.error is not None
+
+    @property
+    def requires(self) -> tuple[str, ...]:
+        return self.info.requires if self.info else ()
+
+
+class Plugins:
+    """The plugin manager of one application (``app.extensions["desa_plugins"]``)."""
+
+    def __init__(self) -> None:
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self.pm.add_hookspecs(hookspecs)
+        self.loaded: dict[str, LoadedPlugin] = {}
+        self._subset_cache: dict[tuple[str, frozenset[str]], Any] = {}
+        if os.environ.get("DESA_TRACE_HOOKS"):
+            self.pm.trace.root.setwriter(lambda msg: log.warning("hook: %s", msg.rstrip()))
+            self.pm.enable_tracing()
+
+    # -- loading ---------------------------------------------------------------------------------
+
+    def register_core(self, module: Any) -> None:
+        """The core's own hook implementations: always called, in every village."""
+        self.pm.register(module, name=CORE)
+
+    def discover(self) -> None:
+        for ep in md.entry_points(group=ENTRY_POINT_GROUP):
+            if ep.name in self.loaded:
+                continue
+            dist = ep.dist.name if ep.dist else None
+            try:
+                module = ep.load()
+            except Exception as exc:  # noqa: BLE001 - any import error makes the plugin broken
+                log.error("plugin %s failed to import: %s", ep.name, exc)
+                self.loaded[ep.name] = LoadedPlugin(
+                    ep.name, distribution=dist, error=f"import failed: {exc.__class__.__name__}: {exc}"
+                )
+                continue
+            self.add(ep.name, module, distribution=dist)
+
+    def add(self, name: str, module: Any, distribution: str | None = None) -> LoadedPlugin:
+        """Register one plugin object (tests and benchmarks use this for plugins without packages)."""
+        plugin = LoadedPlugin(name, module, distribution=distribution)
+        self.loaded[name] = plugin
+        try:
+            if name == CORE or not name.isidentifier():
+                raise PluginRefused(f"'{name}' is not a valid plugin name (a Python identifier, not 'core')")
+            self.pm.register(module, name=name)
+            plugin.info = self._call_own(name, "desa_plugin_info")
+            if plugin.info is None or plugin.info.name != name:
+                raise PluginRefused(
+                    f"desa_plugin_info() must return PluginInfo(name={name!r}), got "
+                    f"{getattr(plugin.info, 'name', None)!r}"
+                )
+            from .safety import check_models
+
+            plugin.models = list(self._call_own(name, "desa_owned_models") or [])
+            check_models(name, plugin.models)
+        except Exception as exc:  # noqa: BLE001 - the platform starts anyway and says why
+            if self.pm.is_registered(module):
+                self.pm.unregister(module)
+            plugin.error = (
+                str(exc) if isinstance(exc, PluginRefused) else traceback.format_exception_only(exc)[-1]
+            )
+            log.error("plugin %s refused: %s", name, plugin.error)
+        self._subset_cache.clear()
+        return plugin
+
+    def _call_own(self, name: str, hook: str) -> Any:
+        """Call one plugin's own implementation of a hook (first result)."""
+        module = self.pm.get_plugin(name)
+        for impl in getattr(self.pm.hook, hook).get_hookimpls():
+            if impl.plugin is module:
+                return impl.function()
+        return None
+
+    # -- queries ---------------------------------------------------------------------------------
+
+    def working(self) -> dict[str, LoadedPlugin]:
+        """Plugins that loaded and passed the checks, in dependency order."""
+        ok = {n: p for n, p in self.loaded.items() if not p.broken}
+        return {n: ok[n] for n in dependency_order(ok)}
+
+    def info(self, name: str) -> PluginInfo:
+        plugin = self.loaded.get(name)
+        if plugin is None or plugin.broken or plugin.info is None:
+            raise KeyError(name)
+        return plugin.info
+
+    def implemented_hooks(self, name: str) -> list[str]:
+        module = self.pm.get_plugin(name)
+        if module is None:
+            return []
+        return sorted(h.name for h in self.pm.get_hookcallers(module) or [])
+
+    # -- calling ---------------------------------------------------------------------------------
+
+    def hook_for(self, enabled: frozenset[str]) -> _SubsetRelay:
+        """Hooks that call the core plus exactly the ``enabled`` plugins."""
+        return _SubsetRelay(self, frozenset(enabled))
+
+    def hook_only(self, name: str) -> _SubsetRelay:
+        """Hooks that call one plugin only (readiness checks of a plugin not yet enabled)."""
+        return _SubsetRelay(self, frozenset({name}), include_core=False)
+
+    @property
+    def all(self) -> Any:
+        """Platform hooks: every working plugin and the core."""
+        return self.pm.hook
+
+    def _subset_caller(self, hook: str, keep: frozenset[str], include_core: bool) -> Any:
+        key = (hook, keep | ({CORE} if include_core else frozenset()))
+        caller = self._subset_cache.get(key)
+        if caller is None:
+            remove = [p for n, p in self.pm.list_name_plugin() if n not in key[1]]
+            caller = self.pm.subset_hook_caller(hook, remove_plugins=remove)
+            self._subset_cache[key] = caller
+        return caller
+
+
+class _SubsetRelay:
+    def __init__(self, plugins: Plugins, keep: frozenset[str], include_core: bool = True) -> None:
+        self._plugins = plugins
+        self._keep = keep
+        self._include_core = include_core
+
+    def __getattr__(self, hook: str) -> Any:
+        return self._plugins._subset_caller(hook, self._keep, self._include_core)  # noqa: SLF001
+
+
+def dependency_order(plugins: dict[str, LoadedPlugin]) -> list[str]:
+    """Plugins sorted so that each comes after what it requires (then by rollout order, name)."""
+    order: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in order or name not in plugins:
+            return
+        if name in visiting:
+            raise PluginRefused(f"plugins require each other in a cycle through '{name}'")
+        visiting.add(name)
+        for dep in sorted(plugins[name].requires):
+            visit(dep)
+        visiting.discard(name)
+        order.append(name)
+
+    for name in sorted(plugins, key=lambda n: (plugins[n].info.rollout_order if plugins[n].info else 0, n)):
+        visit(name)
+    return order

@@ -1,0 +1,296 @@
+"""The phased rollout: installing plugins on the platform, enabling them village by village.
+
+Enabling is a data-only operation (schema changes happen once, at install). It shows a plan first
+(the plugin plus whatever it requires that is not enabled yet, each with its readiness) and then
+enables all of them or none. Disabling never deletes data; purging is a separate, explicit action.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from ..auth.permissions import can
+from ..extensions import db
+from ..models import PlatformPlugin, Tenant, User, VillagePlugin, VillagePluginEvent
+from ..plugin_system import events
+from ..plugin_system.migrations import targets, upgrade
+from ..plugin_system.state import enabled_for, installed_names, plugins
+from ..plugin_system.types import DomainEvent, ReadinessCheck
+from ..tenancy import tenant_session
+from . import NotFound, ServiceError, audit
+
+
+def _id(user: User | None) -> int | None:
+    return user.id if user is not None else None
+
+
+@dataclass
+class Step:
+    plugin: str
+    title: str
+    already: bool
+    checks: list[ReadinessCheck] = field(default_factory=list)
+
+    @property
+    def ready(self) -> bool:
+        return self.already or all(c.passed for c in self.checks)
+
+    @property
+    def failing(self) -> list[ReadinessCheck]:
+        return [c for c in self.checks if not c.passed]
+
+
+@dataclass
+class Plan:
+    tenant: Tenant
+    target: str
+    steps: list[Step]
+    action: str = "enable"
+
+    @property
+    def ready(self) -> bool:
+        return all(s.ready for s in self.steps)
+
+    @property
+    def changes(self) -> list[Step]:
+        return [s for s in self.steps if not s.already]
+
+
+def _require_installed(name: str) -> None:
+    if name not in plugins().loaded:
+        raise NotFound(f"No plugin named '{name}' is known on this platform.", "unknown_plugin")
+    if plugins().loaded[name].broken:
+        raise ServiceError(f"The plugin {name} is broken: {plugins().loaded[name].error}", "plugin_broken", 409)
+    if name not in installed_names():
+        raise ServiceError(f"The plugin {name} is not installed on the platform.", "not_installed", 409)
+
+
+def closure(name: str) -> list[str]:
+    """The plugin and everything it requires, requirements first."""
+    working = plugins().working()
+    needed: list[str] = []
+
+    def visit(n: str) -> None:
+        if n in needed:
+            return
+        if n not in working:
+            raise ServiceError(f"{name} requires {n}, which is not available.", "missing_requirement", 409)
+        for dep in working[n].requires:
+            visit(dep)
+        needed.append(n)
+
+    visit(name)
+    return needed
+
+
+def readiness(tenant: Tenant, name: str, connection=None) -> list[ReadinessCheck]:  # noqa: ANN001
+    with tenant_session(tenant.id, connection) as session:
+        results = plugins().hook_only(name).desa_readiness_checks(tenant=tenant, session=session)
+    return [check for group in results for check in (group or [])]
+
+
+def plan_enable(tenant: Tenant, name: str) -> Plan:
+    _require_installed(name)
+    enabled = enabled_for(tenant.id)
+    steps = []
+    for plugin in closure(name):
+        _require_installed(plugin)
+        already = plugin in enabled
+        steps.append(
+            Step(plugin, plugins().info(plugin).title_en, already, [] if already else readiness(tenant, plugin))
+        )
+    return Plan(tenant, name, steps)
+
+
+def enable(
+    tenant: Tenant,
+    name: str,
+    *,
+    actor: User | None = None,
+    override_reason: str | None = None,
+    dry_run: bool = False,
+) -> Plan:
+    """Enable ``name`` and what it requires in one village, all or none."""
+    plan = plan_enable(tenant, name)
+    override_reason = (override_reason or "").strip() or None
+    if not plan.changes:
+        raise ServiceError(f"{name} is already enabled in {tenant.name}.", "no_change", 409)
+    if not plan.ready:
+        if override_reason is None:
+            todo = "; ".join(f"{s.plugin}: {c.label} – {c.how_to_pass}" for s in plan.steps for c in s.failing)
+            raise ServiceError(f"{tenant.name} is not ready for {name}: {todo}", "not_ready", 409)
+        if actor is not None and not can(actor, "village.plugins.override", tenant):
+            raise ServiceError("Only a regency or platform admin may override readiness.", "forbidden", 403)
+    if dry_run:
+        return plan
+    with tenant_session(tenant.id) as session:
+        apply_enable(session, tenant, plan.changes, actor=actor, reason=override_reason)
+        session.commit()
+    return plan
+
+
+def apply_enable(
+    session: Session, tenant: Tenant, steps: list[Step], *, actor: User | None, reason: str | None
+) -> None:
+    """Write the enabling of ``steps`` into ``session`` (bound to ``tenant``); the caller commits."""
+    for step in steps:
+        row = session.get(VillagePlugin, (tenant.id, step.plugin))
+        if row is None:
+            row = VillagePlugin(tenant_id=tenant.id, plugin=step.plugin, settings={})
+            session.add(row)
+        row.enabled = True
+        override = not step.ready
+        session.add(
+            VillagePluginEvent(
+                tenant_id=tenant.id,
+                plugin=step.plugin,
+                action="enabled",
+                actor_id=actor.id if actor else None,
+                reason=reason,
+                override=override,
+            )
+        )
+        audit.record(
+            "plugin.enabled",
+            actor=actor,
+            tenant_id=tenant.id,
+            target=step.plugin,
+            session=session,
+            override=override,
+            reason=reason,
+            failing=[c.id for c in step.failing],
+        )
+        session.flush()
+        plugins().hook_only(step.plugin).desa_on_enable(tenant=tenant, session=session)
+        events.queue(session, DomainEvent("plugin.enabled", tenant.id, {"plugin": step.plugin}, _id(actor)))
+
+
+def dependents(tenant: Tenant, name: str) -> list[str]:
+    """Enabled plugins in this village that require ``name`` (directly or not), outermost first."""
+    enabled = enabled_for(tenant.id)
+    working = plugins().working()
+    found: list[str] = []
+
+    def visit(target: str) -> None:
+        for other in enabled:
+            if other not in found and target in working[other].requires:
+                found.append(other)
+                visit(other)
+
+    visit(name)
+    order = list(working)
+    return sorted(found, key=order.index, reverse=True)
+
+
+def disable(
+    tenant: Tenant, name: str, *, actor: User | None = None, reason: str | None = None, with_dependents: bool = False
+) -> list[str]:
+    """Disable a plugin (and, once confirmed, the enabled plugins that require it). Deletes nothing."""
+    if name not in enabled_for(tenant.id):
+        raise ServiceError(f"{name} is not enabled in {tenant.name}.", "no_change", 409)
+    deps = dependents(tenant, name)
+    if deps and not with_dependents:
+        raise ServiceError(
+            f"{', '.join(deps)} require {name} in {tenant.name}; confirm to disable them too.",
+            "has_dependents",
+            409,
+        )
+    names = [*deps, name]
+    with tenant_session(tenant.id) as session:
+        apply_disable(session, tenant, names, actor=actor, reason=reason)
+        session.commit()
+    return names
+
+
+def apply_disable(session: Session, tenant: Tenant, names: list[str], *, actor: User | None, reason: str | None) -> None:
+    """Write the disabling of ``names`` into ``session`` (bound to ``tenant``); the caller commits."""
+    for plugin in names:
+        session.get(VillagePlugin, (tenant.id, plugin)).enabled = False
+        session.add(
+            VillagePluginEvent(
+                tenant_id=tenant.id, plugin=plugin, action="disabled", actor_id=actor.id if actor else None, reason=reason
+            )
+        )
+        audit.record("plugin.disabled", actor=actor, tenant_id=tenant.id, target=plugin, session=session, reason=reason)
+        plugins().hook_only(plugin).desa_on_disable(tenant=tenant, session=session)
+        events.queue(session, DomainEvent("plugin.disabled", tenant.id, {"plugin": plugin}, _id(actor)))
+
+
+def purge(tenant: Tenant, name: str, *, actor: User | None = None, dry_run: bool = True) -> dict[str, int]:
+    """Everything ``name`` owns in one village, counted per table; deleted unless ``dry_run``."""
+    loaded = plugins().loaded.get(name)
+    if loaded is None or loaded.broken:
+        raise NotFound(f"No working plugin named '{name}'.", "unknown_plugin")
+    if name in enabled_for(tenant.id):
+        raise ServiceError(f"Disable {name} in {tenant.name} before purging its data.", "still_enabled", 409)
+    from ..models.base import is_tenant_scoped
+
+    owned = [m for m in loaded.models if is_tenant_scoped(m)]
+    order = {t.name: i for i, t in enumerate(db.metadata.sorted_tables)}
+    owned.sort(key=lambda m: order.get(m.__table__.name, 0), reverse=True)  # children first
+    counts: dict[str, int] = {}
+    with tenant_session(tenant.id) as session:
+        for model in owned:
+            counts[model.__tablename__] = session.scalar(select(func.count()).select_from(model)) or 0
+        if not dry_run:
+            for model in owned:
+                session.execute(delete(model))
+            session.add(
+                VillagePluginEvent(
+                    tenant_id=tenant.id, plugin=name, action="purged", actor_id=actor.id if actor else None
+                )
+            )
+            audit.record("plugin.purged", actor=actor, tenant_id=tenant.id, target=name, session=session, rows=counts)
+            session.commit()
+    return counts
+
+
+# -- the platform ----------------------------------------------------------------------------------
+
+
+def install(name: str, *, actor: User | None = None) -> list[str]:
+    """Install a plugin and what it requires: apply their migrations, mark them installed."""
+    registry = plugins()
+    if name not in registry.loaded:
+        raise NotFound(f"No plugin named '{name}' is known on this platform.", "unknown_plugin")
+    if registry.loaded[name].broken:
+        raise ServiceError(f"The plugin {name} is broken: {registry.loaded[name].error}", "plugin_broken", 409)
+    names = closure(name)
+    upgrade(targets(set(names)))
+    for plugin in names:
+        row = db.session.get(PlatformPlugin, plugin) or PlatformPlugin(name=plugin, settings={})
+        row.installed = True
+        row.version = registry.info(plugin).version
+        db.session.add(row)
+        audit.record("plugin.installed", actor=actor, target=plugin, version=row.version)
+    db.session.commit()
+    return names
+
+
+def uninstall(name: str, *, actor: User | None = None) -> None:
+    """Mark a plugin uninstalled (its tables and data stay). Refused while something needs it."""
+    row = db.session.get(PlatformPlugin, name)
+    if row is None or not row.installed:
+        raise ServiceError(f"{name} is not installed.", "not_installed", 409)
+    installed = installed_names()
+    needing = sorted(p for p in installed if p != name and name in plugins().loaded[p].requires)
+    if needing:
+        raise ServiceError(f"{', '.join(needing)} require {name}; uninstall them first.", "required", 409)
+    villages = db.session.scalar(
+        select(func.count()).select_from(VillagePlugin).where(VillagePlugin.plugin == name, VillagePlugin.enabled)
+    )
+    if villages:
+        raise ServiceError(f"{name} is enabled in {villages} villages; disable it there first.", "in_use", 409)
+    row.installed = False
+    audit.record("plugin.uninstalled", actor=actor, target=name)
+    db.session.commit()
+
+
+def history(tenant: Tenant, name: str | None = None, limit: int = 50) -> list[VillagePluginEvent]:
+    stmt = select(VillagePluginEvent).where(VillagePluginEvent.tenant_id == tenant.id)
+    if name:
+        stmt = stmt.where(VillagePluginEvent.plugin == name)
+    return list(db.session.scalars(stmt.order_by(VillagePluginEvent.at.desc(), VillagePluginEvent.id.desc()).limit(limit)))
