@@ -7,6 +7,19 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+# WTForms has no Indonesian catalogue, so its messages are given here to be translated with ours.
+REQUIRED = _l("This field is required.")
+TOO_LONG = _l("Field cannot be longer than %(max)d characters.")
+NOT_A_DATE = _l("Not a valid date value.")
+
+
+def _required() -> DataRequired:
+    return DataRequired(message=REQUIRED)
+
+
+def _max(length: int) -> Length:
+    return Length(max=length, message=TOO_LONG)
+
 
 class FilterForm(FlaskForm):
     """Base for read-only GET filters: bookmarkable URLs, so no CSRF token in them."""
@@ -16,38 +29,38 @@ class FilterForm(FlaskForm):
 
 
 class VillageFilterForm(FilterForm):
-    q = StringField(_l("Search"), validators=[Optional(), Length(max=80)])
+    q = StringField(_l("Search"), validators=[Optional(), _max(80)])
     regency = SelectField(_l("Regency"), choices=[], validate_choice=False)
     district = SelectField(_l("District"), choices=[], validate_choice=False)
     status = SelectField(_l("Status"), choices=[], validate_choice=False)
 
 
 class AuditFilterForm(FilterForm):
-    village = StringField(_l("Village (code or slug)"), validators=[Optional(), Length(max=80)])
-    action = StringField(_l("Action starts with"), validators=[Optional(), Length(max=80)])
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("Until"), validators=[Optional()])
+    village = StringField(_l("Village (code or slug)"), validators=[Optional(), _max(80)])
+    action = StringField(_l("Action starts with"), validators=[Optional(), _max(80)])
+    since = DateField(_l("From"), validators=[Optional()], invalid_value_message=NOT_A_DATE)
+    until = DateField(_l("Until"), validators=[Optional()], invalid_value_message=NOT_A_DATE)
 
 
 class CreateVillageForm(FlaskForm):
     code = StringField(
         _l("Kemendagri village code"),
-        validators=[DataRequired(), Length(max=20)],
+        validators=[_required(), _max(20)],
         description=_l("Four parts, for example 51.07.04.2007."),
     )
     slug = StringField(
         _l("Web address (optional)"),
-        validators=[Optional(), Length(max=80)],
+        validators=[Optional(), _max(80)],
         description=_l("Leave empty to derive it from the village name."),
     )
 
 
 class SuspendForm(FlaskForm):
-    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+    reason = StringField(_l("Reason"), validators=[_required(), _max(500)])
 
 
 class ArchiveForm(FlaskForm):
-    reason = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=500)])
+    reason = StringField(_l("Reason (optional)"), validators=[Optional(), _max(500)])
 
 
 class ConfirmForm(FlaskForm):

@@ -184,25 +184,6 @@ def tenants() -> ResponseReturnValue:
 # --- create by code ----------------------------------------------------------------------------
 
 
-def _create_error_message(exc: ServiceError, raw_code: str) -> str:
-    """Say what is wrong with the code in the page's language (the service speaks English)."""
-    code = normalize_code(raw_code)
-    if exc.code == "malformed_code":
-        return _(
-            "'%(code)s' is not a village code: expected four dot-separated parts like 51.07.04.2007.",
-            code=raw_code,
-        )
-    if exc.code == "unknown_code":
-        return _("No village has the code %(code)s in the Kemendagri 2025 data.", code=code)
-    if exc.code in ("duplicate_code", "duplicate"):
-        existing = tenant_svc.get_by_code(code)
-        if existing is not None:
-            return _(
-                "The village %(code)s (%(name)s) already exists.", code=existing.code, name=existing.name
-            )
-    return exc.message
-
-
 @bp.route("/villages/new", methods=["GET", "POST"])
 @admin_page(write=True)
 def create() -> ResponseReturnValue:
@@ -218,7 +199,7 @@ def create() -> ResponseReturnValue:
             db.session.rollback()
             status = 409 if exc.status == 409 else 400
             target = form.slug if exc.code in ("invalid_slug", "slug_taken") else form.code
-            target.errors = [*target.errors, _create_error_message(exc, raw_code)]
+            target.errors = [*target.errors, exc.message]
         else:
             message = _("Village %(name)s (%(code)s) is provisioned.", name=tenant.name, code=tenant.code)
             flash(message, "success")
@@ -263,20 +244,6 @@ def tenant(slug: str) -> ResponseReturnValue:
     return _render_detail(_tenant_or_404(slug))
 
 
-def _refusal_message(exc: ServiceError, village: Tenant) -> str:
-    """Why a status change was refused, in the page's language (the service speaks English)."""
-    if exc.code == "no_change":
-        already = {
-            TenantStatus.ACTIVE: _("%(name)s is already active.", name=village.name),
-            TenantStatus.SUSPENDED: _("%(name)s is already suspended.", name=village.name),
-            TenantStatus.ARCHIVED: _("%(name)s is already archived.", name=village.name),
-        }
-        return already.get(village.status, exc.message)
-    if exc.code == "archived":
-        return _("%(name)s is archived; resume it first.", name=village.name)
-    return exc.message
-
-
 def _status_action(
     slug: str,
     form: FlaskForm,
@@ -292,7 +259,7 @@ def _status_action(
         change(village, form)
     except ServiceError as exc:
         db.session.rollback()
-        flash(_refusal_message(exc, village), "error")
+        flash(exc.message, "error")  # in the page's language
         return _render_detail(village, exc.status, **{form_name: form})
     flash(done(village), "success")
     return redirect(url_for("admin.tenant", slug=village.slug))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from ..services.i18n import _, ngettext
+
 # OWASP Password Storage Cheat Sheet: m=19456 KiB, t=2, p=1.
 hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1, type=Type.ID)
 
@@ -29,7 +31,11 @@ def needs_rehash(stored_hash: str) -> bool:
 def password_problem(password: str) -> str | None:
     """A human reason the password is refused, or None when it is acceptable."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Password must be at least {MIN_PASSWORD_LENGTH} characters."
+        return ngettext(
+            "Password must be at least %(num)d character.",
+            "Password must be at least %(num)d characters.",
+            MIN_PASSWORD_LENGTH,
+        )
     if password.isdigit():
-        return "Password must not be only digits."
+        return _("Password must not be only digits.")
     return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
@@ -19,30 +20,59 @@ from ..tenancy.cross_village import read_each
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
+# WTForms has no Indonesian catalogue, so its messages are given here to be translated with ours.
+REQUIRED = _l("This field is required.")
+TOO_LONG = _l("Field cannot be longer than %(max)d characters.")
+PASSWORD_LENGTH = _l("Field must be between %(min)d and %(max)d characters long.")
+PASSWORDS_DIFFER = _l("The two passwords do not match.")
+
+
+def _required() -> DataRequired:
+    return DataRequired(message=REQUIRED)
+
+
+def _max(length: int) -> Length:
+    return Length(max=length, message=TOO_LONG)
+
+
+def _new_password() -> list:
+    return [_required(), Length(min=10, max=200, message=PASSWORD_LENGTH)]
+
 
 class LoginForm(FlaskForm):
-    login = StringField("Email or phone", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    login = StringField(_l("Email or phone"), validators=[_required(), _max(254)])
+    password = PasswordField(_l("Password"), validators=[_required(), _max(200)])
 
 
 class PasswordChangeForm(FlaskForm):
-    current = PasswordField("Current password", validators=[DataRequired()])
-    new = PasswordField("New password", validators=[DataRequired(), Length(min=10, max=200)])
-    confirm = PasswordField("Repeat new password", validators=[DataRequired(), EqualTo("new")])
+    current = PasswordField(_l("Current password"), validators=[_required()])
+    new = PasswordField(_l("New password"), validators=_new_password())
+    confirm = PasswordField(
+        _l("Repeat new password"), validators=[_required(), EqualTo("new", message=PASSWORDS_DIFFER)]
+    )
 
 
 class ResetRequestForm(FlaskForm):
-    login = EmailField("Email or phone", validators=[DataRequired(), Length(max=254)])
+    login = EmailField(_l("Email or phone"), validators=[_required(), _max(254)])
 
 
 class ResetForm(FlaskForm):
-    new = PasswordField("New password", validators=[DataRequired(), Length(min=10, max=200)])
-    confirm = PasswordField("Repeat new password", validators=[DataRequired(), EqualTo("new")])
+    new = PasswordField(_l("New password"), validators=_new_password())
+    confirm = PasswordField(
+        _l("Repeat new password"), validators=[_required(), EqualTo("new", message=PASSWORDS_DIFFER)]
+    )
 
 
 class TokenForm(FlaskForm):
-    name = StringField("Token name", validators=[DataRequired(), Length(max=80)])
-    days = IntegerField("Valid for days", validators=[Optional(), NumberRange(min=1, max=3650)])
+    name = StringField(_l("Token name"), validators=[_required(), _max(80)])
+    days = IntegerField(
+        _l("Valid for days"),
+        invalid_value_message=_l("Not a valid integer value."),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=3650, message=_l("Number must be between %(min)s and %(max)s.")),
+        ],
+    )
 
 
 def _safe_next(target: str | None) -> str:

@@ -17,6 +17,7 @@ from ..auth.passwords import hash_secret, needs_rehash, password_problem, verify
 from ..extensions import db
 from ..models import ApiToken, User
 from . import ServiceError, audit
+from .i18n import _, ngettext
 from .users import find_by_login
 
 # A real hash to verify against when the login is unknown, so timing does not reveal accounts.
@@ -45,14 +46,18 @@ def authenticate(login: str, password: str) -> User:
         verify_secret(_DUMMY_HASH, password or "")
         audit.record("auth.login_failed", actor_label=(login or "")[:254], reason="unknown")
         db.session.commit()
-        raise LoginFailed("Wrong email/phone or password.")
+        raise LoginFailed(_("Wrong email/phone or password."))
     locked_until = _aware(user.locked_until)
     if locked_until and locked_until > _now():
         audit.record("auth.login_failed", actor=user, reason="locked")
         db.session.commit()
         minutes = max(1, int((locked_until - _now()).total_seconds() // 60) + 1)
         raise LoginFailed(
-            f"This account is locked after too many failed attempts. Try again in {minutes} minutes.",
+            ngettext(
+                "This account is locked after too many failed attempts. Try again in %(num)d minute.",
+                "This account is locked after too many failed attempts. Try again in %(num)d minutes.",
+                minutes,
+            ),
             "locked",
         )
     if not user.active or not verify_secret(user.password_hash, password or ""):
@@ -64,7 +69,7 @@ def authenticate(login: str, password: str) -> User:
             audit.record("auth.locked", actor=user)
         audit.record("auth.login_failed", actor=user, reason="password" if user.active else "inactive")
         db.session.commit()
-        raise LoginFailed("Wrong email/phone or password.")
+        raise LoginFailed(_("Wrong email/phone or password."))
     if needs_rehash(user.password_hash):
         user.password_hash = hash_secret(password)
     user.failed_logins = 0
@@ -78,7 +83,7 @@ def authenticate(login: str, password: str) -> User:
 def change_password(user: User, current: str, new: str) -> None:
     """Change the password and end every other session of this user."""
     if not verify_secret(user.password_hash, current or ""):
-        raise ServiceError("The current password is wrong.", "invalid_credentials", 400)
+        raise ServiceError(_("The current password is wrong."), "invalid_credentials", 400)
     set_password(user, new, reason="changed")
 
 
@@ -142,12 +147,12 @@ def user_for_reset_token(token: str) -> User:
     try:
         data = _serializer().loads(token, max_age=current_app.config["RESET_TOKEN_MAX_AGE"])
     except SignatureExpired:
-        raise ServiceError("This reset link has expired. Ask for a new one.", "token_expired") from None
+        raise ServiceError(_("This reset link has expired. Ask for a new one."), "token_expired") from None
     except BadSignature:
-        raise ServiceError("This reset link is not valid.", "token_invalid") from None
+        raise ServiceError(_("This reset link is not valid."), "token_invalid") from None
     user = db.session.get(User, data.get("u"))
     if user is None or _fingerprint(user) != data.get("f"):
-        raise ServiceError("This reset link has already been used.", "token_used")
+        raise ServiceError(_("This reset link has already been used."), "token_used")
     return user
 
 
@@ -168,7 +173,7 @@ def create_api_token(user: User, name: str, days: int | None = None) -> tuple[Ap
     """Create a token and return it with its plain value, which is shown once and never stored."""
     name = (name or "").strip()
     if not name:
-        raise ServiceError("A token needs a name.", "name_required")
+        raise ServiceError(_("A token needs a name."), "name_required")
     public = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     plain = f"{TOKEN_PREFIX}{public}_{secret}"
@@ -215,7 +220,7 @@ def user_for_api_token(plain: str) -> User | None:
 def revoke_api_token(user: User, token_id: int) -> ApiToken:
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
-        raise ServiceError("No such token.", "not_found", 404)
+        raise ServiceError(_("No such token."), "not_found", 404)
     if token.revoked_at is None:
         token.revoked_at = _now()
         audit.record("auth.token_revoked", actor=user, target=f"token:{token.id}")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from lokal import wilayah
 
 from . import ServiceError
+from .i18n import _
 
 VILLAGE_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
 AREA_PREFIX = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
@@ -39,13 +40,18 @@ def lookup_village(raw_code: str) -> VillageRegion:
     code = normalize_code(raw_code)
     if not VILLAGE_CODE.match(code):
         raise ServiceError(
-            f"'{raw_code}' is not a village code: expected four dot-separated parts like 51.07.04.2007.",
+            _(
+                "'%(code)s' is not a village code: expected four dot-separated parts like 51.07.04.2007.",
+                code=raw_code,
+            ),
             "malformed_code",
         )
     village = wilayah.get_wilayah(code)
     if village is None or village.level != 4:
         raise ServiceError(
-            f"No village has the code {code} in the Kemendagri 2025 data.", "unknown_code", 404
+            _("No village has the code %(code)s in the Kemendagri 2025 data.", code=code),
+            "unknown_code",
+            404,
         )
     district = wilayah.get_wilayah(code[:8])
     regency = wilayah.get_wilayah(code[:5])

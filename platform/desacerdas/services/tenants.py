@@ -14,6 +14,7 @@ from ..tenancy import tenant_session
 from ..plugin_system import events
 from ..plugin_system.types import DomainEvent
 from . import NotFound, ServiceError, audit
+from .i18n import _
 from .regions import lookup_village, normalize_code
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
@@ -45,18 +46,24 @@ def unique_slug(name: str, district: str, regency: str, code: str) -> str:
     for slug in slug_candidates(name, district, regency, code):
         if slug and slug not in RESERVED_SLUGS and not _slug_taken(slug):
             return slug
-    raise ServiceError(f"No free slug for {name} ({code}).", "slug_taken", 409)
+    raise ServiceError(_("No free slug for %(name)s (%(code)s).", name=name, code=code), "slug_taken", 409)
 
 
 def validate_slug(slug: str) -> str:
     if not SLUG.match(slug or ""):
         raise ServiceError(
-            f"'{slug}' is not a valid slug: use lowercase letters, digits and hyphens (2–80).", "invalid_slug"
+            _(
+                "'%(slug)s' is not a valid slug: use lowercase letters, digits and hyphens (2–80).",
+                slug=slug,
+            ),
+            "invalid_slug",
         )
     if slug in RESERVED_SLUGS:
-        raise ServiceError(f"'{slug}' is reserved.", "invalid_slug")
+        raise ServiceError(_("'%(slug)s' is reserved.", slug=slug), "invalid_slug")
     if _slug_taken(slug):
-        raise ServiceError(f"The slug '{slug}' is already used by another village.", "slug_taken", 409)
+        raise ServiceError(
+            _("The slug '%(slug)s' is already used by another village.", slug=slug), "slug_taken", 409
+        )
     return slug
 
 
@@ -67,7 +74,7 @@ def get_by_code(code: str) -> Tenant | None:
 def get_by_slug(slug: str) -> Tenant:
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
     if tenant is None:
-        raise NotFound(f"No village with slug '{slug}'.")
+        raise NotFound(_("No village with slug '%(slug)s'.", slug=slug))
     return tenant
 
 
@@ -78,7 +85,9 @@ def create_tenant(
     region = lookup_village(code)
     if get_by_code(region.code) is not None:
         raise ServiceError(
-            f"The village {region.code} ({region.name}) already exists.", "duplicate_code", 409
+            _("The village %(code)s (%(name)s) already exists.", code=region.code, name=region.name),
+            "duplicate_code",
+            409,
         )
     slug = (
         validate_slug(slug)
@@ -105,7 +114,9 @@ def create_tenant(
     except IntegrityError as exc:
         db.session.rollback()
         raise ServiceError(
-            f"The village {region.code} or slug {slug} already exists.", "duplicate", 409
+            _("The village %(code)s or slug %(slug)s already exists.", code=region.code, slug=slug),
+            "duplicate",
+            409,
         ) from exc
     audit.record("tenant.provisioned", actor=actor, tenant_id=tenant.id, target=tenant.code, slug=slug)
     events.queue(
@@ -116,13 +127,22 @@ def create_tenant(
     return tenant
 
 
+def _already(name: str, status: TenantStatus) -> str:
+    """One whole sentence per status, so translators never have to glue words together."""
+    if status == TenantStatus.ACTIVE:
+        return _("%(name)s is already active.", name=name)
+    if status == TenantStatus.SUSPENDED:
+        return _("%(name)s is already suspended.", name=name)
+    return _("%(name)s is already archived.", name=name)
+
+
 def _set_status(
     tenant: Tenant, status: TenantStatus, reason: str | None, actor: User | None, action: str
 ) -> Tenant:
     if tenant.status == status:
-        raise ServiceError(f"{tenant.name} is already {status.value}.", "no_change", 409)
+        raise ServiceError(_already(tenant.name, status), "no_change", 409)
     if tenant.status == TenantStatus.ARCHIVED and status != TenantStatus.ACTIVE:
-        raise ServiceError(f"{tenant.name} is archived; resume it first.", "archived", 409)
+        raise ServiceError(_("%(name)s is archived; resume it first.", name=tenant.name), "archived", 409)
     previous = tenant.status
     tenant.status = status
     tenant.status_reason = reason
@@ -135,7 +155,7 @@ def _set_status(
 
 def suspend(tenant: Tenant, reason: str, actor: User | None = None) -> Tenant:
     if not (reason or "").strip():
-        raise ServiceError("A reason is required to suspend a village.", "reason_required")
+        raise ServiceError(_("A reason is required to suspend a village."), "reason_required")
     return _set_status(tenant, TenantStatus.SUSPENDED, reason.strip(), actor, "tenant.suspended")
 
 
@@ -180,10 +200,14 @@ def add_hamlet(tenant: Tenant, name: str, code: str | None = None, actor: User |
     """Add a hamlet; works inside a request bound to ``tenant`` and from the CLI alike."""
     name = (name or "").strip()
     if not name:
-        raise ServiceError("A hamlet needs a name.", "name_required")
+        raise ServiceError(_("A hamlet needs a name."), "name_required")
     with tenant_session(tenant.id) as s:
         if s.scalar(select(Hamlet).where(Hamlet.name == name)) is not None:
-            raise ServiceError(f"{tenant.name} already has a hamlet named {name}.", "duplicate", 409)
+            raise ServiceError(
+                _("%(village)s already has a hamlet named %(name)s.", village=tenant.name, name=name),
+                "duplicate",
+                409,
+            )
         hamlet = Hamlet(name=name, code=(code or "").strip() or None)
         s.add(hamlet)
         s.flush()

@@ -15,6 +15,7 @@ from ..tenancy import tenant_session
 from ..plugin_system import events
 from ..plugin_system.types import DomainEvent
 from . import NotFound, ServiceError, audit
+from .i18n import _
 from .regions import AREA_PREFIX, area_name
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -56,13 +57,13 @@ def create_user(
     name = (name or "").strip()
     email, phone = normalize_email(email), normalize_phone(phone)
     if not name:
-        raise ServiceError("A user needs a name.", "name_required")
+        raise ServiceError(_("A user needs a name."), "name_required")
     if not email and not phone:
-        raise ServiceError("A user needs an email address or a phone number.", "login_required")
+        raise ServiceError(_("A user needs an email address or a phone number."), "login_required")
     if email and not EMAIL.match(email):
-        raise ServiceError(f"'{email}' is not an email address.", "invalid_email")
+        raise ServiceError(_("'%(email)s' is not an email address.", email=email), "invalid_email")
     if phone and not PHONE.match(phone):
-        raise ServiceError(f"'{phone}' is not a phone number.", "invalid_phone")
+        raise ServiceError(_("'%(phone)s' is not a phone number.", phone=phone), "invalid_phone")
     if check_password and (problem := password_problem(password)):
         raise ServiceError(problem, "weak_password")
     clash = s.scalar(
@@ -71,7 +72,7 @@ def create_user(
         )
     )
     if clash:
-        raise ServiceError("Another account already uses this email or phone.", "duplicate_user", 409)
+        raise ServiceError(_("Another account already uses this email or phone."), "duplicate_user", 409)
     user = User(name=name, email=email, phone=phone, password_hash=hash_secret(password))
     s.add(user)
     s.flush()
@@ -82,7 +83,7 @@ def create_user(
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(_("No such user."))
     return user
 
 
@@ -106,18 +107,19 @@ def grant(
     role = Role(role)
     if role in VILLAGE_ROLES or role == Role.FACILITATOR:
         if tenant is None:
-            raise ServiceError(f"The role {role.value} needs a village.", "tenant_required")
+            raise ServiceError(_("The role %(role)s needs a village.", role=role.value), "tenant_required")
         if role == Role.HAMLET_HEAD:
             if hamlet_id is None:
-                raise ServiceError("A hamlet head needs a hamlet.", "hamlet_required")
+                raise ServiceError(_("A hamlet head needs a hamlet."), "hamlet_required")
             if not _hamlet_exists(tenant, hamlet_id, s.connection() if session is not None else None):
-                raise NotFound("No such hamlet in this village.")
+                raise NotFound(_("No such hamlet in this village."))
         elif hamlet_id is not None:
-            raise ServiceError("Only a hamlet head is scoped to a hamlet.", "invalid_scope")
+            raise ServiceError(_("Only a hamlet head is scoped to a hamlet."), "invalid_scope")
     elif role == Role.REGENCY_ADMIN:
         if not area_prefix or not AREA_PREFIX.match(area_prefix) or area_name(area_prefix) is None:
             raise ServiceError(
-                f"'{area_prefix}' is not a known area code prefix such as 51.07.", "invalid_area"
+                _("'%(prefix)s' is not a known area code prefix such as 51.07.", prefix=area_prefix),
+                "invalid_area",
             )
         tenant = None
     else:  # platform admin

@@ -22,6 +22,10 @@ from ..web.tenant import current_tenant, make_tenant_blueprint
 
 bp = make_tenant_blueprint("village", __name__)
 
+# WTForms has no Indonesian catalogue, so its messages are given here to be translated with ours.
+REQUIRED = _l("This field is required.")
+TOO_LONG = _l("Field cannot be longer than %(max)d characters.")
+
 
 @bp.get("/")
 def home():  # noqa: ANN201
@@ -44,8 +48,11 @@ def dashboard():  # noqa: ANN201
 
 
 class HamletForm(FlaskForm):
-    name = StringField(_l("Hamlet name"), validators=[DataRequired(), Length(max=120)])
-    code = StringField(_l("Code (optional)"), validators=[Optional(), Length(max=20)])
+    name = StringField(
+        _l("Hamlet name"),
+        validators=[DataRequired(message=REQUIRED), Length(max=120, message=TOO_LONG)],
+    )
+    code = StringField(_l("Code (optional)"), validators=[Optional(), Length(max=20, message=TOO_LONG)])
 
 
 def _hamlet_scope(tenant) -> uuid.UUID | None:  # noqa: ANN001

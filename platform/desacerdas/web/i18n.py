@@ -1,14 +1,17 @@
-"""Language choice: the user's saved choice, then the session, then the browser, then Indonesian."""
+"""Language choice: ``?lang=``, then the choice kept in the session, then the user's saved language,
+then the platform default (Indonesian). Outside a request (CLI, jobs) the platform default."""
 
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
-    chosen = request.args.get("lang") if request else None
+    chosen = request.args.get("lang")
     if chosen in languages:
         return chosen
     if session.get("lang") in languages:
