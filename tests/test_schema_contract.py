@@ -9,8 +9,8 @@ from sqlalchemy import create_engine, text
 
 from desacerdas.extensions import db
 from desacerdas.models import Base
-from desacerdas.tenancy.contract import model_violations, table_violations, tenant_tables
 from desacerdas.tenancy.context import PG_SETTING
+from desacerdas.tenancy.contract import model_violations, table_violations, tenant_tables
 
 
 def test_every_model_and_table_follows_the_tenancy_rules():
@@ -25,7 +25,9 @@ def test_the_rules_catch_a_careless_table():
 
     md = MetaData()
     Table("tenants", md, Column("id", Integer, primary_key=True))
-    Table("hamlets", md, Column("tenant_id", Integer, primary_key=True), Column("id", Integer, primary_key=True))
+    Table(
+        "hamlets", md, Column("tenant_id", Integer, primary_key=True), Column("id", Integer, primary_key=True)
+    )
     careless = Table(
         "hamlets_careless",
         md,

@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_smorest import Api
 from sqlalchemy import event
 
 from . import config as config_module
-from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .tenancy import isolation
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -43,7 +44,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     loading.init_app(login_manager, app)
 
-    api.init_app(app)
+    app.extensions["desa_api"] = Api(app)
     from .plugin_system import runtime
 
     runtime.init_app(app)

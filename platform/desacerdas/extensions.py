@@ -1,7 +1,12 @@
-"""Flask extensions, created here once and initialised by the app factory."""
+"""Flask extensions, created here once and initialised by the app factory.
+
+The flask-smorest ``Api`` is the exception: it keeps one OpenAPI document, so each app gets its
+own (``api_of(app)``), and plugins registered in one app never show up in another's document.
+"""
 
 from __future__ import annotations
 
+from flask import Flask
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -19,4 +24,8 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-api = Api()
+
+
+def api_of(app: Flask) -> Api:
+    """The app's flask-smorest Api (created by the factory)."""
+    return app.extensions["desa_api"]

@@ -21,6 +21,7 @@ ROLE_LABELS = {
     "resident": _l("Resident"),
 }
 
+
 def _value(item: object) -> str:
     return str(getattr(item, "value", item))
 

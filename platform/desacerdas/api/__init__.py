@@ -13,8 +13,9 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_smorest import Api
 
-from ..extensions import api
+from ..extensions import api_of
 from .schemas import ApiErrorBodySchema
 
 DESCRIPTION = """\
@@ -45,19 +46,20 @@ SWAGGER_UI_CONFIG = {
 
 
 def register(app: Flask) -> None:
-    """Register the API blueprints on ``app`` (called by the factory after ``api.init_app``)."""
+    """Register the API blueprints on ``app`` (called by the factory after creating the Api)."""
     from . import desa, docs, me, users, villages
 
     docs.init_app(app)
     app.config.setdefault("OPENAPI_SWAGGER_UI_CONFIG", SWAGGER_UI_CONFIG)
-    _document(app)
+    api = api_of(app)
+    _document(api)
     api.register_blueprint(me.blp)
     api.register_blueprint(villages.blp)
     api.register_blueprint(users.blp)
     api.register_blueprint(desa.blp, parameters=[desa.SLUG_PARAMETER])
 
 
-def _document(app: Flask) -> None:
+def _document(api: Api) -> None:
     """Describe the API and its real error shape in the OpenAPI document."""
     spec = api.spec
     spec.options = {**spec.options, "info": {**spec.options.get("info", {}), "description": DESCRIPTION}}

@@ -72,7 +72,9 @@ registry.register(
     "village.audit.view", "Read the village audit log", (Role.VILLAGE_HEAD, Role.FACILITATOR), read_only=True
 )
 registry.register(
-    "village.plugins.view", "See which pillars run and what blocks the next", (*_STAFF, Role.FACILITATOR),
+    "village.plugins.view",
+    "See which pillars run and what blocks the next",
+    (*_STAFF, Role.FACILITATOR),
     read_only=True,
 )
 registry.register(
@@ -81,7 +83,8 @@ registry.register(
     (Role.VILLAGE_HEAD, Role.FACILITATOR, Role.REGENCY_ADMIN),
 )
 registry.register(
-    "village.plugins.override", "Enable a pillar although a readiness check fails (with a reason)",
+    "village.plugins.override",
+    "Enable a pillar although a readiness check fails (with a reason)",
     (Role.REGENCY_ADMIN,),
 )
 registry.register("platform.tenants.manage", "Provision, suspend and archive villages")

@@ -40,13 +40,17 @@ def pending() -> None:
     """List migrations not applied yet, per branch (core and every plugin that has migrations)."""
     applied = migrations.applied_revisions()
     installed = installed_names() if "0002_plugin_state" in applied else set()
-    branches = [migrations.CORE_BRANCH] + sorted(migrations.branches_with_migrations() - {migrations.CORE_BRANCH})
+    branches = [migrations.CORE_BRANCH] + sorted(
+        migrations.branches_with_migrations() - {migrations.CORE_BRANCH}
+    )
     nothing = True
     for branch in branches:
         todo = migrations.pending_for(branch, applied)
         if todo:
             nothing = False
-            note = "" if branch == migrations.CORE_BRANCH or branch in installed else " (plugin not installed)"
+            note = (
+                "" if branch == migrations.CORE_BRANCH or branch in installed else " (plugin not installed)"
+            )
             click.echo(f"{branch}{note}: {', '.join(todo)}")
     if nothing:
         click.echo("Nothing pending.")

@@ -83,7 +83,10 @@ def _print_plan(plan: rollout.Plan) -> None:
         mark = "already enabled" if step.already else ("ready" if step.ready else "NOT READY")
         click.echo(f"  {step.plugin:<22} {mark}")
         for check in step.checks:
-            click.echo(f"      [{'x' if check.passed else ' '}] {check.label}" + ("" if check.passed else f" – {check.how_to_pass}"))
+            click.echo(
+                f"      [{'x' if check.passed else ' '}] {check.label}"
+                + ("" if check.passed else f" – {check.how_to_pass}")
+            )
 
 
 @group.command("enable")
@@ -118,7 +121,9 @@ def disable(name: str, slug: str, yes: bool, reason: str | None) -> None:
     tenant = tenant_svc.get_by_slug(slug)
     deps = rollout.dependents(tenant, name)
     if deps and not yes:
-        raise ServiceError(f"{', '.join(deps)} require {name} in {tenant.name}; run again with --yes to disable them too.")
+        raise ServiceError(
+            f"{', '.join(deps)} require {name} in {tenant.name}; run again with --yes to disable them too."
+        )
     names = rollout.disable(tenant, name, reason=reason, with_dependents=yes)
     click.echo(f"Disabled {', '.join(names)} in {tenant.name}; their data is kept.")
 

@@ -28,7 +28,9 @@ def desa_navigation(tenant: Tenant, user: User | None) -> list[NavEntry]:
 def _counts(tenant: Tenant, session: Session) -> tuple[int, int]:
     hamlets = session.scalar(select(func.count(Hamlet.id))) or 0
     staff = session.scalar(
-        select(func.count(Membership.id)).where(Membership.tenant_id == tenant.id, Membership.role.in_(STAFF_ROLES))
+        select(func.count(Membership.id)).where(
+            Membership.tenant_id == tenant.id, Membership.role.in_(STAFF_ROLES)
+        )
     )
     return hamlets, staff or 0
 
@@ -36,7 +38,11 @@ def _counts(tenant: Tenant, session: Session) -> tuple[int, int]:
 @hookimpl
 def desa_dashboard_widgets(tenant: Tenant, user: User, session: Session) -> list[Widget]:
     hamlets, staff = _counts(tenant, session)
-    return [Widget(str(_l("Village")), ((str(_l("Hamlets")), hamlets), (str(_l("Staff accounts")), staff)), order=0)]
+    return [
+        Widget(
+            str(_l("Village")), ((str(_l("Hamlets")), hamlets), (str(_l("Staff accounts")), staff)), order=0
+        )
+    ]
 
 
 @hookimpl

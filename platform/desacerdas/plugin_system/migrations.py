@@ -22,7 +22,11 @@ CORE_BRANCH = "core"
 def plugin_migration_dir(module: object) -> Path | None:
     """``<top-level package of the plugin>/migrations``, when it exists."""
     top = sys.modules.get((getattr(module, "__name__", "") or "").split(".")[0])
-    path = Path(top.__file__).parent / "migrations" if top is not None and getattr(top, "__file__", None) else None
+    path = (
+        Path(top.__file__).parent / "migrations"
+        if top is not None and getattr(top, "__file__", None)
+        else None
+    )
     return path if path is not None and path.is_dir() else None
 
 

@@ -50,8 +50,9 @@ def gate(plugin: str):  # noqa: ANN201
 
 
 def _register_blueprints(app: Flask, registry: Plugins, name: str) -> None:
+    from ..api.desa import SLUG_PARAMETER
     from ..api.security import attach_village_auth
-    from ..extensions import api
+    from ..extensions import api_of
     from ..web.tenant import attach_village_resolution
 
     results = [r for r in registry.hook_only(name).desa_blueprints(app=app) if r is not None]
@@ -65,7 +66,9 @@ def _register_blueprints(app: Flask, registry: Plugins, name: str) -> None:
             _check_name(result.api, f"{name}_api")
             attach_village_auth(result.api)
             result.api.before_request(gate(name))
-            api.register_blueprint(result.api, url_prefix=f"/api/v1/desa/<slug>/{name}")
+            api_of(app).register_blueprint(
+                result.api, url_prefix=f"/api/v1/desa/<slug>/{name}", parameters=[SLUG_PARAMETER]
+            )
 
 
 def _check_name(bp: Blueprint, expected: str) -> None:

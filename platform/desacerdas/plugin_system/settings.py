@@ -56,7 +56,9 @@ def validate(name: str, changes: dict[str, Any]) -> dict[str, Any]:
     return schema.dump(loaded)
 
 
-def update(name: str, changes: dict[str, Any], *, tenant: Tenant | None = None, actor: User | None = None) -> dict:
+def update(
+    name: str, changes: dict[str, Any], *, tenant: Tenant | None = None, actor: User | None = None
+) -> dict:
     """Store validated settings for a village (or the platform when ``tenant`` is None)."""
     clean = validate(name, changes)
     if tenant is None:

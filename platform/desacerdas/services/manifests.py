@@ -250,7 +250,9 @@ def _apply_village(session, connection, spec, manifest, users, actor, plan, writ
             )
             session.add(tenant)
             session.flush()
-            plan.events.append(DomainEvent("village.provisioned", tenant.id, {"code": tenant.code}, _id(actor)))
+            plan.events.append(
+                DomainEvent("village.provisioned", tenant.id, {"code": tenant.code}, _id(actor))
+            )
             audit.record(
                 "tenant.provisioned",
                 actor=actor,
@@ -374,7 +376,9 @@ def _apply_pillars(session, connection, tenant, spec, manifest, actor, plan, wri
 
     current = set(
         session.scalars(
-            select(VillagePlugin.plugin).where(VillagePlugin.tenant_id == tenant.id, VillagePlugin.enabled.is_(True))
+            select(VillagePlugin.plugin).where(
+                VillagePlugin.tenant_id == tenant.id, VillagePlugin.enabled.is_(True)
+            )
         )
     )
     wanted = set(spec.pillars)
@@ -388,7 +392,8 @@ def _apply_pillars(session, connection, tenant, spec, manifest, actor, plan, wri
         reason = f"declared in {manifest.path}"
         with tenant_session(tenant.id, connection, info={SINK: plan.events}) as s:
             steps = [
-                rollout.Step(name, name, False, rollout.readiness(tenant, name, connection)) for name in to_enable
+                rollout.Step(name, name, False, rollout.readiness(tenant, name, connection))
+                for name in to_enable
             ]
             rollout.apply_enable(s, tenant, steps, actor=actor, reason=reason)
             rollout.apply_disable(s, tenant, to_disable, actor=actor, reason=reason)

@@ -63,7 +63,9 @@ def _require_installed(name: str) -> None:
     if name not in plugins().loaded:
         raise NotFound(f"No plugin named '{name}' is known on this platform.", "unknown_plugin")
     if plugins().loaded[name].broken:
-        raise ServiceError(f"The plugin {name} is broken: {plugins().loaded[name].error}", "plugin_broken", 409)
+        raise ServiceError(
+            f"The plugin {name} is broken: {plugins().loaded[name].error}", "plugin_broken", 409
+        )
     if name not in installed_names():
         raise ServiceError(f"The plugin {name} is not installed on the platform.", "not_installed", 409)
 
@@ -100,7 +102,9 @@ def plan_enable(tenant: Tenant, name: str) -> Plan:
         _require_installed(plugin)
         already = plugin in enabled
         steps.append(
-            Step(plugin, plugins().info(plugin).title_en, already, [] if already else readiness(tenant, plugin))
+            Step(
+                plugin, plugins().info(plugin).title_en, already, [] if already else readiness(tenant, plugin)
+            )
         )
     return Plan(tenant, name, steps)
 
@@ -120,7 +124,9 @@ def enable(
         raise ServiceError(f"{name} is already enabled in {tenant.name}.", "no_change", 409)
     if not plan.ready:
         if override_reason is None:
-            todo = "; ".join(f"{s.plugin}: {c.label} – {c.how_to_pass}" for s in plan.steps for c in s.failing)
+            todo = "; ".join(
+                f"{s.plugin}: {c.label} – {c.how_to_pass}" for s in plan.steps for c in s.failing
+            )
             raise ServiceError(f"{tenant.name} is not ready for {name}: {todo}", "not_ready", 409)
         if actor is not None and not can(actor, "village.plugins.override", tenant):
             raise ServiceError("Only a regency or platform admin may override readiness.", "forbidden", 403)
@@ -186,7 +192,12 @@ def dependents(tenant: Tenant, name: str) -> list[str]:
 
 
 def disable(
-    tenant: Tenant, name: str, *, actor: User | None = None, reason: str | None = None, with_dependents: bool = False
+    tenant: Tenant,
+    name: str,
+    *,
+    actor: User | None = None,
+    reason: str | None = None,
+    with_dependents: bool = False,
 ) -> list[str]:
     """Disable a plugin (and, once confirmed, the enabled plugins that require it). Deletes nothing."""
     if name not in enabled_for(tenant.id):
@@ -205,16 +216,24 @@ def disable(
     return names
 
 
-def apply_disable(session: Session, tenant: Tenant, names: list[str], *, actor: User | None, reason: str | None) -> None:
+def apply_disable(
+    session: Session, tenant: Tenant, names: list[str], *, actor: User | None, reason: str | None
+) -> None:
     """Write the disabling of ``names`` into ``session`` (bound to ``tenant``); the caller commits."""
     for plugin in names:
         session.get(VillagePlugin, (tenant.id, plugin)).enabled = False
         session.add(
             VillagePluginEvent(
-                tenant_id=tenant.id, plugin=plugin, action="disabled", actor_id=actor.id if actor else None, reason=reason
+                tenant_id=tenant.id,
+                plugin=plugin,
+                action="disabled",
+                actor_id=actor.id if actor else None,
+                reason=reason,
             )
         )
-        audit.record("plugin.disabled", actor=actor, tenant_id=tenant.id, target=plugin, session=session, reason=reason)
+        audit.record(
+            "plugin.disabled", actor=actor, tenant_id=tenant.id, target=plugin, session=session, reason=reason
+        )
         plugins().hook_only(plugin).desa_on_disable(tenant=tenant, session=session)
         events.queue(session, DomainEvent("plugin.disabled", tenant.id, {"plugin": plugin}, _id(actor)))
 
@@ -243,7 +262,9 @@ def purge(tenant: Tenant, name: str, *, actor: User | None = None, dry_run: bool
                     tenant_id=tenant.id, plugin=name, action="purged", actor_id=actor.id if actor else None
                 )
             )
-            audit.record("plugin.purged", actor=actor, tenant_id=tenant.id, target=name, session=session, rows=counts)
+            audit.record(
+                "plugin.purged", actor=actor, tenant_id=tenant.id, target=name, session=session, rows=counts
+            )
             session.commit()
     return counts
 
@@ -257,7 +278,9 @@ def install(name: str, *, actor: User | None = None) -> list[str]:
     if name not in registry.loaded:
         raise NotFound(f"No plugin named '{name}' is known on this platform.", "unknown_plugin")
     if registry.loaded[name].broken:
-        raise ServiceError(f"The plugin {name} is broken: {registry.loaded[name].error}", "plugin_broken", 409)
+        raise ServiceError(
+            f"The plugin {name} is broken: {registry.loaded[name].error}", "plugin_broken", 409
+        )
     names = closure(name)
     upgrade(targets(set(names)))
     for plugin in names:
@@ -280,10 +303,14 @@ def uninstall(name: str, *, actor: User | None = None) -> None:
     if needing:
         raise ServiceError(f"{', '.join(needing)} require {name}; uninstall them first.", "required", 409)
     villages = db.session.scalar(
-        select(func.count()).select_from(VillagePlugin).where(VillagePlugin.plugin == name, VillagePlugin.enabled)
+        select(func.count())
+        .select_from(VillagePlugin)
+        .where(VillagePlugin.plugin == name, VillagePlugin.enabled)
     )
     if villages:
-        raise ServiceError(f"{name} is enabled in {villages} villages; disable it there first.", "in_use", 409)
+        raise ServiceError(
+            f"{name} is enabled in {villages} villages; disable it there first.", "in_use", 409
+        )
     row.installed = False
     audit.record("plugin.uninstalled", actor=actor, target=name)
     db.session.commit()
@@ -293,4 +320,8 @@ def history(tenant: Tenant, name: str | None = None, limit: int = 50) -> list[Vi
     stmt = select(VillagePluginEvent).where(VillagePluginEvent.tenant_id == tenant.id)
     if name:
         stmt = stmt.where(VillagePluginEvent.plugin == name)
-    return list(db.session.scalars(stmt.order_by(VillagePluginEvent.at.desc(), VillagePluginEvent.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            stmt.order_by(VillagePluginEvent.at.desc(), VillagePluginEvent.id.desc()).limit(limit)
+        )
+    )

@@ -10,9 +10,9 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Hamlet, Tenant, TenantStatus, User
-from ..tenancy import tenant_session
 from ..plugin_system import events
 from ..plugin_system.types import DomainEvent
+from ..tenancy import tenant_session
 from . import NotFound, ServiceError, audit
 from .i18n import _
 from .regions import lookup_village, normalize_code
@@ -120,7 +120,8 @@ def create_tenant(
         ) from exc
     audit.record("tenant.provisioned", actor=actor, tenant_id=tenant.id, target=tenant.code, slug=slug)
     events.queue(
-        db.session, DomainEvent("village.provisioned", tenant.id, {"code": tenant.code}, actor.id if actor else None)
+        db.session,
+        DomainEvent("village.provisioned", tenant.id, {"code": tenant.code}, actor.id if actor else None),
     )
     if commit:
         db.session.commit()

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from ..auth.passwords import hash_secret, password_problem
 from ..extensions import db
 from ..models import VILLAGE_ROLES, Hamlet, Membership, Role, Tenant, User
-from ..tenancy import tenant_session
 from ..plugin_system import events
 from ..plugin_system.types import DomainEvent
+from ..tenancy import tenant_session
 from . import NotFound, ServiceError, audit
 from .i18n import _
 from .regions import AREA_PREFIX, area_name

@@ -25,13 +25,17 @@ def table_violations(table: Table) -> list[str]:
     if table.name not in owned:
         for fk in table.foreign_key_constraints:
             if fk.referred_table.name in owned:
-                problems.append(f"{table.name}: a platform-level table must not reference {fk.referred_table.name}")
+                problems.append(
+                    f"{table.name}: a platform-level table must not reference {fk.referred_table.name}"
+                )
         return problems
     pk = [c.name for c in table.primary_key.columns]
     if not pk or pk[0] != "tenant_id":
         problems.append(f"{table.name}: primary key must start with tenant_id, is {pk}")
     for constraint in table.constraints:
-        if isinstance(constraint, UniqueConstraint) and "tenant_id" not in [c.name for c in constraint.columns]:
+        if isinstance(constraint, UniqueConstraint) and "tenant_id" not in [
+            c.name for c in constraint.columns
+        ]:
             problems.append(f"{table.name}: unique {[c.name for c in constraint.columns]} lacks tenant_id")
     for index in table.indexes:
         if index.unique and "tenant_id" not in [c.name for c in index.columns]:

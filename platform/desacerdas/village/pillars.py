@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -61,7 +61,11 @@ def pillar_rows(tenant) -> list[PillarRow]:  # noqa: ANN001
     for name, plugin in plugins().working().items():
         if name not in installed:
             continue
-        rows.append(PillarRow(plugin.info, name in enabled, [] if name in enabled else rollout.readiness(tenant, name)))
+        rows.append(
+            PillarRow(
+                plugin.info, name in enabled, [] if name in enabled else rollout.readiness(tenant, name)
+            )
+        )
     rows.sort(key=lambda r: (r.info.rollout_order, r.info.name))
     return rows
 
@@ -111,7 +115,11 @@ def enable_pillar(name: str):  # noqa: ANN201
             flash(_("Enabled: %(names)s.", names=", ".join(s.title for s in plan.changes)), "success")
             return redirect(url_for("village.pillars"))
     return render_template(
-        "village/pillar_enable.html", plan=plan, form=form, may_override=may_override, locale=str(get_locale())
+        "village/pillar_enable.html",
+        plan=plan,
+        form=form,
+        may_override=may_override,
+        locale=str(get_locale()),
     ), status
 
 

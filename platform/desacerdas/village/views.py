@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..auth.permissions import can, can_see_village, memberships_for
 from ..extensions import db
 from ..models import Hamlet, Membership, Role
+from ..plugin_system import indicators
+from ..plugin_system.state import plugins
 from ..services import ServiceError
 from ..services.tenants import add_hamlet
 from ..web.tenant import current_tenant, make_tenant_blueprint
@@ -40,11 +42,19 @@ def dashboard():  # noqa: ANN201
     tenant = current_tenant()
     if not can(current_user, "village.dashboard.view", tenant):
         abort(404 if not can_see_village(current_user, tenant) else 403)
-    hamlet_count = db.session.scalar(select(func.count()).select_from(Hamlet))
-    member_count = db.session.scalar(
-        select(func.count()).select_from(Membership).where(Membership.tenant_id == tenant.id)
+    enabled = g.get("enabled_plugins", frozenset())
+    groups = (
+        plugins()
+        .hook_for(enabled)
+        .desa_dashboard_widgets(tenant=tenant, user=current_user, session=db.session)
     )
-    return render_template("village/dashboard.html", hamlet_count=hamlet_count, member_count=member_count)
+    widgets = sorted((w for group in groups for w in group or []), key=lambda w: (w.order, w.title))
+    return render_template(
+        "village/dashboard.html",
+        widgets=widgets,
+        indicators=indicators.for_village(tenant, enabled, db.session),
+        period=indicators.current_period(),
+    )
 
 
 class HamletForm(FlaskForm):

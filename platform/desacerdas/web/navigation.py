@@ -31,7 +31,9 @@ def items_for(tenant: Tenant | None) -> list[NavItem]:
         groups = plugins().hook_for(enabled).desa_navigation(tenant=tenant, user=user)
         entries = sorted((e for group in groups for e in group or []), key=lambda e: (e.order, e.label))
         items += [NavItem(e.label, url_for(e.endpoint, **e.values), e.endpoint) for e in entries]
-    if user is not None and (user.is_platform_admin or any(m.role == Role.REGENCY_ADMIN for m in user.memberships)):
+    if user is not None and (
+        user.is_platform_admin or any(m.role == Role.REGENCY_ADMIN for m in user.memberships)
+    ):
         items.append(NavItem(str(_l("Villages")), url_for("admin.tenants"), "admin.tenants"))
         items.append(NavItem(str(_l("Audit log")), url_for("admin.audit"), "admin.audit"))
     return items
