@@ -14,6 +14,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
 fi
 export DESA_INSTANCE_PATH=${DESA_INSTANCE_PATH:-$PWD/instance}
 .venv/bin/desa db upgrade
+.venv/bin/desa plugins install --all
 .venv/bin/desa tenants apply tenants/karangasem.toml
 .venv/bin/desa users ensure-demo-admin
 echo "Desa Cerdas is starting on http://${DESA_BIND:-127.0.0.1:8000}/ (Ctrl+C stops it)"

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from desacerdas.cli import cli
 from desacerdas.extensions import db
-from desacerdas.models import AuditEvent, Hamlet, Membership, Role, Tenant
+from desacerdas.models import AuditEvent, Hamlet, Membership, Role, Tenant, VillagePluginEvent
+from desacerdas.plugin_system.state import enabled_for
 from desacerdas.tenancy import tenant_session
 
 MANIFEST = Path(__file__).resolve().parents[1] / "tenants" / "karangasem.toml"
@@ -105,8 +106,13 @@ def test_apply_manifest_plan_then_apply_then_nothing(app, run):
     with app.app_context():
         bebandem = db.session.scalar(select(Tenant).where(Tenant.code == "51.07.06.2003"))
         menanga = db.session.scalar(select(Tenant).where(Tenant.code == "51.07.01.2003"))
-        assert sorted(bebandem.pillars) == ["smart_economy", "smart_government", "smart_society"]
-        assert menanga.pillars == ["smart_government"]
+        assert enabled_for(bebandem.id) == {"smart_economy", "smart_government", "smart_society"}
+        assert enabled_for(menanga.id) == {"smart_government"}
+        # Readiness fails in these fresh villages: the manifest enables as an audited override.
+        event = db.session.scalar(
+            select(VillagePluginEvent).where(VillagePluginEvent.tenant_id == menanga.id)
+        )
+        assert event.override and event.reason == f"declared in {MANIFEST}"
         facilitators = db.session.scalar(
             select(func.count()).select_from(Membership).where(Membership.role == Role.FACILITATOR)
         )
@@ -121,7 +127,7 @@ def test_manifest_update_changes_hamlets_and_pillars(app, run, tmp_path):
         '[[village]]\ncode = "51.07.01.2003"\nhamlets = ["Kaja", "Kelod"]\npillars = ["smart_government"]\n'
     )
     plan = run("tenants", "apply", str(path), "--plan").output
-    assert "+ hamlet Kelod" in plan and "pillars" in plan
+    assert "+ hamlet Kelod" in plan and "+ pillar smart_government in Menanga" in plan
     run("tenants", "apply", str(path))
     with app.app_context():
         tenant_id = db.session.scalar(select(Tenant.id))
@@ -195,3 +201,25 @@ def test_users_create_grant_and_demo_admin(app, run):
     assert "password:" in first
     second = run("users", "ensure-demo-admin").output
     assert "password:" not in second
+
+
+def test_manifest_pillars_are_validated_against_installed_plugins(app, run, tmp_path):
+    path = tmp_path / "m.toml"
+    path.write_text('[[village]]\ncode = "51.07.01.2003"\npillars = ["smart_teleport"]\n')
+    result = run("tenants", "apply", str(path))
+    assert result.exit_code == 1 and "pillar 'smart_teleport' is not an installed plugin" in result.output
+    path.write_text('[[village]]\ncode = "51.07.01.2003"\npillars = ["smart_economy"]\n')
+    result = run("tenants", "apply", str(path))
+    assert result.exit_code == 1 and "requires 'smart_government'; list it too" in result.output
+    assert _count(app, Tenant) == 0
+
+
+def test_manifest_removing_a_pillar_disables_it_and_keeps_data(app, run, tmp_path):
+    path = tmp_path / "m.toml"
+    path.write_text('[[village]]\ncode = "51.07.01.2003"\npillars = ["smart_government", "smart_society"]\n')
+    run("tenants", "apply", str(path))
+    path.write_text('[[village]]\ncode = "51.07.01.2003"\npillars = ["smart_government"]\n')
+    out = run("tenants", "apply", str(path)).output
+    assert "- pillar smart_society in Menanga (data kept)" in out
+    with app.app_context():
+        assert enabled_for(db.session.scalar(select(Tenant.id))) == {"smart_government"}

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from desacerdas.extensions import db
+from desacerdas.services import rollout
 from desacerdas.services import tenants as tenant_svc
 
 
@@ -242,8 +243,8 @@ def test_detail_shows_hamlets_members_pillars_and_events(app, admin_client, mena
         tenant = tenant_svc.get_by_slug(menanga.slug)
         tenant_svc.add_hamlet(tenant, "Banjar Dinas Menanga")
         tenant_svc.add_hamlet(tenant, "Banjar Dinas Kubakal")
-        tenant.pillars = ["smart_government"]
         db.session.commit()
+        rollout.enable(tenant, "smart_government", override_reason="test")
     resp = admin_client.get(f"/admin/villages/{menanga.slug}")
     page = text(resp)
     assert resp.status_code == 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from desacerdas.extensions import db
+from desacerdas.services import rollout
 from desacerdas.services import tenants as tenant_svc
 
 
@@ -19,8 +20,8 @@ def test_village_home_is_small_and_lists_pillars_and_hamlets(app, client, menang
     with app.app_context():
         tenant = tenant_svc.get_by_slug(menanga.slug)
         tenant_svc.add_hamlet(tenant, "Banjar Dinas Menanga")
-        tenant.pillars = ["smart_government"]
         db.session.commit()
+        rollout.enable(tenant, "smart_government", override_reason="test")
     resp = client.get(f"/desa/{menanga.slug}/")
     page = resp.get_data(as_text=True)
     assert resp.status_code == 200

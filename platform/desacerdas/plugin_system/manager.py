@@ -36,6 +36,7 @@ class LoadedPlugin:
     module: Any = None
     info: PluginInfo | None = None
     distribution: str | None = None
+    package: str | None = None  # the top-level package, where its migrations and templates live
     error: str | None = None
     models: list[type] = field(default_factory=list)
 
@@ -79,11 +80,14 @@ class Plugins:
                     ep.name, distribution=dist, error=f"import failed: {exc.__class__.__name__}: {exc}"
                 )
                 continue
-            self.add(ep.name, module, distribution=dist)
+            self.add(ep.name, module, distribution=dist, package=ep.module.split(".")[0])
 
-    def add(self, name: str, module: Any, distribution: str | None = None) -> LoadedPlugin:
+    def add(
+        self, name: str, module: Any, distribution: str | None = None, package: str | None = None
+    ) -> LoadedPlugin:
         """Register one plugin object (tests and benchmarks use this for plugins without packages)."""
-        plugin = LoadedPlugin(name, module, distribution=distribution)
+        package = package or (getattr(module, "__name__", None) or type(module).__module__).split(".")[0]
+        plugin = LoadedPlugin(name, module, distribution=distribution, package=package)
         self.loaded[name] = plugin
         try:
             if name == CORE or not name.isidentifier():

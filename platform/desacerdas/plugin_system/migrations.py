@@ -19,15 +19,13 @@ from ..extensions import db, migrate
 CORE_BRANCH = "core"
 
 
-def plugin_migration_dir(module: object) -> Path | None:
-    """``<top-level package of the plugin>/migrations``, when it exists."""
-    top = sys.modules.get((getattr(module, "__name__", "") or "").split(".")[0])
-    path = (
-        Path(top.__file__).parent / "migrations"
-        if top is not None and getattr(top, "__file__", None)
-        else None
-    )
-    return path if path is not None and path.is_dir() else None
+def plugin_migration_dir(package: str | None) -> Path | None:
+    """``<plugin's top-level package>/migrations``, when it exists (the core's live elsewhere)."""
+    top = sys.modules.get(package or "")
+    if top is None or package == "desacerdas" or not getattr(top, "__file__", None):
+        return None
+    path = Path(top.__file__).parent / "migrations"
+    return path if path.is_dir() else None
 
 
 def _configure(config):  # noqa: ANN001, ANN202 - Flask-Migrate's configure callback
@@ -35,7 +33,7 @@ def _configure(config):  # noqa: ANN001, ANN202 - Flask-Migrate's configure call
     locations = [str(Path(config.get_main_option("script_location")) / "versions")]
     if registry is not None:
         for plugin in registry.working().values():
-            path = plugin_migration_dir(plugin.module)
+            path = plugin_migration_dir(plugin.package)
             if path is not None:
                 locations.append(str(path))
     config.set_main_option("version_locations", " ".join(locations))

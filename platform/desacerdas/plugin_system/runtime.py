@@ -59,16 +59,25 @@ def _register_blueprints(app: Flask, registry: Plugins, name: str) -> None:
     for result in results:
         if result.pages is not None:
             _check_name(result.pages, name)
-            attach_village_resolution(result.pages)
-            result.pages.before_request(gate(name))
+            if _first_time(result.pages):
+                attach_village_resolution(result.pages)
+                result.pages.before_request(gate(name))
             app.register_blueprint(result.pages, url_prefix=f"/desa/<slug>/{name}")
         if result.api is not None:
             _check_name(result.api, f"{name}_api")
-            attach_village_auth(result.api)
-            result.api.before_request(gate(name))
+            if _first_time(result.api):
+                attach_village_auth(result.api)
+                result.api.before_request(gate(name))
             api_of(app).register_blueprint(
                 result.api, url_prefix=f"/api/v1/desa/<slug>/{name}", parameters=[SLUG_PARAMETER]
             )
+
+
+def _first_time(bp: Blueprint) -> bool:
+    """Plugin objects live as long as the process; a second app (tests) reuses their blueprints."""
+    seen = getattr(bp, "_desa_gated", False)
+    bp._desa_gated = True
+    return not seen
 
 
 def _check_name(bp: Blueprint, expected: str) -> None:

@@ -18,7 +18,8 @@ class PluginInfo:
     title_en: str
     pillar: str | None
     version: str
-    description: str = ""
+    description: str = ""  # Indonesian
+    description_en: str = ""
     requires: tuple[str, ...] = ()
     rollout_order: int = 100
     settings_schema: type | None = None  # a marshmallow Schema class with typed defaults
@@ -26,6 +27,9 @@ class PluginInfo:
 
     def title(self, locale: str) -> str:
         return self.title_en if locale == "en" else self.title_id
+
+    def describe(self, locale: str) -> str:
+        return (self.description_en or self.description) if locale == "en" else self.description
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,139 @@
+"""A small kit for pillar plugins: metadata, permissions, navigation, an overview page, and
+readiness checks written as plain functions. The six built-in pillars use it; third-party plugins
+may use it too or implement the hooks directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import Blueprint, g, render_template
+from flask_babel import get_locale
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .. import hookimpl
+from ..models import Hamlet, Membership, Role, Tenant, User
+from .types import NavEntry, PermissionSpec, PluginBlueprints, PluginInfo, ReadinessCheck
+
+Check = Callable[[Tenant, Session], ReadinessCheck]
+STAFF = ("village_head", "village_secretary", "operator")
+
+
+def count_role(tenant: Tenant, session: Session, *roles: Role) -> int:
+    return (
+        session.scalar(
+            select(func.count(Membership.id)).where(
+                Membership.tenant_id == tenant.id, Membership.role.in_(roles)
+            )
+        )
+        or 0
+    )
+
+
+def has_role(role: Role, label: str, how: str) -> Check:
+    """A readiness check: the village has at least one account with ``role``."""
+
+    def check(tenant: Tenant, session: Session) -> ReadinessCheck:
+        return ReadinessCheck(
+            f"has_{role.value}", str(label), count_role(tenant, session, role) > 0, str(how)
+        )
+
+    return check
+
+
+def has_staff(label: str, how: str) -> Check:
+    def check(tenant: Tenant, session: Session) -> ReadinessCheck:
+        ok = count_role(tenant, session, Role.VILLAGE_SECRETARY, Role.OPERATOR) > 0
+        return ReadinessCheck("has_staff", str(label), ok, str(how))
+
+    return check
+
+
+def has_hamlets(label: str, how: str) -> Check:
+    def check(tenant: Tenant, session: Session) -> ReadinessCheck:
+        ok = (session.scalar(select(func.count(Hamlet.id))) or 0) > 0
+        return ReadinessCheck("has_hamlets", str(label), ok, str(how))
+
+    return check
+
+
+@dataclass(eq=False)  # pluggy keeps plugins in sets: identity, not field equality
+class Pillar:
+    """Declare a pillar; register the instance as the plugin object (``plugin = Pillar(...)``)."""
+
+    name: str
+    title_id: str
+    title_en: str
+    pillar: str
+    version: str
+    description: str
+    description_en: str
+    rollout_order: int
+    requires: tuple[str, ...] = ()
+    checks: list[Check] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.pages = Blueprint(self.name, self.name)
+        self.pages.add_url_rule("/", "index", self.overview)
+
+    def overview(self):  # noqa: ANN201
+        locale = str(get_locale())
+        return render_template(
+            "pillar/overview.html",
+            info=self.desa_plugin_info(),
+            locale=locale,
+            may_manage=current_user.is_authenticated
+            and _can(current_user, "village.plugins.manage", g.tenant),
+        )
+
+    @hookimpl
+    def desa_plugin_info(self) -> PluginInfo:
+        return PluginInfo(
+            self.name,
+            self.title_id,
+            self.title_en,
+            self.pillar,
+            self.version,
+            description=self.description,
+            description_en=self.description_en,
+            requires=self.requires,
+            rollout_order=self.rollout_order,
+        )
+
+    @hookimpl
+    def desa_permissions(self) -> list[PermissionSpec]:
+        return [
+            PermissionSpec(
+                f"{self.name}.view", f"Use {self.title_en}", (*STAFF, "hamlet_head", "facilitator"), True
+            ),
+            PermissionSpec(
+                f"{self.name}.manage", f"Configure {self.title_en}", ("village_head", "village_secretary")
+            ),
+        ]
+
+    @hookimpl
+    def desa_blueprints(self, app) -> PluginBlueprints:  # noqa: ANN001
+        return PluginBlueprints(pages=self.pages)
+
+    @hookimpl
+    def desa_navigation(self, tenant: Tenant, user: User | None) -> list[NavEntry]:
+        return [
+            NavEntry(
+                self.title_en if str(get_locale()) == "en" else self.title_id,
+                f"{self.name}.index",
+                100 + self.rollout_order,
+            )
+        ]
+
+    @hookimpl
+    def desa_readiness_checks(self, tenant: Tenant, session: Session) -> list[ReadinessCheck]:
+        return [check(tenant, session) for check in self.checks]
+
+
+def _can(user, permission: str, tenant: Tenant) -> bool:  # noqa: ANN001
+    from ..auth.permissions import can
+
+    return can(user, permission, tenant)

@@ -1,0 +1,1 @@
+"""Smart government (Pemerintahan Cerdas): the Desa Cerdas government pillar, a built-in plugin."""

@@ -1,0 +1,42 @@
+"""Hook implementations of smart_government, registered through the ``desacerdas.plugins`` entry point.
+
+The pillar's own features arrive in their own issues; what is here is what the rollout needs:
+who may enable it, what a village must have first, and where it appears.
+"""
+
+from flask_babel import lazy_gettext as _l
+
+from desacerdas.models import Role
+from desacerdas.plugin_system.pillar import Pillar, has_hamlets, has_role, has_staff
+
+plugin = Pillar(
+    name="smart_government",
+    title_id="Pemerintahan Cerdas",
+    title_en="Smart government",
+    pillar="government",
+    version="0.1.0",
+    description=(
+        "Layanan pemerintahan digital: registrasi penduduk, pendaftaran daring, "
+        "dan layanan surat dengan penomoran, PDF dan verifikasi."
+    ),
+    description_en=(
+        "Digital government services: population registry, online registration, "
+        "and letter services with numbering, PDF and verification."
+    ),
+    rollout_order=10,
+    requires=(),
+    checks=[
+        has_role(
+            Role.VILLAGE_HEAD,
+            "A village head account exists",
+            "Create the village head's account and grant the village_head role.",
+        ),
+        has_hamlets(
+            _l("At least one hamlet is registered"), _l("Add the village's hamlets (banjar dinas / dusun).")
+        ),
+        has_staff(
+            "A secretary or operator account exists",
+            "Grant an operator or the village secretary an account to serve at the counter.",
+        ),
+    ],
+)

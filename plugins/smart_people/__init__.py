@@ -1,0 +1,1 @@
+"""Smart people (Masyarakat Cerdas): the Desa Cerdas people pillar, a built-in plugin."""
