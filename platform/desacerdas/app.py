@@ -67,6 +67,7 @@ def _tune_engine(engine) -> None:  # noqa: ANN001
 
 def _register(app: Flask) -> None:
     from . import admin, village
+    from .admin import plugins as admin_plugins
     from .api import register as register_api
     from .auth import views as auth_views
     from .ops import health
@@ -79,5 +80,6 @@ def _register(app: Flask) -> None:
     app.register_blueprint(home.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(admin_plugins.bp)
     app.register_blueprint(village.bp)
     register_api(app)
