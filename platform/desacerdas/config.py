@@ -122,7 +122,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     if overrides:
         cfg.update(overrides)
         if "SQLALCHEMY_DATABASE_URI" in overrides and "MIGRATION_DATABASE_URL" not in overrides:
-            cfg["MIGRATION_DATABASE_URL"] = _env("DESA_MIGRATION_DATABASE_URL", overrides["SQLALCHEMY_DATABASE_URI"])
+            cfg["MIGRATION_DATABASE_URL"] = _env(
+                "DESA_MIGRATION_DATABASE_URL", overrides["SQLALCHEMY_DATABASE_URI"]
+            )
     return cfg
 
 

@@ -9,7 +9,7 @@ from desacerdas.extensions import db
 from desacerdas.models import Tenant
 from desacerdas.services import rollout
 
-from .fake_plugins import BrokenInfo, FakePlugin
+from .fake_plugins import BrokenInfo, FakePlugin, FakeWithCli
 
 
 class AlphaSettings(Schema):
@@ -21,7 +21,7 @@ class AlphaSettings(Schema):
 @pytest.fixture(scope="module")
 def fakes() -> dict[str, FakePlugin]:
     return {
-        "alpha": FakePlugin("alpha", order=1, settings_schema=AlphaSettings, secrets=("api_key",)),
+        "alpha": FakeWithCli("alpha", order=1, settings_schema=AlphaSettings, secrets=("api_key",)),
         "beta": FakePlugin("beta", requires=("alpha",), order=2),
         "gamma": FakePlugin("gamma", ready=False, order=3),
     }

@@ -6,7 +6,10 @@ from flask import Blueprint, g, jsonify
 from flask_smorest import Blueprint as ApiBlueprint
 
 from desacerdas import hookimpl
+from flask.cli import with_appcontext
+
 from desacerdas.plugin_system.types import (
+    DocumentKind,
     Indicator,
     NavEntry,
     PermissionSpec,
@@ -104,6 +107,37 @@ class FakePlugin:
     @hookimpl
     def desa_event(self, event, session) -> None:  # noqa: ANN001
         self.events.append(event)
+
+
+class FakeWithCli(FakePlugin):
+    """Adds a CLI group, a document kind and demo data to a fake plugin."""
+
+    @hookimpl
+    def desa_cli_commands(self):  # noqa: ANN201
+        import click
+
+        from desacerdas.plugin_system.cli_support import village_for_plugin
+
+        @click.group()
+        def group() -> None:
+            """Commands of the fake plugin."""
+
+        @group.command("hello")
+        @click.option("--tenant", "slug", required=True)
+        @with_appcontext
+        def hello(slug: str) -> None:
+            tenant = village_for_plugin(self.name, slug)
+            click.echo(f"hello from {self.name} in {tenant.name}")
+
+        return group
+
+    @hookimpl
+    def desa_document_kinds(self) -> list[DocumentKind]:
+        return [DocumentKind(f"{self.name}.photo", "Photo", ("image/jpeg",))]
+
+    @hookimpl
+    def desa_demo_data(self, tenant, session) -> None:  # noqa: ANN001
+        self.calls.append(("desa_demo_data", tenant.slug))
 
 
 class BrokenInfo:

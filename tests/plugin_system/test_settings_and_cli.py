@@ -115,3 +115,46 @@ def test_dashboard_shows_enabled_plugins_widgets(papp, pclient, menanga, make_us
     body = pclient.get(f"/desa/{menanga.slug}/dashboard").get_data(as_text=True)
     assert "Widget alpha" in body
     assert db  # the app context closed cleanly
+
+
+def test_plugin_cli_commands_are_gated_per_village(run, papp, menanga, village_of):
+    refused = run("alpha", "hello", "--tenant", menanga.slug)
+    assert refused.exit_code == 1 and "alpha is not enabled in Menanga" in refused.output
+    with papp.app_context():
+        from desacerdas.services import rollout
+
+        rollout.enable(village_of(menanga), "alpha")
+    assert "hello from alpha in Menanga" in run("alpha", "hello", "--tenant", menanga.slug).output
+    assert run("alpha", "hello", "--tenant", "nowhere").exit_code == 1
+
+
+def test_demo_data_and_document_kinds_hooks(run, papp, menanga, village_of, fakes):
+    refused = run("plugins", "demo", "alpha", "--tenant", menanga.slug)
+    assert refused.exit_code == 1 and "not enabled" in refused.output
+    with papp.app_context():
+        from desacerdas.services import rollout
+
+        rollout.enable(village_of(menanga), "alpha")
+        kinds = [k for group in papp.extensions["desa_plugins"].all.desa_document_kinds() for k in group]
+        assert [k.key for k in kinds] == ["alpha.photo"]
+    assert run("plugins", "demo", "alpha", "--tenant", menanga.slug).exit_code == 0
+    assert ("desa_demo_data", menanga.slug) in fakes["alpha"].calls
+
+
+def test_db_pending_and_upgrade_one_plugin(run):
+    assert "Nothing pending." in run("db", "pending").output
+    out = run("db", "upgrade", "--plugin", "alpha").output
+    assert "Database is up to date: core, alpha." in out
+    assert run("db", "upgrade", "--plugin", "nope").exit_code == 1
+
+
+def test_hook_tracing_switch(db_urls, tmp_path_factory, monkeypatch, caplog):
+    from conftest import make_app
+
+    from .fake_plugins import FakePlugin
+
+    monkeypatch.setenv("DESA_TRACE_HOOKS", "1")
+    app = make_app(db_urls, tmp_path_factory, EXTRA_PLUGINS={"delta": FakePlugin("delta")})
+    with app.app_context():
+        app.extensions["desa_plugins"].all.desa_permissions()
+    assert "hook: " in caplog.text and "desa_permissions" in caplog.text

@@ -283,6 +283,7 @@ def install(name: str, *, actor: User | None = None) -> list[str]:
         )
     names = closure(name)
     upgrade(targets(set(names)))
+    _check_rls(names)
     for plugin in names:
         row = db.session.get(PlatformPlugin, plugin) or PlatformPlugin(name=plugin, settings={})
         row.installed = True
@@ -291,6 +292,24 @@ def install(name: str, *, actor: User | None = None) -> list[str]:
         audit.record("plugin.installed", actor=actor, target=plugin, version=row.version)
     db.session.commit()
     return names
+
+
+def _check_rls(names: list[str]) -> None:
+    """On PostgreSQL, refuse a plugin whose migrations left a village-owned table without RLS."""
+    from ..models.base import is_tenant_scoped
+    from ..tenancy.rls import tables_without_rls
+
+    for plugin in names:
+        tables = [m.__tablename__ for m in plugins().loaded[plugin].models if is_tenant_scoped(m)]
+        with db.engine.connect() as conn:
+            missing = tables_without_rls(conn, tables)
+        if missing:
+            raise ServiceError(
+                f"{plugin} refused: {', '.join(missing)} has no row-level security; "
+                "call desacerdas.tenancy.rls.enable_rls(op, table) in its migration.",
+                "rls_missing",
+                409,
+            )
 
 
 def uninstall(name: str, *, actor: User | None = None) -> None:
