@@ -16,15 +16,16 @@ def test_declared_pillars_become_enabled_plugins(tmp_path_factory):
     with app.app_context():
         upgrade(revision="0001_core")
         with db.engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO tenants (id, code, slug, name, kind, district_code, district_name, regency_code,"
-                    " regency_name, province_code, province_name, status, pillars, profile, created_at, updated_at)"
-                    " VALUES (1, '51.07.01.2003', 'menanga', 'Menanga', 'desa', '51.07.01', 'Rendang', '51.07',"
-                    " 'Kabupaten Karangasem', '51', 'Bali', 'active', '[\"smart_government\"]', '{}',"
-                    " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
-                )
+            columns = (
+                "id, code, slug, name, kind, district_code, district_name, regency_code, regency_name,"
+                " province_code, province_name, status, pillars, profile, created_at, updated_at"
             )
+            values = (
+                "1, '51.07.01.2003', 'menanga', 'Menanga', 'desa', '51.07.01', 'Rendang', '51.07',"
+                " 'Kabupaten Karangasem', '51', 'Bali', 'active', '[\"smart_government\"]', '{}',"
+                " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP"
+            )
+            conn.execute(text(f"INSERT INTO tenants ({columns}) VALUES ({values})"))  # noqa: S608 - constants
         upgrade(revision="core@head")
         with db.engine.connect() as conn:
             rows = conn.execute(text("SELECT tenant_id, plugin, enabled FROM village_plugins")).all()

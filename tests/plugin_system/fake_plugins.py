@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, g, jsonify
+from flask.cli import with_appcontext
 from flask_smorest import Blueprint as ApiBlueprint
 
 from desacerdas import hookimpl
-from flask.cli import with_appcontext
-
 from desacerdas.plugin_system.types import (
     DocumentKind,
     Indicator,
