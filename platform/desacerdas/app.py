@@ -66,7 +66,7 @@ def _tune_engine(engine) -> None:  # noqa: ANN001
 
 
 def _register(app: Flask) -> None:
-    from . import admin, village
+    from . import admin, rollout, village
     from .admin import plugins as admin_plugins
     from .api import register as register_api
     from .auth import views as auth_views
@@ -82,4 +82,5 @@ def _register(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(admin_plugins.bp)
     app.register_blueprint(village.bp)
+    app.register_blueprint(rollout.bp)
     register_api(app)

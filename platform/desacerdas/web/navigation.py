@@ -36,4 +36,9 @@ def items_for(tenant: Tenant | None) -> list[NavItem]:
     ):
         items.append(NavItem(str(_l("Villages")), url_for("admin.tenants"), "admin.tenants"))
         items.append(NavItem(str(_l("Audit log")), url_for("admin.audit"), "admin.audit"))
+    if user is not None and (
+        user.is_platform_admin
+        or any(m.role in (Role.REGENCY_ADMIN, Role.FACILITATOR) for m in user.memberships)
+    ):
+        items.append(NavItem(str(_l("Rollout")), url_for("rollout.board"), "rollout.board"))
     return items

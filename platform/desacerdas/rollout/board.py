@@ -1,0 +1,122 @@
+"""The rollout matrix: villages by installed plugins, each cell enabled, ready or blocked.
+
+A cell is *ready* only when the plugin and every plugin it requires that is not yet enabled pass
+their readiness checks, exactly what ``rollout.enable`` will demand. Readiness is asked once per
+village and plugin (``rollout.readiness``) and only for the rows shown, so a page of 25 villages
+with six pillars costs at most 150 small reads.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+
+from ..models import Tenant
+from ..plugin_system.state import enabled_by_village, installed_names, plugins
+from ..plugin_system.types import PluginInfo, ReadinessCheck
+from ..services import ServiceError, rollout
+
+ENABLED, READY, BLOCKED = "enabled", "ready", "blocked"
+
+
+@dataclass
+class Cell:
+    plugin: str
+    state: str
+    failing: list[tuple[str, ReadinessCheck]] = field(default_factory=list)  # (plugin, check)
+
+
+@dataclass
+class Row:
+    tenant: Tenant
+    cells: list[Cell]
+
+
+def columns() -> list[PluginInfo]:
+    """Installed, working plugins in dependency and rollout order."""
+    installed = installed_names()
+    return [p.info for name, p in plugins().working().items() if name in installed and p.info]
+
+
+def _unavailable(name: str) -> ReadinessCheck:
+    return ReadinessCheck(
+        "requirement",
+        _("Requires %(name)s, which is not available on the platform.", name=name),
+        False,
+        _("Ask a platform admin to install or repair it."),
+    )
+
+
+def cells_for(
+    tenant: Tenant,
+    names: list[str],
+    enabled: set[str] | frozenset[str],
+    checks: dict[str, list[ReadinessCheck]] | None = None,
+) -> list[Cell]:
+    """The village's cells; ``checks`` collects every plugin's readiness as it is asked (once each)."""
+    checks = {} if checks is None else checks
+
+    def failing_of(name: str) -> list[ReadinessCheck]:
+        if name not in checks:
+            checks[name] = rollout.readiness(tenant, name)
+        return [c for c in checks[name] if not c.passed]
+
+    cells = []
+    for name in names:
+        if name in enabled:
+            cells.append(Cell(name, ENABLED))
+            continue
+        try:
+            needed = [n for n in rollout.closure(name) if n not in enabled]
+        except ServiceError:
+            missing = [n for n in plugins().loaded[name].requires if n not in plugins().working()]
+            cells.append(Cell(name, BLOCKED, [(name, _unavailable(", ".join(missing)))]))
+            continue
+        failing = [(n, c) for n in needed for c in failing_of(n)]
+        cells.append(Cell(name, BLOCKED if failing else READY, failing))
+    return cells
+
+
+def rows_for(tenants: Iterable[Tenant], names: list[str]) -> list[Row]:
+    tenants = list(tenants)
+    enabled = enabled_by_village([t.id for t in tenants])
+    return [Row(t, cells_for(t, names, enabled[t.id])) for t in tenants]
+
+
+def state_label(state: str) -> str:
+    return {ENABLED: _("enabled"), READY: _("ready"), BLOCKED: _("blocked")}.get(state, state)
+
+
+def _safe(value: str) -> str:
+    """Keep spreadsheets from running a cell as a formula (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+def to_csv(rows: list[Row], infos: list[PluginInfo]) -> str:
+    """One line per village, one column per plugin named by its identifier; states stay English
+    words (enabled, ready, blocked) so that the file is machine-readable in every language."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "code",
+            "slug",
+            "village",
+            "district",
+            "regency",
+            *(i.name for i in infos),
+            "blocked_by",
+        ]
+    )
+    for row in rows:
+        t = row.tenant
+        blocked = "; ".join(
+            f"{cell.plugin}: {check.label}" for cell in row.cells for _p, check in cell.failing
+        )
+        text = [t.code, t.slug, t.name, t.district_name, t.regency_name]
+        writer.writerow([*map(_safe, text), *(c.state for c in row.cells), _safe(blocked)])
+    return out.getvalue()

@@ -1,0 +1,100 @@
+"""The regency dashboard: the indicators of every village in scope, side by side, with totals.
+
+Village data is read through ``tenancy.cross_village.read_each``, the one audited path across
+villages: each village through its own session, so isolation still holds, and one audit event
+says who read which villages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from statistics import fmean
+
+from flask import render_template
+from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+from ..models import Tenant
+from ..plugin_system import indicators as plugin_indicators
+from ..plugin_system.state import enabled_by_village
+from ..plugin_system.types import Indicator
+from ..tenancy.cross_village import read_each
+from . import scope
+from .access import board_page, filter_form, user
+from .views import bp
+
+MAX_VILLAGES = 300
+SUMMED = ("count", "amount")  # ratios and durations are averaged instead
+
+
+@dataclass
+class Column:
+    """One indicator across villages."""
+
+    key: str
+    label: str
+    unit: str
+    kind: str
+    values: dict[int, float | int | None] = field(default_factory=dict)
+
+    @property
+    def known(self) -> list[float | int]:
+        return [v for v in self.values.values() if v is not None]
+
+    @property
+    def summed(self) -> bool:
+        return self.kind in SUMMED
+
+    def series(self, tenants: list[Tenant]) -> list[tuple[str, float | int]]:
+        """(village, value) pairs for a bar chart, villages without a value left out."""
+        return [(t.name, self.values[t.id]) for t in tenants if self.values.get(t.id) is not None]
+
+    @property
+    def total(self) -> float | int | None:
+        known = self.known
+        if not known:
+            return None
+        return sum(known) if self.summed else round(fmean(known), 2)
+
+
+def columns_of(results: dict[int, list[Indicator]]) -> list[Column]:
+    """Indicators by key, in key order; a village without one has no value there (not zero)."""
+    columns: dict[str, Column] = {}
+    for tenant_id, found in results.items():
+        for i in found:
+            column = columns.setdefault(i.key, Column(i.key, i.label, i.unit, i.kind))
+            column.values[tenant_id] = i.value
+    return [columns[k] for k in sorted(columns)]
+
+
+@bp.get("/rollout/indicators")
+@board_page
+def indicators() -> ResponseReturnValue:
+    form, filters = filter_form()
+    viewer = user()
+    tenants = list(db.session.scalars(scope.villages(viewer, filters).limit(MAX_VILLAGES + 1)))
+    truncated = len(tenants) > MAX_VILLAGES
+    tenants = tenants[:MAX_VILLAGES]
+    enabled = enabled_by_village([t.id for t in tenants])
+    period = plugin_indicators.current_period()
+
+    def read(session: Session, tenant_id: int) -> list[Indicator]:
+        tenant = db.session.get(Tenant, tenant_id)
+        return plugin_indicators.for_village(tenant, frozenset(enabled[tenant_id]), session, period)
+
+    results = (
+        read_each([t.id for t in tenants], read, actor_id=viewer.id, reason="rollout.indicators")
+        if tenants
+        else {}
+    )
+    return render_template(
+        "rollout/indicators.html",
+        form=form,
+        tenants=tenants,
+        columns=columns_of(results),
+        period=period,
+        truncated=truncated,
+        max_villages=MAX_VILLAGES,
+        filtered=bool(filters.as_args()),
+    )
