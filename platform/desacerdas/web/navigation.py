@@ -41,4 +41,6 @@ def items_for(tenant: Tenant | None) -> list[NavItem]:
         or any(m.role in (Role.REGENCY_ADMIN, Role.FACILITATOR) for m in user.memberships)
     ):
         items.append(NavItem(str(_l("Rollout")), url_for("rollout.board"), "rollout.board"))
+    if user is not None and user.is_platform_admin:
+        items.append(NavItem(str(_l("Plugins")), url_for("plugins_admin.index"), "plugins_admin.index"))
     return items
