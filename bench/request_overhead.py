@@ -50,7 +50,6 @@ def build(label: str, discover: bool, dummies: int, root: Path):  # noqa: ANN201
     from flask_migrate import upgrade
 
     from desacerdas.app import create_app
-    from desacerdas.extensions import db
     from desacerdas.services import rollout, tenants
 
     instance = root / label

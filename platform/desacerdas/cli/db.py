@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask import g
 from flask.cli import with_appcontext
 from flask_migrate.cli import db as alembic_db
 
@@ -11,7 +12,19 @@ from ..plugin_system.state import installed_names, plugins
 from ..services import ServiceError
 from ._util import service_errors
 
-group = click.Group("db", help="Database migrations: the core and each installed plugin's branch.")
+
+@with_appcontext
+def _flask_migrate_defaults() -> None:
+    # Flask-Migrate's own group sets these for its subcommands; ours must too.
+    g.directory = None
+    g.x_arg = ()
+
+
+group = click.Group(
+    "db",
+    help="Database migrations: the core and each installed plugin's branch.",
+    callback=_flask_migrate_defaults,
+)
 for _name, _command in alembic_db.commands.items():
     if _name != "upgrade":
         group.add_command(_command, _name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
@@ -184,3 +185,27 @@ def demo(name: str, slug: str) -> None:
         session.commit()
     db.session.close()
     click.echo(f"Demo data of {name} created in {tenant.name}.")
+
+
+@group.command("new")
+@click.argument("name")
+@click.option(
+    "--path",
+    "parent",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="Folder in which to create the NAME folder.",
+)
+def new(name: str, parent: Path) -> None:
+    """Scaffold a new plugin: a pip-installable package in PATH/NAME, with tests.
+
+    NAME is the plugin's name and its Python package (lowercase letters, digits, underscores).
+    """
+    from ..plugin_system.scaffold import ScaffoldError, create_plugin, next_steps
+
+    try:
+        target = create_plugin(name, parent)
+    except ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(next_steps(target, name))
