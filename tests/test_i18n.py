@@ -21,6 +21,7 @@ from desacerdas.services import ServiceError
 from desacerdas.services import tenants as tenant_svc
 
 PACKAGE = Path(desacerdas.__file__).resolve().parent
+PLUGINS = Path(__file__).resolve().parents[1] / "plugins"  # the built-in pillars: in the core catalogue
 TRANSLATIONS = PACKAGE / "translations"
 POT = TRANSLATIONS / "messages.pot"
 LOCALES = ("id", "en")
@@ -188,10 +189,14 @@ def test_template_is_up_to_date_with_the_sources(tmp_path):
             "-o",
             str(out),
             str(PACKAGE),
+            str(PLUGINS),
         ]
     )
     with open(out, "rb") as f:
-        extracted = _ids(read_po(f))
+        catalog = read_po(f)
+    extracted = _ids(catalog)
+    scanned = {Path(path).parent.name for m in catalog for path, _line in m.locations}
+    assert "smart_environment" in scanned, "babel.cfg no longer scans the built-in pillars in plugins/"
     with open(POT, "rb") as f:
         committed = _ids(read_po(f))
     assert extracted == committed, (
