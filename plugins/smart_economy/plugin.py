@@ -4,6 +4,8 @@ The pillar's own features arrive in their own issues; what is here is what the r
 who may enable it, what a village must have first, and where it appears.
 """
 
+from flask_babel import lazy_gettext as _l
+
 from desacerdas.plugin_system.pillar import Pillar, has_staff
 
 plugin = Pillar(
@@ -18,7 +20,8 @@ plugin = Pillar(
     requires=("smart_government",),
     checks=[
         has_staff(
-            "A secretary or operator account exists", "Grant an operator an account to approve sellers."
+            _l("A secretary or operator account exists"),
+            _l("Grant an operator an account to approve sellers."),
         ),
     ],
 )

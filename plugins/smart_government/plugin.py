@@ -28,15 +28,15 @@ plugin = Pillar(
     checks=[
         has_role(
             Role.VILLAGE_HEAD,
-            "A village head account exists",
-            "Create the village head's account and grant the village_head role.",
+            _l("A village head account exists"),
+            _l("Create the village head's account and grant the village_head role."),
         ),
         has_hamlets(
             _l("At least one hamlet is registered"), _l("Add the village's hamlets (banjar dinas / dusun).")
         ),
         has_staff(
-            "A secretary or operator account exists",
-            "Grant an operator or the village secretary an account to serve at the counter.",
+            _l("A secretary or operator account exists"),
+            _l("Grant an operator or the village secretary an account to serve at the counter."),
         ),
     ],
 )

@@ -4,6 +4,8 @@ The pillar's own features arrive in their own issues; what is here is what the r
 who may enable it, what a village must have first, and where it appears.
 """
 
+from flask_babel import lazy_gettext as _l
+
 from desacerdas.models import Role
 from desacerdas.plugin_system.pillar import Pillar, has_role
 
@@ -20,8 +22,8 @@ plugin = Pillar(
     checks=[
         has_role(
             Role.HAMLET_HEAD,
-            "A hamlet head account exists",
-            "Give at least one hamlet head an account: they verify aid recipients.",
+            _l("A hamlet head account exists"),
+            _l("Give at least one hamlet head an account: they verify aid recipients."),
         ),
     ],
 )

@@ -22,6 +22,20 @@ ROLE_LABELS = {
 }
 
 
+PLUGIN_STATE_LABELS = {
+    "discovered": _l("not installed"),
+    "installed": _l("installed"),
+    "needs upgrade": _l("needs upgrade"),
+    "broken": _l("broken"),
+}
+
+PLUGIN_ACTION_LABELS = {
+    "enabled": _l("enabled"),
+    "disabled": _l("disabled"),
+    "purged": _l("data purged"),
+}
+
+
 def _value(item: object) -> str:
     return str(getattr(item, "value", item))
 
@@ -38,11 +52,14 @@ def role_label(role: object) -> str:
 
 def pillar_label(pillar: str) -> str:
     """The plugin's own title in the current language."""
-    from flask_babel import get_locale
+    from ..plugin_system.state import plugin_title
 
-    from ..plugin_system.state import plugins
+    return plugin_title(pillar)
 
-    try:
-        return plugins().info(pillar).title(str(get_locale()))
-    except KeyError:
-        return pillar
+
+def plugin_state_label(state: str) -> str:
+    return str(PLUGIN_STATE_LABELS.get(state, state))
+
+
+def plugin_action_label(action: str) -> str:
+    return str(PLUGIN_ACTION_LABELS.get(action, action))

@@ -50,6 +50,8 @@ F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
 bp.add_app_template_global(labels.status_label, "status_label")
 bp.add_app_template_global(labels.role_label, "role_label")
 bp.add_app_template_global(labels.pillar_label, "pillar_label")
+bp.add_app_template_global(labels.plugin_state_label, "plugin_state_label")
+bp.add_app_template_global(labels.plugin_action_label, "plugin_action_label")
 
 
 # --- access ------------------------------------------------------------------------------------

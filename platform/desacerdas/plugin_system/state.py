@@ -15,6 +15,18 @@ def plugins() -> Plugins:
     return current_app.extensions["desa_plugins"]
 
 
+def plugin_title(name: str) -> str:
+    """The plugin's title in the request's language (English outside a request)."""
+    from flask import has_request_context
+    from flask_babel import get_locale
+
+    try:
+        info = plugins().info(name)
+    except KeyError:
+        return name
+    return info.title(str(get_locale()) if has_request_context() else "en")
+
+
 def installed_names(session: Session | None = None) -> set[str]:
     s = session or db.session
     rows = s.scalars(select(PlatformPlugin.name).where(PlatformPlugin.installed.is_(True)))

@@ -392,8 +392,7 @@ def _apply_pillars(session, connection, tenant, spec, manifest, actor, plan, wri
         reason = f"declared in {manifest.path}"
         with tenant_session(tenant.id, connection, info={SINK: plan.events}) as s:
             steps = [
-                rollout.Step(name, name, False, rollout.readiness(tenant, name, connection))
-                for name in to_enable
+                rollout.Step(name, False, rollout.readiness(tenant, name, connection)) for name in to_enable
             ]
             rollout.apply_enable(s, tenant, steps, actor=actor, reason=reason)
             rollout.apply_disable(s, tenant, to_disable, actor=actor, reason=reason)

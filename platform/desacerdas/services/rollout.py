@@ -17,10 +17,11 @@ from ..extensions import db
 from ..models import PlatformPlugin, Tenant, User, VillagePlugin, VillagePluginEvent
 from ..plugin_system import events
 from ..plugin_system.migrations import targets, upgrade
-from ..plugin_system.state import enabled_for, installed_names, plugins
+from ..plugin_system.state import enabled_for, installed_names, plugin_title, plugins
 from ..plugin_system.types import DomainEvent, ReadinessCheck
 from ..tenancy import tenant_session
 from . import NotFound, ServiceError, audit
+from .i18n import _
 
 
 def _id(user: User | None) -> int | None:
@@ -30,9 +31,12 @@ def _id(user: User | None) -> int | None:
 @dataclass
 class Step:
     plugin: str
-    title: str
     already: bool
     checks: list[ReadinessCheck] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return plugin_title(self.plugin)
 
     @property
     def ready(self) -> bool:
@@ -61,13 +65,19 @@ class Plan:
 
 def _require_installed(name: str) -> None:
     if name not in plugins().loaded:
-        raise NotFound(f"No plugin named '{name}' is known on this platform.", "unknown_plugin")
+        raise NotFound(
+            _("No plugin named '%(name)s' is known on this platform.", name=name), "unknown_plugin"
+        )
     if plugins().loaded[name].broken:
         raise ServiceError(
-            f"The plugin {name} is broken: {plugins().loaded[name].error}", "plugin_broken", 409
+            _("The plugin %(name)s is broken: %(error)s", name=name, error=plugins().loaded[name].error),
+            "plugin_broken",
+            409,
         )
     if name not in installed_names():
-        raise ServiceError(f"The plugin {name} is not installed on the platform.", "not_installed", 409)
+        raise ServiceError(
+            _("The plugin %(name)s is not installed on the platform.", name=name), "not_installed", 409
+        )
 
 
 def closure(name: str) -> list[str]:
@@ -79,7 +89,11 @@ def closure(name: str) -> list[str]:
         if n in needed:
             return
         if n not in working:
-            raise ServiceError(f"{name} requires {n}, which is not available.", "missing_requirement", 409)
+            raise ServiceError(
+                _("%(name)s requires %(other)s, which is not available.", name=name, other=n),
+                "missing_requirement",
+                409,
+            )
         for dep in working[n].requires:
             visit(dep)
         needed.append(n)
@@ -101,11 +115,7 @@ def plan_enable(tenant: Tenant, name: str) -> Plan:
     for plugin in closure(name):
         _require_installed(plugin)
         already = plugin in enabled
-        steps.append(
-            Step(
-                plugin, plugins().info(plugin).title_en, already, [] if already else readiness(tenant, plugin)
-            )
-        )
+        steps.append(Step(plugin, already, [] if already else readiness(tenant, plugin)))
     return Plan(tenant, name, steps)
 
 
@@ -121,15 +131,28 @@ def enable(
     plan = plan_enable(tenant, name)
     override_reason = (override_reason or "").strip() or None
     if not plan.changes:
-        raise ServiceError(f"{name} is already enabled in {tenant.name}.", "no_change", 409)
+        raise ServiceError(
+            _("%(name)s is already enabled in %(village)s.", name=name, village=tenant.name), "no_change", 409
+        )
     if not plan.ready:
         if override_reason is None:
             todo = "; ".join(
                 f"{s.plugin}: {c.label} – {c.how_to_pass}" for s in plan.steps for c in s.failing
             )
-            raise ServiceError(f"{tenant.name} is not ready for {name}: {todo}", "not_ready", 409)
+            raise ServiceError(
+                _(
+                    "%(village)s is not ready for %(name)s: %(todo)s",
+                    village=tenant.name,
+                    name=name,
+                    todo=todo,
+                ),
+                "not_ready",
+                409,
+            )
         if actor is not None and not can(actor, "village.plugins.override", tenant):
-            raise ServiceError("Only a regency or platform admin may override readiness.", "forbidden", 403)
+            raise ServiceError(
+                _("Only a regency or platform admin may override readiness."), "forbidden", 403
+            )
     if dry_run:
         return plan
     with tenant_session(tenant.id) as session:
@@ -201,11 +224,18 @@ def disable(
 ) -> list[str]:
     """Disable a plugin (and, once confirmed, the enabled plugins that require it). Deletes nothing."""
     if name not in enabled_for(tenant.id):
-        raise ServiceError(f"{name} is not enabled in {tenant.name}.", "no_change", 409)
+        raise ServiceError(
+            _("%(name)s is not enabled in %(village)s.", name=name, village=tenant.name), "no_change", 409
+        )
     deps = dependents(tenant, name)
     if deps and not with_dependents:
         raise ServiceError(
-            f"{', '.join(deps)} require {name} in {tenant.name}; confirm to disable them too.",
+            _(
+                "%(others)s require %(name)s in %(village)s; confirm to disable them too.",
+                others=", ".join(deps),
+                name=name,
+                village=tenant.name,
+            ),
             "has_dependents",
             409,
         )
@@ -242,9 +272,13 @@ def purge(tenant: Tenant, name: str, *, actor: User | None = None, dry_run: bool
     """Everything ``name`` owns in one village, counted per table; deleted unless ``dry_run``."""
     loaded = plugins().loaded.get(name)
     if loaded is None or loaded.broken:
-        raise NotFound(f"No working plugin named '{name}'.", "unknown_plugin")
+        raise NotFound(_("No working plugin named '%(name)s'.", name=name), "unknown_plugin")
     if name in enabled_for(tenant.id):
-        raise ServiceError(f"Disable {name} in {tenant.name} before purging its data.", "still_enabled", 409)
+        raise ServiceError(
+            _("Disable %(name)s in %(village)s before purging its data.", name=name, village=tenant.name),
+            "still_enabled",
+            409,
+        )
     from ..models.base import is_tenant_scoped
 
     owned = [m for m in loaded.models if is_tenant_scoped(m)]
@@ -276,10 +310,14 @@ def install(name: str, *, actor: User | None = None) -> list[str]:
     """Install a plugin and what it requires: apply their migrations, mark them installed."""
     registry = plugins()
     if name not in registry.loaded:
-        raise NotFound(f"No plugin named '{name}' is known on this platform.", "unknown_plugin")
+        raise NotFound(
+            _("No plugin named '%(name)s' is known on this platform.", name=name), "unknown_plugin"
+        )
     if registry.loaded[name].broken:
         raise ServiceError(
-            f"The plugin {name} is broken: {registry.loaded[name].error}", "plugin_broken", 409
+            _("The plugin %(name)s is broken: %(error)s", name=name, error=registry.loaded[name].error),
+            "plugin_broken",
+            409,
         )
     names = closure(name)
     upgrade(targets(set(names)))
@@ -316,11 +354,15 @@ def uninstall(name: str, *, actor: User | None = None) -> None:
     """Mark a plugin uninstalled (its tables and data stay). Refused while something needs it."""
     row = db.session.get(PlatformPlugin, name)
     if row is None or not row.installed:
-        raise ServiceError(f"{name} is not installed.", "not_installed", 409)
+        raise ServiceError(_("%(name)s is not installed.", name=name), "not_installed", 409)
     installed = installed_names()
     needing = sorted(p for p in installed if p != name and name in plugins().loaded[p].requires)
     if needing:
-        raise ServiceError(f"{', '.join(needing)} require {name}; uninstall them first.", "required", 409)
+        raise ServiceError(
+            _("%(others)s require %(name)s; uninstall them first.", others=", ".join(needing), name=name),
+            "required",
+            409,
+        )
     villages = db.session.scalar(
         select(func.count())
         .select_from(VillagePlugin)
@@ -328,7 +370,13 @@ def uninstall(name: str, *, actor: User | None = None) -> None:
     )
     if villages:
         raise ServiceError(
-            f"{name} is enabled in {villages} villages; disable it there first.", "in_use", 409
+            _(
+                "%(name)s is enabled in %(count)s villages; disable it there first.",
+                name=name,
+                count=villages,
+            ),
+            "in_use",
+            409,
         )
     row.installed = False
     audit.record("plugin.uninstalled", actor=actor, target=name)

@@ -18,19 +18,21 @@ from ..plugin_system.state import enabled_for, installed_names, plugins
 from ..plugin_system.types import PluginInfo, ReadinessCheck
 from ..services import ServiceError, rollout
 from ..web.tenant import current_tenant
-from .views import bp
+from .views import TOO_LONG, bp
 
 
 class EnableForm(FlaskForm):
     override_reason = TextAreaField(
         _l("Reason to enable although a check fails (regency or platform admin)"),
-        validators=[Optional(), Length(max=1000)],
+        validators=[Optional(), Length(max=1000, message=TOO_LONG)],
     )
 
 
 class DisableForm(FlaskForm):
     confirm_dependents = BooleanField(_l("Also disable the pillars that need this one"))
-    reason = TextAreaField(_l("Reason (optional)"), validators=[Optional(), Length(max=1000)])
+    reason = TextAreaField(
+        _l("Reason (optional)"), validators=[Optional(), Length(max=1000, message=TOO_LONG)]
+    )
 
 
 @dataclass
