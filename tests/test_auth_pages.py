@@ -181,3 +181,40 @@ def test_csrf_is_enforced_on_forms(db_urls, tmp_path_factory, make_user):
         "/auth/login", data={"login": person.email, "password": person.password, "csrf_token": token}
     )
     assert resp.status_code == 302
+
+
+def test_next_parameter_cannot_leave_the_site(client, make_user):
+    person = make_user()
+    for target in (
+        "/%09/evil.example",
+        "/\\evil.example",
+        "//evil.example",
+        "https://evil.example/",
+        "/%0a/x",
+    ):
+        resp = client.post(
+            f"/auth/login?next={target}", data={"login": person.email, "password": person.password}
+        )
+        assert resp.status_code == 302, target
+        assert resp.headers["Location"].endswith("/auth/"), (target, resp.headers["Location"])
+    resp = client.post(
+        "/auth/login?next=/desa/menanga/", data={"login": person.email, "password": person.password}
+    )
+    assert resp.headers["Location"].endswith("/desa/menanga/")
+
+
+def test_reset_and_sign_out_everywhere_revoke_api_tokens(app, client, make_user, caplog):
+    person = make_user()
+    with app.app_context():
+        user = db.session.get(User, person.id)
+        _t, first = auth_service.create_api_token(user, "laptop")
+    client.post("/auth/reset", data={"login": person.email})
+    path = re.search(r"(http://\S+/auth/reset/\S+)", caplog.text).group(1).split("localhost", 1)[1]
+    client.post(path, data={"new": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    with app.app_context():
+        assert auth_service.user_for_api_token(first) is None
+        _t, second = auth_service.create_api_token(db.session.get(User, person.id), "phone")
+    client.post("/auth/login", data={"login": person.email, "password": NEW_PASSWORD})
+    client.post("/auth/sign-out-everywhere")
+    with app.app_context():
+        assert auth_service.user_for_api_token(second) is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlalchemy import delete, func, select, update
 
@@ -132,3 +134,23 @@ def test_orm_bulk_insert_is_held_to_the_village(app, menanga, bebandem):
             s.commit()
         with tenant_session(bebandem.id) as s:
             assert s.scalar(select(func.count(Hamlet.id))) == 0
+
+
+def test_tenant_id_written_into_the_statement_is_checked(app, two_villages):
+    from sqlalchemy import insert
+
+    menanga, bebandem = two_villages
+    with app.app_context():
+        with tenant_session(menanga.id) as s:
+            with pytest.raises(CrossTenantWrite):
+                s.execute(insert(Hamlet).values(tenant_id=bebandem.id, id=uuid.uuid4(), name="Sneaky"))
+            s.rollback()
+            with pytest.raises(CrossTenantWrite):
+                s.execute(update(Hamlet).values(tenant_id=bebandem.id))
+            s.rollback()
+            s.execute(insert(Hamlet).values(id=uuid.uuid4(), name="Tengah"))  # tenant_id filled in
+            s.commit()
+        with tenant_session(bebandem.id) as s:
+            assert list(s.scalars(select(Hamlet.name))) == ["Kangin"]
+        with tenant_session(menanga.id) as s:
+            assert "Tengah" in set(s.scalars(select(Hamlet.name)))

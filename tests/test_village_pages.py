@@ -121,3 +121,33 @@ def test_facilitator_home_reads_each_village_through_the_audited_path(
         assert event.actor_id == person.id and sorted(event.detail["tenant_ids"]) == sorted(
             [menanga.id, bebandem.id]
         )
+
+
+def test_archived_villages_leave_everyones_scope_but_platform_admins(
+    app, client, menanga, bebandem, make_user, login
+):
+    regency = make_user("regency_admin", area="51.07")
+    with app.app_context():
+        tenant_svc.archive(db.session.get(Tenant, bebandem.id))
+    login(regency)
+    body = client.get("/auth/").get_data(as_text=True)
+    assert "Menanga" in body and "Bebandem" not in body
+
+
+def test_moving_a_hamlet_head_is_audited(app, menanga, hamlets, make_user):
+    from sqlalchemy import select
+
+    from desacerdas.models import AuditEvent, User
+    from desacerdas.services import users as user_svc
+
+    person = make_user("hamlet_head", menanga, hamlet_id=hamlets["Kaja"])
+    with app.app_context():
+        user_svc.grant(
+            db.session.get(User, person.id),
+            "hamlet_head",
+            tenant=db.session.get(Tenant, menanga.id),
+            hamlet_id=hamlets["Kelod"],
+        )
+        db.session.commit()
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "membership.rescoped"))
+        assert event.detail["hamlet_to"] == str(hamlets["Kelod"])

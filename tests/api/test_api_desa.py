@@ -229,10 +229,13 @@ def test_village_head_grants_and_revokes_village_roles(app, client, auth, make_u
     assert resp.status_code == 201, resp.get_data(as_text=True)
     member = resp.get_json()
     assert member["user"]["id"] == person.id and member["role"] == "operator"
-    again = client.post(url, json={"user_id": person.id, "role": "operator"}, headers=head)
+    again = client.post(url, json={"login": person.email, "role": "operator"}, headers=head)
     assert again.status_code == 200 and again.get_json()["id"] == member["id"]
+    # Village staff cannot name accounts by (sequential) id: that would list every account.
+    by_id = client.post(url, json={"user_id": person.id, "role": "operator"}, headers=head)
+    assert by_id.status_code == 403 and by_id.get_json()["error"]["code"] == "login_required"
     resp = client.post(
-        url, json={"user_id": person.id, "role": "hamlet_head", "hamlet_id": kaja}, headers=head
+        url, json={"login": person.email, "role": "hamlet_head", "hamlet_id": kaja}, headers=head
     )
     assert resp.status_code == 201 and resp.get_json()["hamlet_id"] == kaja
     # The new operator can now use the village API.

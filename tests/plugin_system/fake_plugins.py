@@ -41,6 +41,7 @@ class FakePlugin:
         self.calls: list[tuple[str, object]] = []
         self.events: list[object] = []
         self.fail_on_enable = False
+        self.fail_on_event = False
         self.pages = Blueprint(name, __name__)
         self.api = ApiBlueprint(f"{name}_api", __name__, description=f"{name} API")
 
@@ -105,6 +106,8 @@ class FakePlugin:
 
     @hookimpl
     def desa_event(self, event, session) -> None:  # noqa: ANN001
+        if self.fail_on_event:
+            raise RuntimeError("handler failed")
         self.events.append(event)
 
 

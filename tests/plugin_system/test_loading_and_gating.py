@@ -180,3 +180,25 @@ def test_every_hookspec_is_documented():
         ]
         for param in params:
             assert f":param {param}:" in doc, f"{name} does not document {param}"
+
+
+def test_pillars_do_not_change_in_a_suspended_village(papp, menanga, village_of):
+    from desacerdas.services import ServiceError
+    from desacerdas.services import tenants as tenant_svc
+
+    with papp.app_context():
+        tenant_svc.suspend(village_of(menanga), "audit")
+        with pytest.raises(ServiceError, match="resume it before changing its pillars"):
+            rollout.enable(village_of(menanga), "alpha")
+        assert enabled_for(menanga.id) == frozenset()
+
+
+def test_a_failing_event_handler_does_not_undo_or_hide_the_change(papp, menanga, village_of, fakes):
+    fakes["alpha"].fail_on_event = True
+    try:
+        with papp.app_context():
+            rollout.enable(village_of(menanga), "beta")  # alpha's handler raises on plugin.enabled
+            assert enabled_for(menanga.id) == {"alpha", "beta"}
+        assert any(e.name == "plugin.enabled" for e in fakes["beta"].events)
+    finally:
+        fakes["alpha"].fail_on_event = False

@@ -135,3 +135,11 @@ def test_csv_export_has_every_row_of_the_filter(
     assert by_slug["rendang"]["code"] == "51.07.01.2002" and by_slug["rendang"]["district"] == "Rendang"
     everything = rclient.get("/rollout.csv").get_data(as_text=True)
     assert "apuan" not in everything and "bebandem" in everything  # scope holds in the export too
+
+
+def test_query_string_cannot_steer_url_building(rapp, rclient, make_user, login):
+    login(make_user("platform_admin"), rclient)
+    for query in ("endpoint=x", "_method=POST", "_external=1&_scheme=javascript", "values=1"):
+        resp = rclient.get(f"/rollout?{query}")
+        assert resp.status_code == 200, query
+        assert "javascript:" not in resp.get_data(as_text=True)

@@ -28,6 +28,7 @@ from ..services import ServiceError, audit
 from ..services import tenants as tenant_svc
 from ..services import users as user_svc
 from ..services.regions import normalize_code
+from ..web.urls import current_url_with
 from . import labels
 from .forms import (
     ArchiveForm,
@@ -110,9 +111,7 @@ def _paginate(stmt: Select) -> Pagination:
 
 def _page_url(page: int) -> str:
     """The current URL with another page number: filters survive paging."""
-    args = request.args.to_dict()
-    args["page"] = str(page)
-    return url_for(request.endpoint or "admin.tenants", **request.view_args, **args)
+    return current_url_with("admin.tenants", page=str(page))
 
 
 def _clean(field: Any) -> Any:

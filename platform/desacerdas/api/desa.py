@@ -162,6 +162,10 @@ class Members(MethodView):
         tenant = current_tenant()
         actor = require("village.members.manage", tenant)
         if "user_id" in data:
+            # Ids are sequential: only a platform admin may name an account by id, so that village
+            # staff cannot walk the ids to list every account on the platform.
+            if not actor.is_platform_admin:
+                raise ApiError(403, "Name the account by its email or phone number.", "login_required")
             person = db.session.get(User, data["user_id"])
         else:
             person = user_service.find_by_login(data["login"])

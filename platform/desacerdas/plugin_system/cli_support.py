@@ -16,6 +16,8 @@ def village_for_plugin(plugin: str, slug: str) -> Tenant:
         tenant = tenant_svc.get_by_slug(slug)
     except ServiceError as exc:
         raise click.ClickException(exc.message) from None
+    if not tenant.is_active:
+        raise click.ClickException(f"{tenant.name} is {tenant.status.value}; resume it first.")
     if plugin not in enabled_for(tenant.id):
         raise click.ClickException(f"{plugin} is not enabled in {tenant.name}; enable it first.")
     return tenant

@@ -6,11 +6,16 @@ reaction never sees (or acts on) a change that was rolled back.
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from ..tenancy import tenant_session
+from .manager import CORE
 from .types import DomainEvent
+
+log = logging.getLogger(__name__)
 
 QUEUE = "desa_events"
 SINK = "desa_event_sink"  # a list that collects events instead (work inside a larger transaction)
@@ -27,17 +32,37 @@ def queue(session: Session, event: DomainEvent) -> None:
 def emit(event: DomainEvent) -> None:
     """Deliver ``event`` now to the plugins enabled in its village (to all for platform events).
 
-    Reactions run in their own session bound to the village and commit on their own.
+    Each plugin reacts in its own session bound to the village and commits on its own. The event
+    reports a change that is already saved, so a failing reaction is logged and rolled back alone:
+    it never turns the saved change into an error, nor stops the other plugins from hearing of it.
     """
     from .state import enabled_for, plugins
 
+    registry = plugins()
     if event.tenant_id is None:
-        plugins().all.desa_event(event=event, session=None)
-        return
-    with tenant_session(event.tenant_id) as session:
-        caller = plugins().hook_for(enabled_for(event.tenant_id, session)).desa_event
-        caller(event=event, session=session)
-        session.commit()
+        targets = list(registry.working())
+    else:
+        with tenant_session(event.tenant_id) as session:
+            targets = sorted(enabled_for(event.tenant_id, session))
+    for name in [CORE, *targets]:
+        if event.tenant_id is None:
+            _deliver(registry, name, event, None)
+            continue
+        with tenant_session(event.tenant_id) as session:
+            if _deliver(registry, name, event, session):
+                session.commit()
+            else:
+                session.rollback()
+
+
+def _deliver(registry, name: str, event: DomainEvent, session: Session | None) -> bool:  # noqa: ANN001
+    relay = registry.hook_for(frozenset()) if name == CORE else registry.hook_only(name)
+    try:
+        relay.desa_event(event=event, session=session)
+    except Exception:  # noqa: BLE001 - one plugin's failure must not undo or hide the event
+        log.exception("plugin %s failed to handle %s in village %s", name, event.name, event.tenant_id)
+        return False
+    return True
 
 
 def _after_commit(session: Session) -> None:

@@ -6,13 +6,14 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, request, url_for
+from flask import abort, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import login_manager
 from ..models import User
+from ..web.urls import current_url_with
 from . import scope
 from .forms import BoardFilterForm
 
@@ -70,6 +71,4 @@ def filter_form() -> tuple[BoardFilterForm, scope.Filters]:
 
 def page_url(page: int) -> str:
     """The current URL with another page number: filters survive paging."""
-    args = request.args.to_dict()
-    args["page"] = str(page)
-    return url_for(request.endpoint or "rollout.board", **(request.view_args or {}), **args)
+    return current_url_with("rollout.board", page=str(page))

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from ..auth.permissions import can
 from ..extensions import db
 from ..services import ServiceError, rollout
+from ..web.urls import query_args
 from . import board as matrix
 from . import bulk, scope
 from .access import board_page, filter_form, page_url, parse_filters, user
@@ -95,7 +96,7 @@ def cell(slug: str, name: str) -> ResponseReturnValue:
         problem=problem,
         titles={n: i.title(_locale()) for n, i in infos.items()},
         may_manage=can(user(), bulk.MANAGE, tenant),
-        back=url_for("rollout.board", **request.args.to_dict()),
+        back=url_for("rollout.board", **query_args()),
     )
 
 

@@ -92,14 +92,25 @@ def set_password(user: User, new: str, reason: str) -> None:
         raise ServiceError(problem, "weak_password")
     user.password_hash = hash_secret(new)
     user.session_version += 1
+    if reason == "reset":  # whoever had the account may have made tokens: they stop working too
+        _revoke_all_tokens(user)
     user.failed_logins = 0
     user.locked_until = None
     audit.record(f"auth.password_{reason}", actor=user)
     db.session.commit()
 
 
+def _revoke_all_tokens(user: User) -> None:
+    for token in db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ):
+        token.revoked_at = _now()
+
+
 def sign_out_everywhere(user: User) -> None:
+    """End every browser session and revoke every API token of the user."""
     user.session_version += 1
+    _revoke_all_tokens(user)
     audit.record("auth.signed_out_everywhere", actor=user)
     db.session.commit()
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..auth.permissions import can
 from ..extensions import db
-from ..models import PlatformPlugin, Tenant, User, VillagePlugin, VillagePluginEvent
+from ..models import PlatformPlugin, Tenant, TenantStatus, User, VillagePlugin, VillagePluginEvent
 from ..plugin_system import events
 from ..plugin_system.migrations import targets, upgrade
 from ..plugin_system.state import enabled_for, installed_names, plugin_title, plugins
@@ -108,7 +108,18 @@ def readiness(tenant: Tenant, name: str, connection=None) -> list[ReadinessCheck
     return [check for group in results for check in (group or [])]
 
 
+def _require_active(tenant: Tenant) -> None:
+    """Pillars change only in a working village: resume a suspended or archived one first."""
+    if tenant.status != TenantStatus.ACTIVE:
+        message = _(
+            "%(village)s is suspended or archived; resume it before changing its pillars.",
+            village=tenant.name,
+        )
+        raise ServiceError(message, "village_not_active", 409)
+
+
 def plan_enable(tenant: Tenant, name: str) -> Plan:
+    _require_active(tenant)
     _require_installed(name)
     enabled = enabled_for(tenant.id)
     steps = []
@@ -223,6 +234,7 @@ def disable(
     with_dependents: bool = False,
 ) -> list[str]:
     """Disable a plugin (and, once confirmed, the enabled plugins that require it). Deletes nothing."""
+    _require_active(tenant)
     if name not in enabled_for(tenant.id):
         raise ServiceError(
             _("%(name)s is not enabled in %(village)s.", name=name, village=tenant.name), "no_change", 409

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..auth.passwords import hash_secret, password_problem
 from ..extensions import db
-from ..models import VILLAGE_ROLES, Hamlet, Membership, Role, Tenant, User
+from ..models import VILLAGE_ROLES, Hamlet, Membership, Role, Tenant, TenantStatus, User
 from ..plugin_system import events
 from ..plugin_system.types import DomainEvent
 from ..tenancy import tenant_session
@@ -137,7 +137,18 @@ def grant(
     )
     if existing is not None:
         if existing.hamlet_id != hamlet_id:
+            audit.record(
+                "membership.rescoped",
+                actor=actor,
+                tenant_id=tenant_id,
+                target=f"user:{user.id}",
+                session=s,
+                role=role.value,
+                hamlet_from=str(existing.hamlet_id) if existing.hamlet_id else None,
+                hamlet_to=str(hamlet_id) if hamlet_id else None,
+            )
             existing.hamlet_id = hamlet_id
+            _membership_changed(s, tenant_id, user.id, role, "rescoped", actor)
         return existing
     membership = Membership(
         user=user, role=role, tenant_id=tenant_id, hamlet_id=hamlet_id, area_prefix=area_prefix
@@ -193,12 +204,11 @@ def tenants_in_scope(user: User) -> list[int] | None:
     """Ids of the villages a user may see; None means all (platform admin)."""
     if user.is_platform_admin:
         return None
-    ids = {m.tenant_id for m in user.memberships if m.tenant_id is not None}
     prefixes = [m.area_prefix for m in user.memberships if m.role == Role.REGENCY_ADMIN and m.area_prefix]
-    for prefix in prefixes:
-        ids.update(
-            db.session.scalars(
-                select(Tenant.id).where(or_(Tenant.code == prefix, Tenant.code.startswith(prefix + ".")))
-            )
-        )
-    return sorted(ids)
+    member_of = [m.tenant_id for m in user.memberships if m.tenant_id is not None]
+    wanted = [Tenant.id.in_(member_of)] + [
+        or_(Tenant.code == prefix, Tenant.code.startswith(prefix + ".")) for prefix in prefixes
+    ]
+    # Archived villages are gone for everyone but platform admins.
+    stmt = select(Tenant.id).where(or_(*wanted), Tenant.status != TenantStatus.ARCHIVED)
+    return sorted(db.session.scalars(stmt))

@@ -68,8 +68,15 @@ def _on_execute(state: ORMExecuteState) -> None:
             "A village-owned model was queried without a current village; "
             "bind the session with desacerdas.tenancy.bind_tenant() or use tenant_session()."
         )
+    _check_inline_values(state.statement, tenant_id)
     params = state.parameters
     if state.is_insert:
+        if (
+            params is None
+            and not _inline_tenant_ids(state.statement)
+            and getattr(state.statement, "_values", None)
+        ):
+            state.statement = state.statement.values(tenant_id=tenant_id)
         state.parameters = _insert_params(params, tenant_id)
         return
     state.statement = state.statement.options(_CRITERIA)
@@ -79,8 +86,31 @@ def _on_execute(state: ORMExecuteState) -> None:
         state.parameters = [{**p, PARAM: tenant_id} for p in params]
 
 
+def _inline_tenant_ids(statement) -> list[object]:  # noqa: ANN001
+    """``tenant_id`` values written into an INSERT/UPDATE statement itself (``.values(...)``)."""
+    rows = [getattr(statement, "_values", None) or {}]
+    for batch in getattr(statement, "_multi_values", None) or ():
+        rows.extend(batch)
+    found = []
+    for row in rows:
+        for key, value in row.items():
+            if getattr(key, "key", key) == "tenant_id":
+                found.append(getattr(value, "value", value))
+    return found
+
+
+def _check_inline_values(statement, tenant_id: int) -> None:  # noqa: ANN001
+    for value in _inline_tenant_ids(statement):
+        if value != tenant_id:
+            raise CrossTenantWrite(
+                f"refusing to write tenant_id={value!r} in a session of village {tenant_id}"
+            )
+
+
 def _insert_params(params, tenant_id: int):  # noqa: ANN001, ANN202
-    rows = [params] if isinstance(params, dict) else list(params or [])
+    if params is None:
+        return None
+    rows = [params] if isinstance(params, dict) else list(params)
     checked = []
     for row in rows:
         if row.get("tenant_id", tenant_id) != tenant_id:

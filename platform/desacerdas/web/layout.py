@@ -6,9 +6,12 @@ from flask import Flask, g, request, session
 from flask_babel import get_locale
 
 from . import navigation
+from .urls import query_args
 
 
 def init_app(app: Flask) -> None:
+    app.add_template_global(query_args)
+
     @app.context_processor
     def _layout() -> dict:
         tenant = g.get("tenant")
