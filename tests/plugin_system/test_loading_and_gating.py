@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from desacerdas.extensions import db
+from desacerdas.models import Tenant
 from desacerdas.plugin_system.hookspecs import ALL_HOOKS
 from desacerdas.plugin_system.state import enabled_for
 from desacerdas.services import rollout
@@ -202,3 +203,36 @@ def test_a_failing_event_handler_does_not_undo_or_hide_the_change(papp, menanga,
         assert any(e.name == "plugin.enabled" for e in fakes["beta"].events)
     finally:
         fakes["alpha"].fail_on_event = False
+
+
+def test_every_hookspec_is_exercised(db_urls, tmp_path_factory, monkeypatch, caplog, menanga, make_user):
+    """One scenario through the public surfaces calls every hook; the hook trace proves it."""
+    import logging
+
+    from conftest import make_app
+
+    from desacerdas.cli import cli
+    from desacerdas.plugin_system.types import DomainEvent
+    from desacerdas.testing.support import sign_in
+
+    from .fake_plugins import FakeWithCli
+
+    monkeypatch.setenv("DESA_TRACE_HOOKS", "1")
+    caplog.set_level(logging.WARNING, logger="desacerdas.plugin_system.manager")
+    app = make_app(db_urls, tmp_path_factory, EXTRA_PLUGINS={"omega": FakeWithCli("omega")})
+    with app.app_context():
+        rollout.install("omega")
+        rollout.enable(db.session.get(Tenant, menanga.id), "omega")  # readiness, on_enable, event
+        app.extensions["desa_plugins"].all.desa_document_kinds()
+    client = app.test_client()
+    sign_in(client, make_user("village_head", menanga))
+    client.get(f"/desa/{menanga.slug}/dashboard")  # navigation, widgets, indicators
+    runner = app.test_cli_runner()
+    runner.invoke(cli, ["plugins", "demo", "omega", "--tenant", menanga.slug])
+    runner.invoke(cli, ["plugins", "disable", "omega", "--tenant", menanga.slug])
+    with app.app_context():
+        from desacerdas.plugin_system import events
+
+        events.emit(DomainEvent("platform.test", None))
+    called = {name for name in ALL_HOOKS if f"{name}(" in caplog.text or f" {name} " in caplog.text}
+    assert called == set(ALL_HOOKS), f"never called: {sorted(set(ALL_HOOKS) - called)}"

@@ -114,12 +114,12 @@ class Plugins:
         return plugin
 
     def _call_own(self, name: str, hook: str) -> Any:
-        """Call one plugin's own implementation of a hook (first result)."""
-        module = self.pm.get_plugin(name)
-        for impl in getattr(self.pm.hook, hook).get_hookimpls():
-            if impl.plugin is module:
-                return impl.function()
-        return None
+        """Call one plugin's own implementation of a hook (its single result)."""
+        self._subset_cache.clear()  # the plugin was just registered
+        result = getattr(self.hook_only(name), hook)()
+        if isinstance(result, list):  # hooks that are not firstresult answer with one list per plugin
+            return result[0] if result else None
+        return result
 
     # -- queries ---------------------------------------------------------------------------------
 
