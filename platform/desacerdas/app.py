@@ -34,6 +34,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.cli.add_command(db_cli.group)  # replaces Flask-Migrate's group: upgrade knows plugin branches
     csrf.init_app(app)
+    from . import storage
+
+    storage.init_app(app)
     limiter.init_app(app)
 
     from .web import i18n

@@ -43,6 +43,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "DESA_STORAGE_URL", "file://<instance>/documents", "Document storage: `file://PATH` or `s3://…`."
     ),
+    Setting("DESA_DOCUMENT_MAX_MB", "20", "Largest document a user may upload, in MB."),
+    Setting(
+        "DESA_DOCUMENT_QUOTA_MB",
+        "1024",
+        "Document storage per village, in MB (a village's profile may raise it).",
+    ),
+    Setting(
+        "DESA_DOCUMENT_RETENTION_DAYS", "30", "Days a deleted document is kept before `desa documents purge`."
+    ),
+    Setting(
+        "DESA_STORAGE_PRESIGN", "0", "With S3 storage, `1` sends downloads to short-lived presigned URLs."
+    ),
     Setting("DESA_INSTANCE_PATH", "./instance", "Folder for the embedded database and files."),
     Setting("DESA_LOGIN_LIMIT", "10 per minute", "Rate limit for sign-in attempts per client address."),
     Setting("DESA_LOCKOUT_THRESHOLD", "5", "Failed sign-ins before an account is locked."),
@@ -90,7 +102,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": _env("DESA_DEFAULT_LOCALE", "id"),
         "LANGUAGES": ("id", "en"),
         "PAGE_SIZE": int(_env("DESA_PAGE_SIZE", "25")),
-        "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+        "DOCUMENT_MAX_BYTES": int(float(_env("DESA_DOCUMENT_MAX_MB", "20")) * 1024 * 1024),
+        "DOCUMENT_QUOTA_BYTES": int(float(_env("DESA_DOCUMENT_QUOTA_MB", "1024")) * 1024 * 1024),
+        "DOCUMENT_RETENTION_DAYS": int(_env("DESA_DOCUMENT_RETENTION_DAYS", "30")),
+        "STORAGE_PRESIGN": _env("DESA_STORAGE_PRESIGN", "0") in ("1", "true", "yes"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
@@ -119,6 +134,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         )
     if env == "testing":
         cfg["TESTING"] = True
+    # Requests may carry a document plus the form around it; the document limit is checked on its own.
+    cfg["MAX_CONTENT_LENGTH"] = cfg["DOCUMENT_MAX_BYTES"] + 1024 * 1024
     if overrides:
         cfg.update(overrides)
         if "SQLALCHEMY_DATABASE_URI" in overrides and "MIGRATION_DATABASE_URL" not in overrides:

@@ -87,6 +87,13 @@ registry.register(
     "Enable a pillar although a readiness check fails (with a reason)",
     (Role.REGENCY_ADMIN,),
 )
+registry.register(
+    "documents.view", "See every document of the village", (*_STAFF, Role.FACILITATOR), read_only=True
+)
+registry.register("documents.manage", "Upload, replace and delete any document of the village", _STAFF)
+registry.register(
+    "documents.upload", "Upload own documents (KTP, KK, photos)", (*_STAFF, Role.HAMLET_HEAD, Role.RESIDENT)
+)
 registry.register("platform.tenants.manage", "Provision, suspend and archive villages")
 registry.register("platform.plugins.manage", "Install, uninstall and purge plugins")
 registry.register("platform.users.manage", "Manage every user")

@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent
 from .base import Base, TenantScoped, is_tenant_scoped
+from .document import Document, DocumentVersion, Visibility
 from .plugin import PlatformPlugin, VillagePlugin, VillagePluginEvent
 from .tenant import Hamlet, Tenant, TenantStatus
 from .user import VILLAGE_ROLES, ApiToken, Membership, Role, User
@@ -11,6 +12,8 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Base",
+    "Document",
+    "DocumentVersion",
     "Hamlet",
     "Membership",
     "PlatformPlugin",
@@ -21,5 +24,6 @@ __all__ = [
     "User",
     "VillagePlugin",
     "VillagePluginEvent",
+    "Visibility",
     "is_tenant_scoped",
 ]

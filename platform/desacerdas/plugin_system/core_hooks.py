@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from .. import hookimpl
 from ..auth.permissions import can
 from ..models import Hamlet, Membership, Role, Tenant, User
-from .types import Indicator, NavEntry, Widget
+from .types import DocumentKind, Indicator, NavEntry, Widget
 
 STAFF_ROLES = (Role.VILLAGE_HEAD, Role.VILLAGE_SECRETARY, Role.OPERATOR, Role.HAMLET_HEAD)
 
@@ -51,4 +51,23 @@ def desa_indicators(tenant: Tenant, period: str, session: Session) -> list[Indic
     return [
         Indicator("core.hamlets", str(_l("Hamlets")), hamlets),
         Indicator("core.staff_accounts", str(_l("Staff accounts")), staff),
+    ]
+
+
+@hookimpl
+def desa_document_kinds() -> list[DocumentKind]:
+    """The core's kinds; plugins add theirs (an empty type list accepts the default types)."""
+    images = ("image/jpeg", "image/png", "image/webp")
+    return [
+        DocumentKind("general", str(_l("Document"))),
+        DocumentKind("photo", str(_l("Photo")), images),
+        DocumentKind(
+            "identity", str(_l("Identity card (KTP) or family card (KK)")), (*images, "application/pdf")
+        ),
+        DocumentKind("letter", str(_l("Letter")), ("application/pdf",)),
+        DocumentKind(
+            "spreadsheet",
+            str(_l("Spreadsheet")),
+            ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ),
     ]

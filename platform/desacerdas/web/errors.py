@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..extensions import db
 from ..services import ServiceError
+from ..storage import StorageUnavailable
 from .tenant import VillageSuspended, wants_json
 
 CODES = {
@@ -99,6 +100,16 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return api_error(403, message, "village_suspended")
         return render_template("errors/suspended.html", suspended=exc.tenant, message=message), 403
+
+    @app.errorhandler(StorageUnavailable)
+    def _storage_down(exc: StorageUnavailable):  # noqa: ANN202
+        app.logger.error("storage unavailable: %s", exc)
+        db.session.rollback()
+        return error_response(
+            503,
+            _("Document storage is not available right now. Please try again later."),
+            code="storage_unavailable",
+        )
 
     @app.errorhandler(OperationalError)
     def _database_down(exc: OperationalError):  # noqa: ANN202

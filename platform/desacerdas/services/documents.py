@@ -1,0 +1,477 @@
+"""Documents: the one place that writes a village's files and their rows.
+
+A document row exists only if its object exists: the object is written first, the row is
+committed second, and if the commit fails the object is removed. Uploads are spooled to a
+temporary file (memory stays flat) while their SHA-256 is computed and their size limited; the type
+is decided by the content before anything reaches storage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tempfile
+import unicodedata
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import BinaryIO
+
+from flask import current_app
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+from werkzeug.utils import secure_filename
+
+from ..auth.permissions import can
+from ..extensions import db
+from ..models import Document, DocumentVersion, Tenant, User, Visibility
+from ..plugin_system.state import enabled_for, plugins
+from ..plugin_system.types import DocumentKind
+from ..storage import ObjectMissing, StorageError, StorageUnavailable, storage
+from . import NotFound, ServiceError, audit
+from .filetypes import DEFAULT_ALLOWED, HEAD_BYTES, FileType, describe, detect
+from .i18n import _
+
+SPOOL_IN_MEMORY = 1024 * 1024
+CHUNK = 256 * 1024
+
+
+class TooLarge(ServiceError):
+    def __init__(self, message: str, code: str = "too_large") -> None:
+        super().__init__(message, code, 413)
+
+
+class UnsupportedType(ServiceError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "unsupported_type", 415)
+
+
+class Unavailable(ServiceError):
+    def __init__(self) -> None:
+        super().__init__(
+            _("Document storage is not available right now; nothing was saved. Please try again later."),
+            "storage_unavailable",
+            503,
+        )
+
+
+@dataclass
+class Spooled:
+    """An upload copied to a temporary file, measured and hashed on the way."""
+
+    file: BinaryIO
+    size: int
+    sha256: str
+    md5: str
+    head: bytes
+
+
+def spool(stream: BinaryIO, limit: int) -> Spooled:
+    """Copy ``stream`` to a temporary file (in memory up to 1 MiB), refusing more than ``limit`` bytes."""
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - handed to the caller
+    sha, md5, size, head = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0, b""
+    while chunk := stream.read(CHUNK):
+        size += len(chunk)
+        if size > limit:
+            out.close()
+            raise TooLarge(
+                _("The file is larger than the limit of %(mb)s MB.", mb=round(limit / 1024 / 1024, 1))
+            )
+        if len(head) < HEAD_BYTES:
+            head += chunk[: HEAD_BYTES - len(head)]
+        sha.update(chunk)
+        md5.update(chunk)
+        out.write(chunk)
+    out.seek(0)
+    return Spooled(out, size, sha.hexdigest(), md5.hexdigest(), head)
+
+
+# -- kinds and types ------------------------------------------------------------------------------
+
+
+def kinds_for(tenant: Tenant) -> dict[str, DocumentKind]:
+    """Document kinds usable in a village: the core's and those of its enabled plugins."""
+    groups = plugins().hook_for(enabled_for(tenant.id)).desa_document_kinds()
+    return {k.key: k for group in groups for k in group or []}
+
+
+def allowed_types(kind: DocumentKind) -> frozenset[str]:
+    return frozenset(kind.content_types) or DEFAULT_ALLOWED
+
+
+def check_type(spooled: Spooled, kind: DocumentKind) -> FileType:
+    found = detect(spooled.head, spooled.file)
+    spooled.file.seek(0)
+    if spooled.size == 0:
+        raise UnsupportedType(_("The file is empty."))
+    allowed = allowed_types(kind)
+    if found is None or found.mime not in allowed:
+        detected = found.mime if found else describe(spooled.head)
+        raise UnsupportedType(
+            _(
+                "This kind of file is not accepted here (detected: %(detected)s). Accepted: %(allowed)s.",
+                detected=detected,
+                allowed=", ".join(sorted(t.rsplit("/", 1)[-1] for t in allowed)),
+            )
+        )
+    return found
+
+
+def safe_filename(name: str | None, filetype: FileType) -> str:
+    """An ASCII file name for Content-Disposition, ending in the detected type's extension."""
+    name = unicodedata.normalize("NFKC", (name or "").replace("\\", "/").rsplit("/", 1)[-1])
+    stem = secure_filename(re.sub(r"\.[A-Za-z0-9]{1,5}$", "", name))[:100] or "document"
+    return f"{stem}.{filetype.extension}"
+
+
+# -- limits ---------------------------------------------------------------------------------------
+
+
+def max_bytes() -> int:
+    return current_app.config["DOCUMENT_MAX_BYTES"]
+
+
+def quota_bytes(tenant: Tenant) -> int:
+    return int(
+        (tenant.profile or {}).get("document_quota_bytes") or current_app.config["DOCUMENT_QUOTA_BYTES"]
+    )
+
+
+def used_bytes(session: Session) -> int:
+    return session.scalar(select(func.coalesce(func.sum(DocumentVersion.size), 0))) or 0
+
+
+# -- writing --------------------------------------------------------------------------------------
+
+
+def _key(tenant: Tenant, plugin: str, document_id: uuid.UUID, number: int) -> str:
+    return f"{tenant.code}/{plugin}/{document_id}/v{number}-{uuid.uuid4().hex[:8]}"
+
+
+def _put(key: str, spooled: Spooled, content_type: str) -> None:
+    """Write the object and check that what is stored is what was sent."""
+    store = storage()
+    try:
+        info = store.put(key, spooled.file, spooled.size, content_type)
+        stored = store.stat(key)
+    except StorageUnavailable as exc:
+        current_app.logger.error("storage unavailable while writing %s: %s", key, exc)
+        _forget(key)
+        raise Unavailable() from exc
+    if stored.size != spooled.size or (info.etag and len(info.etag) == 32 and info.etag != spooled.md5):
+        _forget(key)
+        raise StorageError(f"integrity check failed for {key}: stored {stored.size} bytes, etag {info.etag}")
+
+
+def _forget(key: str) -> None:
+    try:
+        storage().delete(key)
+    except StorageError as exc:  # left for `desa documents check --fix`
+        current_app.logger.error("could not remove object %s: %s", key, exc)
+
+
+@dataclass
+class NewFile:
+    stream: BinaryIO
+    filename: str | None = None
+
+
+def _prepare(
+    tenant: Tenant, session: Session, kind: DocumentKind, upload: NewFile
+) -> tuple[Spooled, FileType, str]:
+    spooled = spool(upload.stream, max_bytes())
+    try:
+        filetype = check_type(spooled, kind)
+        if used_bytes(session) + spooled.size > quota_bytes(tenant):
+            raise TooLarge(_("This village has used up its storage space for documents."), "quota_exceeded")
+    except ServiceError:
+        spooled.file.close()
+        raise
+    return spooled, filetype, safe_filename(upload.filename, filetype)
+
+
+def _write_version(session, tenant, document, number, spooled, filetype, filename, actor) -> DocumentVersion:  # noqa: ANN001
+    key = _key(tenant, document.plugin, document.id, number)
+    _put(key, spooled, filetype.mime)
+    version = DocumentVersion(
+        document_id=document.id,
+        number=number,
+        filename=filename,
+        content_type=filetype.mime,
+        size=spooled.size,
+        sha256=spooled.sha256,
+        storage_key=key,
+        uploaded_by=actor.id if actor else None,
+    )
+    document.versions.append(version)
+    document.current_version = number
+    try:
+        session.commit()
+    except Exception:
+        session.rollback()
+        _forget(key)  # no row, so no object either
+        raise
+    return version
+
+
+def store(
+    tenant: Tenant,
+    upload: NewFile,
+    *,
+    title: str,
+    kind: str = "general",
+    plugin: str = "core",
+    object_id: str | None = None,
+    owner: User | None = None,
+    visibility: Visibility = Visibility.STAFF,
+    actor: User | None = None,
+    session: Session | None = None,
+) -> Document:
+    """Store a new document (version 1). Plugins call this to keep generated files (letters…).
+
+    ``session`` must be bound to ``tenant`` (a request's ``db.session`` on a village page is); it is
+    committed here, because the row may only exist together with its object.
+    """
+    s = session or db.session
+    kinds = kinds_for(tenant)
+    if kind not in kinds:
+        raise ServiceError(_("Unknown document kind %(kind)s.", kind=kind), "unknown_kind")
+    title = (title or "").strip()
+    if not title:
+        raise ServiceError(_("A document needs a title."), "title_required")
+    spooled, filetype, filename = _prepare(tenant, s, kinds[kind], upload)
+    with spooled.file:
+        document = Document(
+            id=uuid.uuid4(),
+            title=title[:200],
+            kind=kind,
+            plugin=plugin,
+            object_id=object_id,
+            owner_id=(owner or actor).id if (owner or actor) else None,
+            uploaded_by=actor.id if actor else None,
+            visibility=Visibility(visibility),
+        )
+        s.add(document)
+        audit.record(
+            "document.created",
+            actor=actor,
+            tenant_id=tenant.id,
+            target=f"document:{document.id}",
+            session=s,
+            kind=kind,
+            size=spooled.size,
+        )
+        _write_version(s, tenant, document, 1, spooled, filetype, filename, actor)
+    return document
+
+
+def add_version(
+    tenant: Tenant,
+    document: Document,
+    upload: NewFile,
+    *,
+    actor: User | None = None,
+    session: Session | None = None,
+) -> DocumentVersion:
+    """Upload a new file to a document; older versions stay readable."""
+    s = session or db.session
+    kinds = kinds_for(tenant)
+    kind = kinds.get(document.kind) or DocumentKind(document.kind, document.kind)
+    spooled, filetype, filename = _prepare(tenant, s, kind, upload)
+    with spooled.file:
+        number = max((v.number for v in document.versions), default=0) + 1
+        audit.record(
+            "document.versioned",
+            actor=actor,
+            tenant_id=tenant.id,
+            target=f"document:{document.id}",
+            session=s,
+            version=number,
+            size=spooled.size,
+        )
+        return _write_version(s, tenant, document, number, spooled, filetype, filename, actor)
+
+
+# -- reading --------------------------------------------------------------------------------------
+
+
+def get(document_id: uuid.UUID, session: Session | None = None, *, include_deleted: bool = False) -> Document:
+    """A document of the session's village (another village's id is simply not found)."""
+    s = session or db.session
+    document = s.scalar(
+        select(Document).where(Document.id == document_id).options(selectinload(Document.versions))
+    )
+    if document is None or (document.deleted_at is not None and not include_deleted):
+        raise NotFound(_("No such document."))
+    return document
+
+
+def is_staff(user: User | None, tenant: Tenant) -> bool:
+    return can(user, "documents.view", tenant)
+
+
+def readable_by(user: User | None, tenant: Tenant, document: Document) -> bool:
+    if document.visibility == Visibility.PUBLIC:
+        return True
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if is_staff(user, tenant):
+        return True
+    return document.visibility == Visibility.OWNER and user.id in (document.owner_id, document.uploaded_by)
+
+
+def writable_by(user: User | None, tenant: Tenant, document: Document) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if can(user, "documents.manage", tenant):
+        return True
+    return document.visibility != Visibility.STAFF and user.id in (document.owner_id, document.uploaded_by)
+
+
+def visible_query(
+    user: User | None,
+    tenant: Tenant,
+    *,
+    kind: str | None = None,
+    q: str | None = None,
+    plugin: str | None = None,
+    object_id: str | None = None,
+) -> Select:
+    """Documents of the village this user may see, newest first, with optional filters."""
+    stmt = select(Document).where(Document.deleted_at.is_(None))
+    if not is_staff(user, tenant):
+        mine = [Document.visibility == Visibility.PUBLIC]
+        if user is not None and getattr(user, "is_authenticated", False):
+            mine.append(
+                (Document.visibility == Visibility.OWNER)
+                & or_(Document.owner_id == user.id, Document.uploaded_by == user.id)
+            )
+        stmt = stmt.where(or_(*mine))
+    if kind:
+        stmt = stmt.where(Document.kind == kind)
+    if q:
+        stmt = stmt.where(func.lower(Document.title).contains(q.strip().lower(), autoescape=True))
+    if plugin:
+        stmt = stmt.where(Document.plugin == plugin)
+    if object_id:
+        stmt = stmt.where(Document.object_id == object_id)
+    return stmt.order_by(Document.updated_at.desc(), Document.id)
+
+
+def version(document: Document, number: int | None = None) -> DocumentVersion:
+    wanted = number or document.current_version
+    for v in document.versions:
+        if v.number == wanted:
+            return v
+    raise NotFound(_("No such version."))
+
+
+def open_version(v: DocumentVersion, offset: int = 0, length: int | None = None) -> Iterable[bytes]:
+    try:
+        return storage().open(v.storage_key, offset, length)
+    except StorageUnavailable as exc:
+        raise Unavailable() from exc
+    except ObjectMissing:
+        current_app.logger.error("document object missing: %s", v.storage_key)
+        raise NotFound(_("The file of this document is missing; the village has been told.")) from None
+
+
+# -- deleting -------------------------------------------------------------------------------------
+
+
+def soft_delete(
+    tenant: Tenant, document: Document, *, actor: User | None = None, session: Session | None = None
+) -> None:
+    """Hide a document now; its files are purged after the retention period."""
+    s = session or db.session
+    document.deleted_at = datetime.now(UTC)
+    document.deleted_by = actor.id if actor else None
+    audit.record(
+        "document.deleted", actor=actor, tenant_id=tenant.id, target=f"document:{document.id}", session=s
+    )
+    s.commit()
+
+
+def restore(
+    tenant: Tenant, document: Document, *, actor: User | None = None, session: Session | None = None
+) -> None:
+    s = session or db.session
+    document.deleted_at = None
+    document.deleted_by = None
+    audit.record(
+        "document.restored", actor=actor, tenant_id=tenant.id, target=f"document:{document.id}", session=s
+    )
+    s.commit()
+
+
+def purge_deleted(
+    tenant: Tenant, session: Session, *, older_than_days: int, dry_run: bool = False
+) -> list[str]:
+    """Delete the rows and objects of documents deleted more than ``older_than_days`` ago."""
+    cutoff = datetime.now(UTC) - timedelta(days=older_than_days)
+    doomed = session.scalars(
+        select(Document)
+        .where(Document.deleted_at.is_not(None), Document.deleted_at < cutoff)
+        .options(selectinload(Document.versions))
+    ).all()
+    purged = [str(d.id) for d in doomed]
+    if dry_run or not doomed:
+        return purged
+    keys = [v.storage_key for d in doomed for v in d.versions]
+    for d in doomed:
+        session.delete(d)
+    audit.record("document.purged", tenant_id=tenant.id, target=f"{len(doomed)} documents", session=session)
+    session.commit()
+    for key in keys:  # rows first: an object without a row is found and removed by `check --fix`
+        _forget(key)
+    return purged
+
+
+# -- reconciling ----------------------------------------------------------------------------------
+
+
+@dataclass
+class CheckReport:
+    village: str
+    rows: int = 0
+    objects: int = 0
+    missing_objects: list[str] = field(default_factory=list)  # rows whose object is gone
+    orphan_objects: list[str] = field(default_factory=list)  # objects no row points at
+    fixed: bool = False
+
+    @property
+    def clean(self) -> bool:
+        return not self.missing_objects and not self.orphan_objects
+
+
+def check(tenant: Tenant, session: Session, *, fix: bool = False) -> CheckReport:
+    """Compare a village's rows with its objects; with ``fix``, remove orphans and hide broken docs."""
+    report = CheckReport(tenant.slug)
+    versions = session.scalars(select(DocumentVersion)).all()
+    by_key = {v.storage_key: v for v in versions}
+    report.rows = len(versions)
+    try:
+        keys = set(storage().keys(f"{tenant.code}/"))
+    except StorageUnavailable as exc:
+        raise Unavailable() from exc
+    report.objects = len(keys)
+    report.missing_objects = sorted(set(by_key) - keys)
+    report.orphan_objects = sorted(keys - set(by_key))
+    if fix and not report.clean:
+        for key in report.orphan_objects:
+            _forget(key)
+        broken = {by_key[key].document_id for key in report.missing_objects}
+        for document in session.scalars(select(Document).where(Document.id.in_(broken))):
+            if document.deleted_at is None:
+                document.deleted_at = datetime.now(UTC)
+        audit.record(
+            "document.reconciled",
+            tenant_id=tenant.id,
+            session=session,
+            orphans=len(report.orphan_objects),
+            missing=len(report.missing_objects),
+        )
+        session.commit()
+        report.fixed = True
+    return report

@@ -1,0 +1,89 @@
+"""What a file is, decided by its content (magic bytes), never by its name."""
+
+from __future__ import annotations
+
+import csv
+import zipfile
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import filetype
+
+
+@dataclass(frozen=True)
+class FileType:
+    mime: str
+    extension: str
+
+
+PDF = FileType("application/pdf", "pdf")
+JPEG = FileType("image/jpeg", "jpg")
+PNG = FileType("image/png", "png")
+WEBP = FileType("image/webp", "webp")
+CSV = FileType("text/csv", "csv")
+XLSX = FileType("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")
+DOCX = FileType("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx")
+KNOWN = {t.mime: t for t in (PDF, JPEG, PNG, WEBP, CSV, XLSX, DOCX)}
+DEFAULT_ALLOWED = frozenset(KNOWN)
+
+HEAD_BYTES = 8192
+
+
+def _office(file: BinaryIO) -> FileType | None:
+    """XLSX and DOCX are ZIP files; look inside (the central directory, not the data) to tell which."""
+    try:
+        file.seek(0)
+        names = set(zipfile.ZipFile(file).namelist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return None
+    if "[Content_Types].xml" not in names:
+        return None
+    if any(n.startswith("xl/") for n in names):
+        return XLSX
+    if any(n.startswith("word/") for n in names):
+        return DOCX
+    return None
+
+
+def _csv(head: bytes) -> FileType | None:
+    if b"\x00" in head:
+        return None
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Cut in the middle of a character at the end of the head is fine.
+        try:
+            text = head[:-3].decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return None
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        return None
+    try:
+        dialect = csv.Sniffer().sniff("\n".join(lines[:20]), delimiters=",;\t")
+    except csv.Error:
+        return CSV if len(lines) == 1 and "," in lines[0] else None
+    widths = {len(row) for row in csv.reader(lines[:20], dialect)}
+    return CSV if max(widths) > 1 else None
+
+
+def detect(head: bytes, whole: BinaryIO | None = None) -> FileType | None:
+    """The type of a file from its first bytes; ``whole`` (seekable) is needed for ZIP containers."""
+    kind = filetype.guess(head)
+    if kind is not None:
+        if kind.mime in KNOWN:
+            return KNOWN[kind.mime]
+        if kind.extension in ("zip", "docx", "xlsx") and whole is not None:
+            return _office(whole)
+        return FileType(kind.mime, kind.extension)
+    if head.startswith(b"PK\x03\x04") and whole is not None:
+        return _office(whole)
+    return _csv(head)
+
+
+def describe(head: bytes) -> str:
+    """A human name for an unknown type, for the 415 message."""
+    kind = filetype.guess(head)
+    if kind is not None:
+        return kind.mime
+    return "text/plain" if b"\x00" not in head[:1024] else "application/octet-stream"
