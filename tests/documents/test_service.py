@@ -185,3 +185,21 @@ def test_visibility_rules(dapp, menanga, samples, make_user):
         assert seen[operator] == {"KK", "Internal", "APBDes"}
         assert docs.readable_by(None, tenant, public) and not docs.readable_by(None, tenant, mine)
         assert not docs.readable_by(users[other], tenant, staff_only)
+
+
+def test_plugin_purge_removes_its_documents_and_objects(dapp, menanga, bebandem, samples):
+    from desacerdas.services import rollout
+
+    _, theirs = _store(dapp, menanga, samples["pdf"], name="peta.pdf", plugin="smart_mobility")
+    _, core_key = _store(dapp, menanga, samples["png"])
+    _, elsewhere = _store(dapp, bebandem, samples["pdf"], name="peta.pdf", plugin="smart_mobility")
+    with dapp.app_context():
+        from desacerdas.extensions import db
+
+        tenant = db.session.get(Tenant, menanga.id)
+        assert rollout.purge(tenant, "smart_mobility", dry_run=True)["documents"] == 1
+        rollout.purge(tenant, "smart_mobility", dry_run=False)
+        keys = set(storage().keys(""))
+    assert theirs not in keys and core_key in keys and elsewhere in keys
+    with dapp.app_context(), tenant_session(menanga.id) as s:
+        assert s.scalar(select(func.count()).select_from(Document)) == 1

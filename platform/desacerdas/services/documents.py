@@ -157,14 +157,15 @@ def _put(key: str, spooled: Spooled, content_type: str) -> None:
         stored = store.stat(key)
     except StorageUnavailable as exc:
         current_app.logger.error("storage unavailable while writing %s: %s", key, exc)
-        _forget(key)
+        forget_object(key)
         raise Unavailable() from exc
     if stored.size != spooled.size or (info.etag and len(info.etag) == 32 and info.etag != spooled.md5):
-        _forget(key)
+        forget_object(key)
         raise StorageError(f"integrity check failed for {key}: stored {stored.size} bytes, etag {info.etag}")
 
 
-def _forget(key: str) -> None:
+def forget_object(key: str) -> None:
+    """Remove an object, logging (not raising) a failure: reconciliation cleans up later."""
     try:
         storage().delete(key)
     except StorageError as exc:  # left for `desa documents check --fix`
@@ -210,7 +211,7 @@ def _write_version(session, tenant, document, number, spooled, filetype, filenam
         session.commit()
     except Exception:
         session.rollback()
-        _forget(key)  # no row, so no object either
+        forget_object(key)  # no row, so no object either
         raise
     return version
 
@@ -424,7 +425,7 @@ def purge_deleted(
     audit.record("document.purged", tenant_id=tenant.id, target=f"{len(doomed)} documents", session=session)
     session.commit()
     for key in keys:  # rows first: an object without a row is found and removed by `check --fix`
-        _forget(key)
+        forget_object(key)
     return purged
 
 
@@ -460,7 +461,7 @@ def check(tenant: Tenant, session: Session, *, fix: bool = False) -> CheckReport
     report.orphan_objects = sorted(keys - set(by_key))
     if fix and not report.clean:
         for key in report.orphan_objects:
-            _forget(key)
+            forget_object(key)
         broken = {by_key[key].document_id for key in report.missing_objects}
         for document in session.scalars(select(Document).where(Document.id.in_(broken))):
             if document.deleted_at is None:

@@ -14,13 +14,14 @@ from sqlalchemy.orm import Session
 
 from ..auth.permissions import can
 from ..extensions import db
-from ..models import PlatformPlugin, Tenant, TenantStatus, User, VillagePlugin, VillagePluginEvent
+from ..models import Document, PlatformPlugin, Tenant, TenantStatus, User, VillagePlugin, VillagePluginEvent
 from ..plugin_system import events
 from ..plugin_system.migrations import targets, upgrade
 from ..plugin_system.state import enabled_for, installed_names, plugin_title, plugins
 from ..plugin_system.types import DomainEvent, ReadinessCheck
 from ..tenancy import tenant_session
 from . import NotFound, ServiceError, audit
+from .documents import forget_object
 from .i18n import _
 
 
@@ -300,7 +301,12 @@ def purge(tenant: Tenant, name: str, *, actor: User | None = None, dry_run: bool
     with tenant_session(tenant.id) as session:
         for model in owned:
             counts[model.__tablename__] = session.scalar(select(func.count()).select_from(model)) or 0
+        documents = session.scalars(select(Document).where(Document.plugin == name)).all()
+        counts["documents"] = len(documents)
         if not dry_run:
+            keys = [v.storage_key for d in documents for v in d.versions]
+            for document in documents:
+                session.delete(document)
             for model in owned:
                 session.execute(delete(model))
             session.add(
@@ -312,6 +318,9 @@ def purge(tenant: Tenant, name: str, *, actor: User | None = None, dry_run: bool
                 "plugin.purged", actor=actor, tenant_id=tenant.id, target=name, session=session, rows=counts
             )
             session.commit()
+            # Rows first, then objects: an object left behind is an orphan `documents check --fix` removes.
+            for key in keys:
+                forget_object(key)
     return counts
 
 
