@@ -47,7 +47,7 @@ SWAGGER_UI_CONFIG = {
 
 def register(app: Flask) -> None:
     """Register the API blueprints on ``app`` (called by the factory after creating the Api)."""
-    from . import desa, docs, me, plugins, users, villages
+    from . import desa, docs, documents, me, plugins, users, villages
 
     docs.init_app(app)
     app.config.setdefault("OPENAPI_SWAGGER_UI_CONFIG", SWAGGER_UI_CONFIG)
@@ -59,6 +59,7 @@ def register(app: Flask) -> None:
     api.register_blueprint(desa.blp, parameters=[desa.SLUG_PARAMETER])
     api.register_blueprint(plugins.blp)
     api.register_blueprint(plugins.desa_blp, parameters=[desa.SLUG_PARAMETER])
+    api.register_blueprint(documents.blp, parameters=[desa.SLUG_PARAMETER])
 
 
 def _document(api: Api) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.cli import FlaskGroup
 
 from ..app import create_app
-from . import plugins, serve, tenants, users
+from . import documents, plugins, serve, tenants, users
 
 
 def _make_group() -> FlaskGroup:
@@ -19,6 +19,7 @@ def _make_group() -> FlaskGroup:
     group.add_command(users.group)
     group.add_command(serve.serve)
     group.add_command(plugins.group)
+    group.add_command(documents.group)
     return group
 
 

@@ -1,4 +1,5 @@
-"""``/healthz`` (the process answers) and ``/readyz`` (database reachable, migrations current)."""
+"""``/healthz`` (the process answers) and ``/readyz`` (database reachable, migrations current,
+document storage reachable)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import text
 from ..extensions import db
 from ..plugin_system import migrations
 from ..plugin_system.state import installed_names
+from ..storage import StorageError, StorageUnavailable, storage
 
 bp = Blueprint("ops", __name__)
 
@@ -18,15 +20,29 @@ def healthz():  # noqa: ANN201
     return jsonify(status="ok")
 
 
+def _storage_state() -> str:
+    """``ok``, ``unreachable`` (down, timing out) or ``error`` (answers, but refuses: credentials…)."""
+    try:
+        storage().check()
+    except StorageUnavailable as exc:
+        current_app.logger.warning("readyz: document storage unreachable: %s", exc)
+        return "unreachable"
+    except StorageError as exc:
+        current_app.logger.warning("readyz: document storage refuses: %s", exc)
+        return "error"
+    return "ok"
+
+
 @bp.get("/readyz")
 def readyz():  # noqa: ANN201
+    stored = _storage_state()
     try:
         with db.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
             applied = set(MigrationContext.configure(conn).get_current_heads())
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         current_app.logger.warning("readyz: database unreachable: %s", exc)
-        return jsonify(status="unavailable", database="unreachable"), 503
+        return jsonify(status="unavailable", database="unreachable", storage=stored), 503
     try:
         expected = migrations.expected_heads(installed_names())
     except Exception:  # noqa: BLE001 - the plugin tables themselves are not migrated yet
@@ -37,7 +53,10 @@ def readyz():  # noqa: ANN201
             status="unavailable",
             database="ok",
             migrations="pending",
+            storage=stored,
             applied=sorted(applied),
             expected=sorted(expected),
         ), 503
-    return jsonify(status="ok", database="ok", migrations="current")
+    if stored != "ok":
+        return jsonify(status="unavailable", database="ok", migrations="current", storage=stored), 503
+    return jsonify(status="ok", database="ok", migrations="current", storage="ok")

@@ -29,6 +29,7 @@ from ..models import Document, DocumentVersion, Tenant, User, Visibility
 from ..plugin_system.state import enabled_for, plugins
 from ..plugin_system.types import DocumentKind
 from ..storage import ObjectMissing, StorageError, StorageUnavailable, storage
+from ..storage.s3 import PART_SIZE
 from . import NotFound, ServiceError, audit
 from .filetypes import DEFAULT_ALLOWED, HEAD_BYTES, FileType, describe, detect
 from .i18n import _
@@ -63,14 +64,19 @@ class Spooled:
     file: BinaryIO
     size: int
     sha256: str
-    md5: str
+    md5: str  # the ETag of a single-part S3 upload
+    multipart_etag: str  # the ETag S3 gives an upload in PART_SIZE parts
     head: bytes
+
+    def expected_etag(self) -> str:
+        return self.md5 if self.size <= PART_SIZE else self.multipart_etag
 
 
 def spool(stream: BinaryIO, limit: int) -> Spooled:
     """Copy ``stream`` to a temporary file (in memory up to 1 MiB), refusing more than ``limit`` bytes."""
     out = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - handed to the caller
     sha, md5, size, head = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0, b""
+    part, part_size, part_digests = hashlib.md5(usedforsecurity=False), 0, []
     while chunk := stream.read(CHUNK):
         size += len(chunk)
         if size > limit:
@@ -82,9 +88,23 @@ def spool(stream: BinaryIO, limit: int) -> Spooled:
             head += chunk[: HEAD_BYTES - len(head)]
         sha.update(chunk)
         md5.update(chunk)
+        rest = chunk
+        while rest:
+            take = rest[: PART_SIZE - part_size]
+            part.update(take)
+            part_size += len(take)
+            rest = rest[len(take) :]
+            if part_size == PART_SIZE:
+                part_digests.append(part.digest())
+                part, part_size = hashlib.md5(usedforsecurity=False), 0
         out.write(chunk)
+    if part_size:
+        part_digests.append(part.digest())
+    multipart = (
+        f"{hashlib.md5(b''.join(part_digests), usedforsecurity=False).hexdigest()}-{len(part_digests)}"
+    )
     out.seek(0)
-    return Spooled(out, size, sha.hexdigest(), md5.hexdigest(), head)
+    return Spooled(out, size, sha.hexdigest(), md5.hexdigest(), multipart, head)
 
 
 # -- kinds and types ------------------------------------------------------------------------------
@@ -159,7 +179,7 @@ def _put(key: str, spooled: Spooled, content_type: str) -> None:
         current_app.logger.error("storage unavailable while writing %s: %s", key, exc)
         forget_object(key)
         raise Unavailable() from exc
-    if stored.size != spooled.size or (info.etag and len(info.etag) == 32 and info.etag != spooled.md5):
+    if stored.size != spooled.size or (info.etag and info.etag != spooled.expected_etag()):
         forget_object(key)
         raise StorageError(f"integrity check failed for {key}: stored {stored.size} bytes, etag {info.etag}")
 
@@ -194,7 +214,11 @@ def _prepare(
 
 def _write_version(session, tenant, document, number, spooled, filetype, filename, actor) -> DocumentVersion:  # noqa: ANN001
     key = _key(tenant, document.plugin, document.id, number)
-    _put(key, spooled, filetype.mime)
+    try:
+        _put(key, spooled, filetype.mime)
+    except BaseException:
+        session.rollback()  # the pending row must not be committed later by the caller
+        raise
     version = DocumentVersion(
         document_id=document.id,
         number=number,
@@ -446,6 +470,17 @@ class CheckReport:
         return not self.missing_objects and not self.orphan_objects
 
 
+def _recent(key: str) -> bool:
+    grace = timedelta(seconds=current_app.config.get("DOCUMENT_ORPHAN_GRACE_SECONDS", 600))
+    if not grace:
+        return False
+    try:
+        modified = storage().stat(key).modified
+    except ObjectMissing:
+        return True  # gone already
+    return modified is not None and datetime.now(UTC) - modified < grace
+
+
 def check(tenant: Tenant, session: Session, *, fix: bool = False) -> CheckReport:
     """Compare a village's rows with its objects; with ``fix``, remove orphans and hide broken docs."""
     report = CheckReport(tenant.slug)
@@ -458,7 +493,8 @@ def check(tenant: Tenant, session: Session, *, fix: bool = False) -> CheckReport
         raise Unavailable() from exc
     report.objects = len(keys)
     report.missing_objects = sorted(set(by_key) - keys)
-    report.orphan_objects = sorted(keys - set(by_key))
+    # An object written in the last minutes may belong to an upload whose row is being committed.
+    report.orphan_objects = sorted(k for k in keys - set(by_key) if not _recent(k))
     if fix and not report.clean:
         for key in report.orphan_objects:
             forget_object(key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import BinaryIO, Protocol
 
 # Keys are built by the platform, never taken from users: "<village code>/<plugin or core>/<id>/<n>".
@@ -28,6 +29,7 @@ class ObjectInfo:
     key: str
     size: int
     etag: str | None = None
+    modified: datetime | None = None
 
 
 def check_key(key: str) -> str:

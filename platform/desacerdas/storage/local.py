@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -82,7 +83,8 @@ class LocalStorage:
 
     def stat(self, key: str) -> ObjectInfo:
         try:
-            return ObjectInfo(key, self._path(key).stat().st_size)
+            st = self._path(key).stat()
+            return ObjectInfo(key, st.st_size, modified=datetime.fromtimestamp(st.st_mtime, UTC))
         except FileNotFoundError:
             raise ObjectMissing(key) from None
         except OSError as exc:

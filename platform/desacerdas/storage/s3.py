@@ -18,8 +18,17 @@ from minio.error import S3Error
 from .base import ObjectInfo, ObjectMissing, StorageError, StorageUnavailable, check_key
 
 CHUNK = 256 * 1024
-PART_SIZE = 64 * 1024 * 1024  # objects up to this size go in one PUT: their ETag is their MD5
+# Objects up to PART_SIZE go in one PUT (ETag = MD5); larger ones in parts of PART_SIZE, one at a
+# time, so an upload holds one part in memory (the minio client buffers a whole part).
+PART_SIZE = 8 * 1024 * 1024
+UNAVAILABLE_CODES = frozenset({"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout"})
 NETWORK_ERRORS = (urllib3.exceptions.HTTPError, OSError)
+
+
+def _error(operation: str, key: str, exc: S3Error) -> StorageError:
+    """A server-side failure means "unavailable" (503); anything else is a refusal."""
+    kind = StorageUnavailable if exc.code in UNAVAILABLE_CODES else StorageError
+    return kind(f"{operation} {key}: {exc.code}")
 
 
 class S3Storage:
@@ -72,10 +81,16 @@ class S3Storage:
         self._ensure_bucket()
         try:
             result = self.client.put_object(
-                self.bucket, check_key(key), stream, size, content_type=content_type, part_size=PART_SIZE
+                self.bucket,
+                check_key(key),
+                stream,
+                size,
+                content_type=content_type,
+                part_size=PART_SIZE,
+                num_parallel_uploads=1,
             )
         except S3Error as exc:
-            raise StorageError(f"put {key}: {exc.code}") from exc
+            raise _error("put", key, exc) from exc
         except NETWORK_ERRORS as exc:
             raise StorageUnavailable(str(exc)) from exc
         return ObjectInfo(key, size, (result.etag or "").strip('"') or None)
@@ -87,7 +102,7 @@ class S3Storage:
         except S3Error as exc:
             if exc.code in ("NoSuchKey", "NoSuchObject"):
                 raise ObjectMissing(key) from None
-            raise StorageError(f"get {key}: {exc.code}") from exc
+            raise _error("get", key, exc) from exc
         except NETWORK_ERRORS as exc:
             raise StorageUnavailable(str(exc)) from exc
 
@@ -107,10 +122,10 @@ class S3Storage:
         except S3Error as exc:
             if exc.code in ("NoSuchKey", "NoSuchObject", "ResourceNotFound"):
                 raise ObjectMissing(key) from None
-            raise StorageError(f"stat {key}: {exc.code}") from exc
+            raise _error("stat", key, exc) from exc
         except NETWORK_ERRORS as exc:
             raise StorageUnavailable(str(exc)) from exc
-        return ObjectInfo(key, info.size or 0, (info.etag or "").strip('"') or None)
+        return ObjectInfo(key, info.size or 0, (info.etag or "").strip('"') or None, info.last_modified)
 
     def delete(self, key: str) -> None:
         self._ensure_bucket()
@@ -118,7 +133,7 @@ class S3Storage:
             self.client.remove_object(self.bucket, check_key(key))
         except S3Error as exc:
             if exc.code not in ("NoSuchKey", "NoSuchObject"):
-                raise StorageError(f"delete {key}: {exc.code}") from exc
+                raise _error("delete", key, exc) from exc
         except NETWORK_ERRORS as exc:
             raise StorageUnavailable(str(exc)) from exc
 

@@ -51,8 +51,11 @@ class SeaweedS3:
         self.process: subprocess.Popen | None = None
         self.ports: dict[str, int] = {}
 
-    def start(self, timeout: float = 60) -> SeaweedS3:
+    def start(self, timeout: float = 90) -> SeaweedS3:
+        """Start (or restart on the same ports and data). A restart takes ~20 s: the master's
+        leader election waits on its saved state."""
         (self.root / "data").mkdir(parents=True, exist_ok=True)
+
         config = self.root / "s3.json"
         config.write_text(
             json.dumps(
@@ -68,7 +71,8 @@ class SeaweedS3:
             )
         )
         if not self.ports:
-            self.ports = {name: _free_port() for name in ("master", "volume", "filer", "s3")}
+            names = ("master", "volume", "filer", "s3", "iceberg", "lance")
+            self.ports = {name: _free_port() for name in names}
         self.process = subprocess.Popen(  # noqa: S603 - our own binary and arguments
             [
                 weed_binary(),
@@ -83,8 +87,12 @@ class SeaweedS3:
                 "-s3",
                 f"-s3.port={self.ports['s3']}",
                 f"-s3.config={config}",
+                # Side listeners default to fixed ports: give them free ones so servers can coexist.
+                f"-s3.port.iceberg={self.ports['iceberg']}",
+                f"-s3.port.lance={self.ports['lance']}",
                 "-master.volumeSizeLimitMB=64",
                 "-volume.max=20",
+                "-volume.preStopSeconds=0",  # stop at once (tests stop it on purpose)
             ],
             stdout=(self.root / "weed.log").open("ab"),
             stderr=subprocess.STDOUT,
@@ -96,7 +104,7 @@ class SeaweedS3:
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{self.ports['s3']}/", timeout=1)  # noqa: S310
             except urllib.error.HTTPError as exc:
-                if exc.code == 403:  # answering, and checking credentials
+                if exc.code == 403 and self._volume_ready():  # answering, checking credentials, storing
                     return self
             except OSError:
                 pass
@@ -104,14 +112,26 @@ class SeaweedS3:
         self.stop()
         raise RuntimeError(f"SeaweedFS S3 did not start in {timeout}s; see {self.root / 'weed.log'}")
 
+    def _volume_ready(self) -> bool:
+        """The S3 port answers before the volume server has joined; reads fail until it has."""
+        try:
+            with urllib.request.urlopen(  # noqa: S310 - our own loopback server
+                f"http://127.0.0.1:{self.ports['master']}/dir/status", timeout=1
+            ) as response:
+                topology = json.load(response).get("Topology", {})
+        except (OSError, ValueError):
+            return False
+        return any(
+            rack.get("DataNodes")
+            for dc in topology.get("DataCenters") or []
+            for rack in dc.get("Racks") or []
+        )
+
     def stop(self) -> None:
+        # A hard stop, as a crash or a pulled cable would be; weed writes objects to disk as it goes.
         if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+            self.process.kill()
+            self.process.wait(10)
         self.process = None
 
     @property

@@ -40,7 +40,7 @@ def send_version(version: DocumentVersion, visibility: Visibility, *, attachment
             return response
     status, offset, length = 200, 0, version.size
     byte_range = request.range
-    if byte_range is not None and (not request.if_range or request.if_range.etag == etag):
+    if byte_range is not None and (not request.if_range.to_header() or request.if_range.etag == etag):
         bounds = byte_range.range_for_length(version.size)
         if bounds is None:
             response = Response(status=416)
