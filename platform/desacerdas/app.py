@@ -73,6 +73,7 @@ def _register(app: Flask) -> None:
     from .admin import plugins as admin_plugins
     from .api import register as register_api
     from .auth import views as auth_views
+    from .documents import bp as documents_bp
     from .ops import health
     from .web import errors, home, layout, subdomains
 
@@ -86,4 +87,5 @@ def _register(app: Flask) -> None:
     app.register_blueprint(admin_plugins.bp)
     app.register_blueprint(village.bp)
     app.register_blueprint(rollout.bp)
+    app.register_blueprint(documents_bp)
     register_api(app)

@@ -34,7 +34,11 @@ def dapp(backend, db_urls, tmp_path_factory, _migrated, request):
     else:
         url = f"file://{tmp_path_factory.mktemp('documents')}"
     return make_app(
-        db_urls, tmp_path_factory, STORAGE_URL=url, DOCUMENT_MAX_BYTES=2 * 1024 * 1024, DOCUMENT_ORPHAN_GRACE_SECONDS=0
+        db_urls,
+        tmp_path_factory,
+        STORAGE_URL=url,
+        DOCUMENT_MAX_BYTES=2 * 1024 * 1024,
+        DOCUMENT_ORPHAN_GRACE_SECONDS=0,
     )
 
 

@@ -31,7 +31,7 @@ from ..plugin_system.types import DocumentKind
 from ..storage import ObjectMissing, StorageError, StorageUnavailable, storage
 from ..storage.s3 import PART_SIZE
 from . import NotFound, ServiceError, audit
-from .filetypes import DEFAULT_ALLOWED, HEAD_BYTES, FileType, describe, detect
+from .filetypes import DEFAULT_ALLOWED, HEAD_BYTES, FileType, describe, detect, extension_of
 from .i18n import _
 
 SPOOL_IN_MEMORY = 1024 * 1024
@@ -132,7 +132,7 @@ def check_type(spooled: Spooled, kind: DocumentKind) -> FileType:
             _(
                 "This kind of file is not accepted here (detected: %(detected)s). Accepted: %(allowed)s.",
                 detected=detected,
-                allowed=", ".join(sorted(t.rsplit("/", 1)[-1] for t in allowed)),
+                allowed=", ".join(sorted(extension_of(t) for t in allowed)),
             )
         )
     return found

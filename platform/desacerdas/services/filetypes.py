@@ -86,4 +86,14 @@ def describe(head: bytes) -> str:
     kind = filetype.guess(head)
     if kind is not None:
         return kind.mime
-    return "text/plain" if b"\x00" not in head[:1024] else "application/octet-stream"
+    if b"\x00" in head[:1024]:
+        return "application/octet-stream"
+    text = head[:1024].lstrip().lower()
+    if text.startswith((b"<!doctype html", b"<html", b"<script")) or b"<html" in text:
+        return "text/html"
+    return "text/plain"
+
+
+def extension_of(mime: str) -> str:
+    known = KNOWN.get(mime)
+    return known.extension.upper() if known else mime
