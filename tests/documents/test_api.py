@@ -229,7 +229,7 @@ def test_unsupported_types_are_415_with_the_detected_type(dapp, dclient, menanga
     body = error(upload(dclient, menanga, staff, samples["exe"], name="surat.pdf"), 415, "unsupported_type")
     assert "application/x-msdownload" in body["message"]
     body = error(upload(dclient, menanga, staff, samples["png"], kind="letter"), 415, "unsupported_type")
-    assert "image/png" in body["message"] and "pdf" in body["message"]
+    assert "image/png" in body["message"] and "PDF" in body["message"]
     doc = upload(dclient, menanga, staff, samples["pdf"], kind="letter").get_json()
     body = error(
         new_version(dclient, menanga, staff, doc["id"], samples["html"], "x.pdf"), 415, "unsupported_type"
