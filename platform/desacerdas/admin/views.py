@@ -12,11 +12,10 @@ from datetime import UTC, datetime, time, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_sqlalchemy.pagination import Pagination
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, or_, select
 
@@ -28,7 +27,7 @@ from ..services import ServiceError, audit
 from ..services import tenants as tenant_svc
 from ..services import users as user_svc
 from ..services.regions import normalize_code
-from ..web.urls import current_url_with
+from ..web.pagination import page_links, paginate
 from . import labels
 from .forms import (
     ArchiveForm,
@@ -100,20 +99,6 @@ def _tenant_or_404(slug: str) -> Tenant:
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _page_number() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
-
-
-def _paginate(stmt: Select) -> Pagination:
-    size = max(int(current_app.config["PAGE_SIZE"]), 1)
-    return db.paginate(stmt, page=_page_number(), per_page=size, max_per_page=size, error_out=False)
-
-
-def _page_url(page: int) -> str:
-    """The current URL with another page number: filters survive paging."""
-    return current_url_with("admin.tenants", page=str(page))
-
-
 def _clean(field: Any) -> Any:
     """A filter value, or None when the field is empty or invalid (bad filters are ignored)."""
     return None if field.errors or field.data in ("", None) else field.data
@@ -169,7 +154,7 @@ def tenants() -> ResponseReturnValue:
         district_code=form.district.data or None,
         status=form.status.data or None,
     )
-    pagination = _paginate(_scoped(stmt))
+    pagination = paginate(_scoped(stmt))
     create_form = CreateVillageForm(formdata=None) if g.admin_can_manage else None
     filtered = any(request.args.get(k) for k in ("q", "regency", "district", "status"))
     return render_template(
@@ -177,7 +162,7 @@ def tenants() -> ResponseReturnValue:
         form=form,
         create_form=create_form,
         pagination=pagination,
-        page_url=_page_url,
+        page_url=page_links("admin.tenants"),
         filtered=filtered,
     )
 
@@ -339,14 +324,14 @@ def audit_log() -> ResponseReturnValue:
         since=_day_start(since) if since else None,
         until=_day_start(until) + timedelta(days=1) if until else None,  # the "until" day is included
     )
-    pagination = _paginate(stmt)
+    pagination = paginate(stmt)
     ids = {e.tenant_id for e in pagination.items if e.tenant_id is not None}
     villages = {t.id: t for t in db.session.scalars(select(Tenant).where(Tenant.id.in_(ids)))} if ids else {}
     return render_template(
         "admin/audit.html",
         form=form,
         pagination=pagination,
-        page_url=_page_url,
+        page_url=page_links("admin.tenants"),
         villages=villages,
         action_prefixes=ACTION_PREFIXES,
     )

@@ -32,7 +32,6 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_sqlalchemy.pagination import Pagination
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
@@ -47,8 +46,8 @@ from ..services import documents as docs
 from ..services.filetypes import KNOWN
 from ..web.downloads import send_version
 from ..web.errors import error_response
+from ..web.pagination import page_links, paginate
 from ..web.tenant import current_tenant, make_tenant_blueprint
-from ..web.urls import current_url_with
 from .forms import ConfirmForm, FilterForm, UploadForm, VersionForm
 
 bp = make_tenant_blueprint("documents", __name__, url_prefix="/desa/<slug>/documents")
@@ -153,19 +152,6 @@ def _wants_json() -> bool:
 # --- list ----------------------------------------------------------------------------------------
 
 
-def _page_number() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
-
-
-def _paginate(stmt: Select) -> Pagination:
-    size = max(int(current_app.config["PAGE_SIZE"]), 1)
-    return db.paginate(stmt, page=_page_number(), per_page=size, max_per_page=size, error_out=False)
-
-
-def _page_url(page: int) -> str:
-    return current_url_with("documents.index", page=str(page))
-
-
 def _deleted_query(kind: str | None, q: str | None) -> Select:
     """Deleted documents still within their retention period (for staff who may restore them)."""
     stmt = select(Document).where(Document.deleted_at.is_not(None))
@@ -191,12 +177,12 @@ def index() -> ResponseReturnValue:
     q = None if form.q.errors else (form.q.data or "").strip() or None
     deleted = request.args.get("deleted") == "1" and _may_manage(tenant)
     stmt = _deleted_query(kind, q) if deleted else docs.visible_query(_user(), tenant, kind=kind, q=q)
-    pagination = _paginate(stmt.options(selectinload(Document.versions)))
+    pagination = paginate(stmt.options(selectinload(Document.versions)))
     return render_template(
         "documents/list.html",
         form=form,
         pagination=pagination,
-        page_url=_page_url,
+        page_url=page_links("documents.index"),
         filtered=bool(kind or q),
         deleted=deleted,
         may_upload=_may_upload(tenant),

@@ -13,7 +13,6 @@ from flask_login import current_user
 
 from ..extensions import login_manager
 from ..models import User
-from ..web.urls import current_url_with
 from . import scope
 from .forms import BoardFilterForm
 
@@ -67,8 +66,3 @@ def filter_form() -> tuple[BoardFilterForm, scope.Filters]:
     if form.facilitator.data not in {str(i) for i, _n in facilitators}:
         form.facilitator.data = ""
     return form, parse_filters(form.regency.data, form.district.data, form.facilitator.data)
-
-
-def page_url(page: int) -> str:
-    """The current URL with another page number: filters survive paging."""
-    return current_url_with("rollout.board", page=str(page))

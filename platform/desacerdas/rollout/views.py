@@ -10,10 +10,11 @@ from flask_babel import gettext as _
 from ..auth.permissions import can
 from ..extensions import db
 from ..services import ServiceError, rollout
+from ..web.pagination import page_links
 from ..web.urls import query_args
 from . import board as matrix
 from . import bulk, scope
-from .access import board_page, filter_form, page_url, parse_filters, user
+from .access import board_page, filter_form, parse_filters, user
 from .forms import BulkForm, ConfirmForm
 
 bp = Blueprint("rollout", __name__)
@@ -51,7 +52,7 @@ def board() -> ResponseReturnValue:
         infos=infos,
         rows=rows,
         pagination=pagination,
-        page_url=page_url,
+        page_url=page_links("rollout.board"),
         bulk_form=bulk_form,
         locale=_locale(),
         state_label=matrix.state_label,
