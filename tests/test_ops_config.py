@@ -43,12 +43,12 @@ def test_readyz_reports_pending_migrations(tmp_path_factory):
 
     probe = make_app((f"sqlite:///{tmp_path_factory.mktemp('m') / 'm.db'}",) * 2, tmp_path_factory)
     with probe.app_context():
-        upgrade()
+        upgrade(revision="core@head")
         assert probe.test_client().get("/readyz").status_code == 200
-        downgrade(revision="base")
+        downgrade(revision="core@base")
         resp = probe.test_client().get("/readyz")
         assert resp.status_code == 503 and resp.get_json()["migrations"] == "pending"
-        upgrade()  # from the previous revision back to head
+        upgrade(revision="core@head")  # from the previous revision back to head
         assert probe.test_client().get("/readyz").status_code == 200
         db.engine.dispose()
 

@@ -1,15 +1,27 @@
 """Hook implementations of smart_government, registered through the ``desacerdas.plugins`` entry point.
 
-The pillar's own features arrive in their own issues; what is here is what the rollout needs:
-who may enable it, what a village must have first, and where it appears.
+The population registry lives in ``models`` (residents, families, civil events); its pages, API
+and services register on this plugin's blueprints.
 """
 
 from flask_babel import lazy_gettext as _l
 
+from desacerdas import hookimpl
 from desacerdas.models import Role
 from desacerdas.plugin_system.pillar import Pillar, has_hamlets, has_role, has_staff
 
-plugin = Pillar(
+from .models import MODELS
+
+
+class Government(Pillar):
+    """The smart government pillar: the population registry (and, next, letter services)."""
+
+    @hookimpl
+    def desa_owned_models(self) -> list[type]:
+        return list(MODELS)
+
+
+plugin = Government(
     name="smart_government",
     title_id="Pemerintahan Cerdas",
     title_en="Smart government",

@@ -16,7 +16,7 @@ from ..auth.permissions import can
 from ..extensions import db
 from ..models import Document, PlatformPlugin, Tenant, TenantStatus, User, VillagePlugin, VillagePluginEvent
 from ..plugin_system import events
-from ..plugin_system.migrations import targets, upgrade
+from ..plugin_system.migrations import CORE_BRANCH, targets, upgrade
 from ..plugin_system.state import enabled_for, installed_names, plugin_title, plugins
 from ..plugin_system.types import DomainEvent, ReadinessCheck
 from ..tenancy import tenant_session
@@ -341,7 +341,7 @@ def install(name: str, *, actor: User | None = None) -> list[str]:
             409,
         )
     names = closure(name)
-    upgrade(targets(set(names)))
+    upgrade([b for b in targets(set(names)) if b != CORE_BRANCH])  # the core is migrated by `desa db upgrade`
     _check_rls(names)
     for plugin in names:
         row = db.session.get(PlatformPlugin, plugin) or PlatformPlugin(name=plugin, settings={})
