@@ -5,11 +5,14 @@ and services register on this plugin's blueprints.
 """
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
 
 from desacerdas import hookimpl
-from desacerdas.models import Role
-from desacerdas.plugin_system.pillar import Pillar, has_hamlets, has_role, has_staff
+from desacerdas.models import Role, Tenant
+from desacerdas.plugin_system.pillar import STAFF, Pillar, has_hamlets, has_role, has_staff
+from desacerdas.plugin_system.types import Indicator, PermissionSpec
 
+from . import demo, statistics
 from .models import MODELS
 
 
@@ -19,6 +22,33 @@ class Government(Pillar):
     @hookimpl
     def desa_owned_models(self) -> list[type]:
         return list(MODELS)
+
+    @hookimpl
+    def desa_permissions(self) -> list[PermissionSpec]:
+        """The pillar's view/manage, plus the registry's: a hamlet head reads and edits only their
+        hamlet (``registry.hamlet_scope_for``), so granting them these is safe."""
+        return [
+            *super().desa_permissions(),
+            PermissionSpec(
+                "smart_government.residents.view",
+                "See the population registry and its statistics",
+                (*STAFF, "hamlet_head", "facilitator"),
+                True,
+            ),
+            PermissionSpec(
+                "smart_government.residents.edit",
+                "Register residents and families and record civil events",
+                (*STAFF, "hamlet_head"),
+            ),
+        ]
+
+    @hookimpl
+    def desa_indicators(self, tenant: Tenant, period: str, session: Session) -> list[Indicator]:
+        return statistics.indicators(tenant, period, session)
+
+    @hookimpl
+    def desa_demo_data(self, tenant: Tenant, session: Session) -> None:
+        demo.load(tenant, session)
 
 
 plugin = Government(
