@@ -144,4 +144,6 @@ class CivilEvent(TenantScoped, Base):
     )
 
 
-MODELS = [CivilEvent, Resident, Family]
+from .models_letters import LetterSequence  # noqa: E402 - defined in its own module
+
+MODELS = [CivilEvent, Resident, Family, LetterSequence]
