@@ -4,13 +4,15 @@ The population registry lives in ``models`` (residents, families, civil events);
 and services register on this plugin's blueprints.
 """
 
+from flask import Flask
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from desacerdas import hookimpl
-from desacerdas.models import Role, Tenant
+from desacerdas.models import Role, Tenant, User
 from desacerdas.plugin_system.pillar import STAFF, Pillar, has_hamlets, has_role, has_staff
-from desacerdas.plugin_system.types import Indicator, PermissionSpec
+from desacerdas.plugin_system.types import Indicator, NavEntry, PermissionSpec, PluginBlueprints
 
 from . import demo, statistics
 from .models import MODELS
@@ -43,12 +45,46 @@ class Government(Pillar):
         ]
 
     @hookimpl
+    def desa_blueprints(self, app: Flask) -> PluginBlueprints:
+        from . import api, views  # noqa: F401 - views registers its routes on self.pages
+
+        return PluginBlueprints(pages=self.pages, api=api.blp)
+
+    @hookimpl
+    def desa_navigation(self, tenant: Tenant, user: User | None) -> list[NavEntry]:
+        from desacerdas.auth.permissions import can
+
+        entries = [
+            NavEntry(
+                self.title_en if str(get_locale()) == "en" else self.title_id,
+                f"{self.name}.index",
+                100 + self.rollout_order,
+            )
+        ]
+        if can(user, "smart_government.residents.view", tenant):
+            entries += [
+                NavEntry(str(_l("Residents")), f"{self.name}.residents", 101 + self.rollout_order),
+                NavEntry(
+                    str(_l("Population statistics")),
+                    f"{self.name}.population_statistics",
+                    102 + self.rollout_order,
+                ),
+            ]
+        return entries
+
+    @hookimpl
     def desa_indicators(self, tenant: Tenant, period: str, session: Session) -> list[Indicator]:
         return statistics.indicators(tenant, period, session)
 
     @hookimpl
     def desa_demo_data(self, tenant: Tenant, session: Session) -> None:
         demo.load(tenant, session)
+
+    @hookimpl
+    def desa_cli_commands(self):  # noqa: ANN201 - a click group
+        from .cli import group
+
+        return group()
 
 
 plugin = Government(

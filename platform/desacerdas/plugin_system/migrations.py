@@ -28,15 +28,41 @@ def plugin_migration_dir(package: str | None) -> Path | None:
     return path if path.is_dir() else None
 
 
+def _installed_package_dirs() -> list[Path]:
+    """Migration folders of every plugin package installed in this environment, loaded or not.
+
+    An app that loads fewer plugins (tests, a plugin turned off) still shares the database's
+    history: Alembic must know every revision that may be recorded there.
+    """
+    import importlib.metadata as md
+    import importlib.util
+
+    from .manager import ENTRY_POINT_GROUP
+
+    found = []
+    for ep in md.entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            spec = importlib.util.find_spec(ep.module.split(".")[0])
+        except (ImportError, ValueError):
+            continue
+        if spec is not None and spec.origin:
+            path = Path(spec.origin).parent / "migrations"
+            if path.is_dir():
+                found.append(path)
+    return found
+
+
 def _configure(config):  # noqa: ANN001, ANN202 - Flask-Migrate's configure callback
     registry = current_app.extensions.get("desa_plugins")
-    locations = [str(Path(config.get_main_option("script_location")) / "versions")]
+    locations = [Path(config.get_main_option("script_location")) / "versions"]
     if registry is not None:
         for plugin in registry.working().values():
             path = plugin_migration_dir(plugin.package)
             if path is not None:
-                locations.append(str(path))
-    config.set_main_option("version_locations", " ".join(locations))
+                locations.append(path)
+    locations += _installed_package_dirs()
+    unique = list(dict.fromkeys(str(p.resolve()) for p in locations))
+    config.set_main_option("version_locations", " ".join(unique))
     config.set_main_option("path_separator", "space")
     return config
 
