@@ -105,26 +105,7 @@ SIAK_COLUMNS = {
 _SIAK_REQUIRED = frozenset({"NIK", "NAMA_LGKP", "TGL_LHR", "JENIS_KLMIN"})
 
 # Compared with what is registered to tell an update from a skip.
-_COMPARED = (
-    "name",
-    "birth_place",
-    "birth_date",
-    "sex",
-    "religion",
-    "marital_status",
-    "relationship_to_head",
-    "education",
-    "occupation",
-    "citizenship",
-    "blood_type",
-    "hamlet_id",
-    "address",
-    "phone",
-    "father_name",
-    "father_nik",
-    "mother_name",
-    "mother_nik",
-)
+_COMPARED = tuple(sorted(registry.RESIDENT_FIELDS - {"nik", "family_id"}))
 _SEX = {
     "l": Sex.MALE,
     "lk": Sex.MALE,
