@@ -144,6 +144,8 @@ class CivilEvent(TenantScoped, Base):
     )
 
 
-from .models_letters import LetterSequence  # noqa: E402 - defined in its own module
+from .models_accounts import MODELS as ACCOUNT_MODELS  # noqa: E402 - defined in their own modules
+from .models_letters import MODELS as LETTER_MODELS  # noqa: E402
 
-MODELS = [CivilEvent, Resident, Family, LetterSequence]
+# Children before parents: purging a village's data deletes in this order.
+MODELS = [*ACCOUNT_MODELS, *LETTER_MODELS, CivilEvent, Resident, Family]

@@ -16,6 +16,7 @@ from desacerdas.plugin_system.types import Indicator, NavEntry, PermissionSpec, 
 
 from . import demo, statistics
 from .models import MODELS
+from .village_settings import GovernmentSettings
 
 
 class Government(Pillar):
@@ -42,13 +43,65 @@ class Government(Pillar):
                 "Register residents and families and record civil events",
                 (*STAFF, "hamlet_head"),
             ),
+            # Letter services. A hamlet head sees and verifies only their hamlet's requests.
+            PermissionSpec(
+                "smart_government.letters.view",
+                "See letter requests and issued letters",
+                (*STAFF, "hamlet_head", "facilitator"),
+                True,
+            ),
+            PermissionSpec(
+                "smart_government.letters.process",
+                "Enter requests at the counter, verify and reject them",
+                (*STAFF, "hamlet_head"),
+            ),
+            PermissionSpec(
+                "smart_government.letters.approve",
+                "Approve verified requests (when the village uses an approval step)",
+                ("village_head", "village_secretary"),
+            ),
+            PermissionSpec(
+                "smart_government.letters.sign",
+                "Sign letters (the village head, or on their behalf: a.n., u.b., Plt., Plh.)",
+                ("village_head", "village_secretary"),
+            ),
+            PermissionSpec(
+                "smart_government.letters.issue", "Issue signed letters, reprint and revoke them", STAFF
+            ),
+            PermissionSpec(
+                "smart_government.letters.configure",
+                "Edit letter types, the letterhead, the workflow and the number format",
+                ("village_head", "village_secretary"),
+            ),
+            PermissionSpec(
+                "smart_government.letters.request", "Request letters online for oneself", ("resident",)
+            ),
+            # Resident accounts.
+            PermissionSpec(
+                "smart_government.registrations.review",
+                "Approve or reject account requests and new arrivals",
+                (*STAFF, "hamlet_head"),
+            ),
+            PermissionSpec(
+                "smart_government.accounts.manage",
+                "Create resident accounts and reset their PIN",
+                STAFF,
+            ),
         ]
 
     @hookimpl
     def desa_blueprints(self, app: Flask) -> PluginBlueprints:
-        from . import api, views  # noqa: F401 - views registers its routes on self.pages
+        # These modules register their routes on self.pages and api.blp when imported.
+        from . import api, api_accounts, api_letters, views, views_accounts, views_letters  # noqa: F401
 
         return PluginBlueprints(pages=self.pages, api=api.blp)
+
+    @hookimpl
+    def desa_on_enable(self, tenant: Tenant, session: Session) -> None:
+        """Seed the common letter types (only those the village does not have yet)."""
+        from .letter_types import seed_defaults
+
+        seed_defaults(tenant, session)
 
     @hookimpl
     def desa_navigation(self, tenant: Tenant, user: User | None) -> list[NavEntry]:
@@ -103,6 +156,7 @@ plugin = Government(
     ),
     rollout_order=10,
     requires=(),
+    settings_schema=GovernmentSettings,
     checks=[
         has_role(
             Role.VILLAGE_HEAD,

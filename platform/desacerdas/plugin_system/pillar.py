@@ -74,6 +74,7 @@ class Pillar:
     rollout_order: int
     requires: tuple[str, ...] = ()
     checks: list[Check] = field(default_factory=list)
+    settings_schema: type | None = None  # a marshmallow Schema class with typed defaults
 
     def __post_init__(self) -> None:
         self.pages = Blueprint(self.name, self.name)
@@ -101,6 +102,7 @@ class Pillar:
             description_en=self.description_en,
             requires=self.requires,
             rollout_order=self.rollout_order,
+            settings_schema=self.settings_schema,
         )
 
     @hookimpl

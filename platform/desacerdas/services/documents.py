@@ -252,11 +252,14 @@ def store(
     visibility: Visibility = Visibility.STAFF,
     actor: User | None = None,
     session: Session | None = None,
+    document_id: uuid.UUID | None = None,
 ) -> Document:
     """Store a new document (version 1). Plugins call this to keep generated files (letters…).
 
     ``session`` must be bound to ``tenant`` (a request's ``db.session`` on a village page is); it is
-    committed here, because the row may only exist together with its object.
+    committed here, because the row may only exist together with its object. Whatever else the
+    caller added to the session commits with it: a plugin that gives ``document_id`` can point its
+    own row at the document beforehand and have both land together or not at all.
     """
     s = session or db.session
     kinds = kinds_for(tenant)
@@ -268,7 +271,7 @@ def store(
     spooled, filetype, filename = _prepare(tenant, s, kinds[kind], upload)
     with spooled.file:
         document = Document(
-            id=uuid.uuid4(),
+            id=document_id or uuid.uuid4(),
             title=title[:200],
             kind=kind,
             plugin=plugin,
