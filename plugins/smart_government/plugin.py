@@ -14,7 +14,7 @@ from desacerdas.models import Role, Tenant, User
 from desacerdas.plugin_system.pillar import STAFF, Pillar, has_hamlets, has_role, has_staff
 from desacerdas.plugin_system.types import Indicator, NavEntry, PermissionSpec, PluginBlueprints
 
-from . import demo, statistics
+from . import demo, readiness, statistics
 from .models import MODELS
 from .village_settings import GovernmentSettings
 
@@ -170,5 +170,7 @@ plugin = Government(
             _l("A secretary or operator account exists"),
             _l("Grant an operator or the village secretary an account to serve at the counter."),
         ),
+        readiness.letterhead_set,
+        readiness.letter_type_active,
     ],
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 
 from desacerdas.models import Tenant
@@ -19,6 +20,10 @@ from desacerdas.plugin_system import settings as plugin_settings
 from .numbering import DEFAULT_FORMAT, NumberFormatError, validate_format
 
 NAME = "smart_government"
+
+
+def _meta(label: object, description: object) -> dict[str, object]:
+    return {"label": label, "description": description}
 
 
 def _number_format(value: str) -> None:
@@ -32,20 +37,66 @@ class GovernmentSettings(Schema):
     """Typed settings with defaults (village value, then platform value, then these)."""
 
     # Local terms, used in pages and letters.
-    term_village_head = fields.String(load_default="Kepala Desa", validate=validate.Length(min=1, max=60))
-    term_hamlet = fields.String(load_default="Dusun", validate=validate.Length(min=1, max=60))
-    term_hamlet_head = fields.String(load_default="Kepala Dusun", validate=validate.Length(min=1, max=60))
+    term_village_head = fields.String(
+        load_default="Kepala Desa",
+        validate=validate.Length(min=1, max=60),
+        metadata=_meta(_l("Title of the village head"), _l("e.g. Kepala Desa, or Perbekel in Bali")),
+    )
+    term_hamlet = fields.String(
+        load_default="Dusun",
+        validate=validate.Length(min=1, max=60),
+        metadata=_meta(_l("Word for a hamlet"), _l("e.g. Dusun, or Banjar Dinas in Bali")),
+    )
+    term_hamlet_head = fields.String(
+        load_default="Kepala Dusun",
+        validate=validate.Length(min=1, max=60),
+        metadata=_meta(_l("Title of a hamlet head"), _l("e.g. Kepala Dusun, or Kelian Banjar Dinas")),
+    )
     # Letterhead (kop surat). An empty office line is derived from the village's name.
-    office_name = fields.String(load_default="", validate=validate.Length(max=120))
-    office_address = fields.String(load_default="", validate=validate.Length(max=300))
-    logo_document_id = fields.String(load_default="", validate=validate.Length(max=36))
-    letter_place = fields.String(load_default="", validate=validate.Length(max=80))
+    office_name = fields.String(
+        load_default="",
+        validate=validate.Length(max=120),
+        metadata=_meta(
+            _l("Office line of the letterhead"), _l("e.g. KANTOR PERBEKEL MENANGA; empty: DESA <name>")
+        ),
+    )
+    office_address = fields.String(
+        load_default="",
+        validate=validate.Length(max=300),
+        metadata=_meta(_l("Office address on the letterhead"), _l("Street, postal code, phone or e-mail")),
+    )
+    logo_document_id = fields.String(
+        load_default="",
+        validate=validate.Length(max=36),
+        metadata=_meta(_l("Logo document"), _l("The id of a PNG or JPEG document with the regency's logo")),
+    )
+    letter_place = fields.String(
+        load_default="",
+        validate=validate.Length(max=80),
+        metadata=_meta(_l("Place written before the date"), _l("Empty: the village's name")),
+    )
     # Letter workflow: submitted → [verified] → [approved] → signed → issued.
-    verification_step = fields.Boolean(load_default=True)
-    approval_step = fields.Boolean(load_default=False)
+    verification_step = fields.Boolean(
+        load_default=True,
+        metadata=_meta(_l("Requests are verified first"), _l("By the hamlet head or an operator")),
+    )
+    approval_step = fields.Boolean(
+        load_default=False,
+        metadata=_meta(_l("Requests are approved before signing"), _l("By the village secretary")),
+    )
     # Letter numbers.
-    number_format = fields.String(load_default=DEFAULT_FORMAT, validate=_number_format)
-    number_per_type = fields.Boolean(load_default=True)
+    number_format = fields.String(
+        load_default=DEFAULT_FORMAT,
+        validate=_number_format,
+        metadata=_meta(
+            _l("Letter number format"),
+            _l("Placeholders: {type_code} {seq:03} {village_code} {month_roman} {month:02} {year}"),
+        ),
+    )
+    number_per_type = fields.Boolean(
+        load_default=True,
+        metadata=_meta(_l("Each letter type counts on its own"), _l("Off: one counter for all types")),
+    )
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,70 @@
+"""The village's settings page of a plugin, built from the plugin's settings schema."""
+
+from __future__ import annotations
+
+from desacerdas.extensions import db
+from desacerdas.models import Tenant
+from desacerdas.plugin_system import settings as plugin_settings
+from desacerdas.services import rollout
+from desacerdas.services import tenants as tenant_svc
+
+
+def page(village, name: str = "smart_government") -> str:  # noqa: ANN001
+    return f"/desa/{village.slug}/pillars/{name}/settings"
+
+
+def stored(app, village, key: str):  # noqa: ANN001, ANN201
+    with app.app_context():
+        return plugin_settings.resolve("smart_government", village.id)[key]
+
+
+def test_the_village_head_sees_defaults_and_saves_them(app, menanga, make_user, login):
+    client = login(make_user("village_head", menanga))
+    html = client.get(page(menanga)).get_data(as_text=True)
+    assert "Kepala Desa" in html and 'name="office_address"' in html and 'type="checkbox"' in html
+    form = {
+        "term_village_head": "Perbekel",
+        "term_hamlet": "Banjar Dinas",
+        "term_hamlet_head": "Kelian Banjar Dinas",
+        "office_address": "Jalan Raya Menanga No. 1, Rendang 80863",
+        "number_format": "{type_code}/{seq:04}/{year}",
+        "verification_step": "y",
+    }
+    resp = client.post(page(menanga), data=form, follow_redirects=True)
+    assert resp.status_code == 200
+    assert stored(app, menanga, "term_village_head") == "Perbekel"
+    assert stored(app, menanga, "number_format") == "{type_code}/{seq:04}/{year}"
+    assert stored(app, menanga, "verification_step") is True
+    assert stored(app, menanga, "approval_step") is False  # an unticked box is saved as off
+
+
+def test_a_bad_value_is_refused_with_its_message_and_nothing_is_saved(app, menanga, make_user, login):
+    client = login(make_user("village_head", menanga))
+    resp = client.post(page(menanga), data={"number_format": "{type_code}/{year}", "term_village_head": "X"})
+    assert resp.status_code == 400 and "{seq}" in resp.get_data(as_text=True)
+    assert stored(app, menanga, "term_village_head") == "Kepala Desa"
+
+
+def test_who_may_open_it(app, menanga, bebandem, make_user, login):
+    assert login(make_user("operator", menanga)).get(page(menanga)).status_code == 403
+    assert login(make_user("village_head", bebandem)).get(page(menanga)).status_code == 404
+    head = login(make_user("village_head", menanga))
+    assert head.get(page(menanga, "no_such_plugin")).status_code == 404
+    assert head.get(page(menanga, "smart_economy")).status_code == 404  # no settings schema
+
+
+def test_setting_the_address_is_what_makes_the_letterhead_check_pass(app, menanga, make_user, login):
+    def letterhead_check() -> bool:
+        with app.app_context():
+            tenant = db.session.get(Tenant, menanga.id)
+            checks = {c.id: c.passed for c in rollout.readiness(tenant, "smart_government")}
+            return checks["letterhead_set"]
+
+    with app.app_context():
+        tenant_svc.add_hamlet(db.session.get(Tenant, menanga.id), "Banjar Dinas Kaja")
+    assert letterhead_check() is False
+    client = login(make_user("village_head", menanga))
+    client.post(
+        page(menanga), data={"office_address": "Jalan Raya Menanga 1", "term_village_head": "Perbekel"}
+    )
+    assert letterhead_check() is True
