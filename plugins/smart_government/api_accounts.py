@@ -1,1 +1,298 @@
-"""(being written)"""
+"""Resident accounts and registrations in the village API (``/api/v1/desa/<slug>/smart_government/``).
+
+Token-authenticated like every village API. A resident gets a token by signing in with NIK and PIN
+(``POST /desa/<slug>/smart_government/masuk/token``); while their PIN must be changed, that token
+opens only ``GET /account`` and ``POST /account/pin`` (403 ``pin_change_required`` elsewhere).
+Staff (``smart_government.registrations.review``; a hamlet head only for their hamlet) list and
+decide registrations; ``smart_government.accounts.manage`` opens accounts and resets PINs. A PIN set
+by staff is in the response once and never stored in plain.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import g, request
+from flask.views import MethodView
+from flask_smorest.pagination import PaginationParameters
+from marshmallow import Schema, fields, validate
+
+from desacerdas.api.pagination import PAGINATION, page_of
+from desacerdas.api.security import ApiError, api_user, require
+from desacerdas.extensions import db
+from desacerdas.models import Role
+from desacerdas.services import NotFound, ServiceError
+from desacerdas.web.tenant import current_tenant
+
+from . import accounts, registration, registry
+from .api import blp
+from .models_accounts import Registration, RegistrationKind, RegistrationStatus, ResidentAccount
+
+REVIEW = "smart_government.registrations.review"
+MANAGE = "smart_government.accounts.manage"
+OPEN_WHILE_PIN_CHANGE = frozenset({"smart_government_api.MyAccount", "smart_government_api.MyPin"})
+
+
+@blp.before_request
+def _pin_change_first() -> None:
+    """A token of a resident who must change their PIN opens nothing but the PIN change."""
+    user = g.get("api_user")
+    tenant = g.get("tenant")
+    if user is None or tenant is None or request.endpoint in OPEN_WHILE_PIN_CHANGE:
+        return
+    if not any(m.role == Role.RESIDENT and m.tenant_id == tenant.id for m in user.memberships):
+        return
+    account = accounts.account_of(user, db.session)
+    if account is not None and account.must_change_pin:
+        raise ApiError(403, "Change the PIN first: POST …/account/pin.", "pin_change_required")
+
+
+def _review_scope() -> uuid.UUID | None:
+    tenant = current_tenant()
+    require(REVIEW, tenant)
+    try:
+        return registry.hamlet_scope_for(api_user(), tenant)
+    except ServiceError as exc:
+        raise ApiError(403, exc.message, exc.code) from None
+
+
+# -- schemas -----------------------------------------------------------------------------------------
+
+
+class MyAccountSchema(Schema):
+    resident_id = fields.UUID()
+    name = fields.String()
+    nik = fields.String()
+    must_change_pin = fields.Boolean()
+    last_sign_in_at = fields.DateTime(allow_none=True)
+
+
+class PinChangeSchema(Schema):
+    current = fields.String(required=True, validate=validate.Length(max=20))
+    new = fields.String(required=True, validate=validate.Length(max=20))
+
+
+class RegistrationQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf([s.value for s in RegistrationStatus]))
+    kind = fields.String(validate=validate.OneOf([k.value for k in RegistrationKind]))
+    q = fields.String(validate=validate.Length(max=100))
+
+
+class RegistrationSchema(Schema):
+    id = fields.UUID(metadata={"description": "Also the applicant's reference"})
+    kind = fields.String()
+    status = fields.String()
+    nik = fields.String()
+    kk_number = fields.String()
+    name = fields.String()
+    birth_date = fields.Date()
+    phone = fields.String(allow_none=True)
+    hamlet_id = fields.UUID(allow_none=True)
+    resident_id = fields.UUID(allow_none=True)
+    data = fields.Dict()
+    ktp_document_id = fields.UUID(allow_none=True)
+    kk_document_id = fields.UUID(allow_none=True)
+    selfie_document_id = fields.UUID(allow_none=True)
+    submitted_at = fields.DateTime()
+    decided_by = fields.Integer(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
+class ApproveSchema(Schema):
+    open_account = fields.Boolean(
+        load_default=True, metadata={"description": "For a new arrival: open an account too"}
+    )
+
+
+class ApprovedSchema(Schema):
+    registration = fields.Nested(RegistrationSchema)
+    pin = fields.String(
+        allow_none=True, metadata={"description": "The initial PIN to hand over: shown once, never again"}
+    )
+
+
+class RejectSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=registration.REASON_MAX))
+
+
+class AccountSchema(Schema):
+    resident_id = fields.UUID()
+    user_id = fields.Integer()
+    active = fields.Boolean()
+    must_change_pin = fields.Boolean()
+    locked_until = fields.DateTime(allow_none=True)
+    pin_changed_at = fields.DateTime(allow_none=True)
+    last_sign_in_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class AccountPinSchema(Schema):
+    account = fields.Nested(AccountSchema)
+    pin = fields.String(metadata={"description": "The PIN to hand over: shown once, never again"})
+
+
+def _account_dump(account: ResidentAccount) -> dict[str, Any]:
+    return {
+        "resident_id": account.resident_id,
+        "user_id": account.user_id,
+        "active": account.active,
+        "must_change_pin": account.must_change_pin,
+        "locked_until": accounts.locked_until(account),
+        "pin_changed_at": account.pin_changed_at,
+        "last_sign_in_at": account.last_sign_in_at,
+        "created_at": account.created_at,
+    }
+
+
+# -- the resident's own account ------------------------------------------------------------------------
+
+
+@blp.route("/account")
+class MyAccount(MethodView):
+    @blp.response(200, MyAccountSchema)
+    def get(self) -> dict[str, Any]:
+        """The signed-in resident's account (404 for anyone without one in this village)."""
+        account = accounts.account_of(api_user(), db.session)
+        if account is None:
+            raise ApiError(404, "You have no resident account in this village.", "not_found")
+        person = accounts.resident_of(api_user(), db.session)
+        return {
+            "resident_id": account.resident_id,
+            "name": person.name if person else api_user().name,
+            "nik": person.nik if person else None,
+            "must_change_pin": account.must_change_pin,
+            "last_sign_in_at": account.last_sign_in_at,
+        }
+
+
+@blp.route("/account/pin")
+class MyPin(MethodView):
+    @blp.arguments(PinChangeSchema)
+    @blp.response(200, MyAccountSchema)
+    @blp.alt_response(400, description="The current PIN is wrong, or the new one is refused (and why).")
+    def post(self, data: dict) -> dict[str, Any]:
+        """Change the PIN (6 digits, not trivial, not the birth date). Browser sessions end; this
+        token keeps working."""
+        account = accounts.change_pin(current_tenant(), db.session, api_user(), data["current"], data["new"])
+        person = accounts.resident_of(api_user(), db.session)
+        return {
+            "resident_id": account.resident_id,
+            "name": person.name if person else api_user().name,
+            "nik": person.nik if person else None,
+            "must_change_pin": account.must_change_pin,
+            "last_sign_in_at": account.last_sign_in_at,
+        }
+
+
+# -- registrations (staff) -----------------------------------------------------------------------------
+
+
+@blp.route("/registrations")
+class Registrations(MethodView):
+    @blp.arguments(RegistrationQuerySchema, location="query")
+    @blp.response(200, RegistrationSchema(many=True))
+    @blp.paginate(**PAGINATION)
+    def get(self, args: dict, pagination_parameters: PaginationParameters) -> list[Registration]:
+        """Account requests and new arrivals, pending first. A hamlet head sees their hamlet's."""
+        stmt = registration.search(db.session, hamlet_scope=_review_scope(), **args)
+        return page_of(stmt, pagination_parameters)
+
+
+@blp.route("/registrations/<uuid:registration_id>")
+class RegistrationById(MethodView):
+    @blp.response(200, RegistrationSchema)
+    def get(self, registration_id: uuid.UUID) -> Registration:
+        """One request; its photos are documents (``GET /api/v1/desa/<slug>/documents/<id>``)."""
+        return registration.get(db.session, registration_id, hamlet_scope=_review_scope())
+
+
+@blp.route("/registrations/<uuid:registration_id>/approve")
+class ApproveRegistration(MethodView):
+    @blp.arguments(ApproveSchema)
+    @blp.response(200, ApprovedSchema)
+    @blp.alt_response(409, description="Decided already, or the registry refuses (e.g. the NIK is taken).")
+    def post(self, data: dict, registration_id: uuid.UUID) -> dict[str, Any]:
+        """Approve: an account request opens the account, a new arrival is added to the registry."""
+        scope = _review_scope()
+        found = registration.get(db.session, registration_id, hamlet_scope=scope)
+        pin = registration.approve(
+            current_tenant(),
+            db.session,
+            found,
+            api_user(),
+            hamlet_scope=scope,
+            open_account=data["open_account"],
+        )
+        return {"registration": found, "pin": pin}
+
+
+@blp.route("/registrations/<uuid:registration_id>/reject")
+class RejectRegistration(MethodView):
+    @blp.arguments(RejectSchema)
+    @blp.response(200, RegistrationSchema)
+    def post(self, data: dict, registration_id: uuid.UUID) -> Registration:
+        """Reject with a reason (required; the applicant sees it)."""
+        scope = _review_scope()
+        found = registration.get(db.session, registration_id, hamlet_scope=scope)
+        return registration.reject(
+            current_tenant(), db.session, found, api_user(), data["reason"], hamlet_scope=scope
+        )
+
+
+# -- a resident's account (staff) ----------------------------------------------------------------------
+
+
+def _manage(resident_id: uuid.UUID) -> tuple[Any, ResidentAccount | None]:
+    require(MANAGE, current_tenant())
+    person = registry.get_resident(db.session, resident_id)
+    return person, accounts.account_for_resident(db.session, person.id)
+
+
+@blp.route("/residents/<uuid:resident_id>/account")
+class ResidentAccountById(MethodView):
+    @blp.response(200, AccountSchema)
+    def get(self, resident_id: uuid.UUID) -> dict[str, Any]:
+        """The resident's account (404 when there is none)."""
+        _person, account = _manage(resident_id)
+        if account is None:
+            raise NotFound("This resident has no account.")
+        return _account_dump(account)
+
+    @blp.response(201, AccountPinSchema)
+    @blp.alt_response(
+        409, description="An account exists, or the resident is not living / has a temporary NIK."
+    )
+    def post(self, resident_id: uuid.UUID) -> dict[str, Any]:
+        """Open an account; the initial PIN is in this response only."""
+        person, _account = _manage(resident_id)
+        account, pin = accounts.create_account(current_tenant(), db.session, person, api_user())
+        db.session.commit()
+        return {"account": _account_dump(account), "pin": pin}
+
+
+@blp.route("/residents/<uuid:resident_id>/account/reset-pin")
+class ResidentPinReset(MethodView):
+    @blp.response(200, AccountPinSchema)
+    def post(self, resident_id: uuid.UUID) -> dict[str, Any]:
+        """A new PIN (in this response only), to change at next sign-in; every session and token ends."""
+        _person, account = _manage(resident_id)
+        if account is None:
+            raise NotFound("This resident has no account.")
+        pin = accounts.reset_pin(current_tenant(), db.session, account, api_user())
+        db.session.commit()
+        return {"account": _account_dump(account), "pin": pin}
+
+
+@blp.route("/residents/<uuid:resident_id>/account/deactivate")
+class ResidentAccountDeactivate(MethodView):
+    @blp.response(200, AccountSchema)
+    def post(self, resident_id: uuid.UUID) -> dict[str, Any]:
+        """Close the account (a PIN reset opens it again)."""
+        _person, account = _manage(resident_id)
+        if account is None:
+            raise NotFound("This resident has no account.")
+        accounts.deactivate(current_tenant(), db.session, account, api_user())
+        db.session.commit()
+        return _account_dump(account)

@@ -123,11 +123,41 @@ class Government(Pillar):
                     102 + self.rollout_order,
                 ),
             ]
+        if can(user, "smart_government.registrations.review", tenant):
+            entries.append(
+                NavEntry(str(_l("Registrations")), f"{self.name}.registrations", 103 + self.rollout_order)
+            )
+        if can(user, "smart_government.letters.view", tenant):
+            entries.append(
+                NavEntry(str(_l("Letter requests")), f"{self.name}.letter_requests", 104 + self.rollout_order)
+            )
+        if can(user, "smart_government.letters.request", tenant):
+            entries.append(
+                NavEntry(str(_l("My letters")), f"{self.name}.my_letters", 105 + self.rollout_order)
+            )
+        if can(user, "smart_government.letters.configure", tenant):
+            entries += [
+                NavEntry(str(_l("Letter types")), f"{self.name}.letter_types", 106 + self.rollout_order),
+                NavEntry(
+                    str(_l("Letter settings")), f"{self.name}.letter_settings", 107 + self.rollout_order
+                ),
+            ]
+        if user is None or not getattr(user, "is_authenticated", False):
+            entries.append(
+                NavEntry(
+                    str(_l("Residents' sign-in")), f"{self.name}.resident_sign_in", 109 + self.rollout_order
+                )
+            )
         return entries
 
     @hookimpl
     def desa_indicators(self, tenant: Tenant, period: str, session: Session) -> list[Indicator]:
-        return statistics.indicators(tenant, period, session)
+        from . import letter_figures
+
+        return [
+            *statistics.indicators(tenant, period, session),
+            *letter_figures.indicators(tenant, period, session),
+        ]
 
     @hookimpl
     def desa_demo_data(self, tenant: Tenant, session: Session) -> None:
@@ -174,3 +204,14 @@ plugin = Government(
         readiness.letter_type_active,
     ],
 )
+
+
+@plugin.pages.context_processor
+def _local_terms() -> dict[str, object]:
+    """Every page of the pillar names offices as the village does (``terms.hamlet`` …)."""
+    from flask import g
+
+    from .village_settings import terms_for
+
+    tenant = getattr(g, "tenant", None)
+    return {"terms": terms_for(tenant)} if tenant is not None else {}
