@@ -161,7 +161,11 @@ class Government(Pillar):
 
     @hookimpl
     def desa_demo_data(self, tenant: Tenant, session: Session) -> None:
+        from .demo_letters import load_letters
+
         demo.load(tenant, session)
+        session.flush()
+        load_letters(tenant, session)
 
     @hookimpl
     def desa_cli_commands(self):  # noqa: ANN201 - a click group
