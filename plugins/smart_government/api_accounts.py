@@ -1,7 +1,9 @@
 """Resident accounts and registrations in the village API (``/api/v1/desa/<slug>/smart_government/``).
 
-Token-authenticated like every village API. A resident gets a token by signing in with NIK and PIN
-(``POST /desa/<slug>/smart_government/masuk/token``); while their PIN must be changed, that token
+Token-authenticated like every village API, but for three open calls: a resident gets a token by
+signing in with NIK and PIN (``POST …/sign-in``), and anyone may apply for an account or submit
+their data as a new arrival (``POST …/registrations/account-request`` and ``…/new-arrival``); these
+are rate-limited. While their PIN must be changed, that token
 opens only ``GET /account`` and ``POST /account/pin`` (403 ``pin_change_required`` elsewhere).
 Staff (``smart_government.registrations.review``; a hamlet head only for their hamlet) list and
 decide registrations; ``smart_government.accounts.manage`` opens accounts and resets PINs. A PIN set
@@ -13,16 +15,20 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import g, request
+from flask import current_app, g, request, url_for
 from flask.views import MethodView
+from flask_smorest.fields import Upload
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import Schema, fields, validate
+from werkzeug.datastructures import FileStorage
 
 from desacerdas.api.pagination import PAGINATION, page_of
-from desacerdas.api.security import ApiError, api_user, require
-from desacerdas.extensions import db
+from desacerdas.api.security import ApiError, api_user, public, require
+from desacerdas.extensions import db, limiter
 from desacerdas.models import Role
 from desacerdas.services import NotFound, ServiceError
+from desacerdas.services import auth as auth_service
+from desacerdas.services.i18n import _
 from desacerdas.web.tenant import current_tenant
 
 from . import accounts, registration, registry
@@ -296,3 +302,161 @@ class ResidentAccountDeactivate(MethodView):
         accounts.deactivate(current_tenant(), db.session, account, api_user())
         db.session.commit()
         return _account_dump(account)
+
+
+# -- open without a token: signing in and applying ------------------------------------------------------
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_LIMIT"]
+
+
+class SignInSchema(Schema):
+    nik = fields.String(required=True, validate=validate.Length(max=32))
+    pin = fields.String(required=True, load_only=True, validate=validate.Length(max=32))
+
+
+class SignedInSchema(Schema):
+    token = fields.String(metadata={"description": "A personal API token: shown once, never again"})
+    expires_at = fields.DateTime(allow_none=True)
+    must_change_pin = fields.Boolean()
+    name = fields.String()
+
+
+class AccountRequestSchema(Schema):
+    nik = fields.String(required=True, validate=validate.Length(max=32))
+    kk_number = fields.String(required=True, validate=validate.Length(max=32))
+    birth_date = fields.Date(required=True)
+    phone = fields.String(load_default=None, validate=validate.Length(max=20))
+
+
+class NewArrivalSchema(AccountRequestSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    sex = fields.String(required=True, validate=validate.OneOf(["male", "female"]))
+    hamlet_id = fields.UUID(load_default=None)
+    birth_place = fields.String(validate=validate.Length(max=80))
+    religion = fields.String(validate=validate.Length(max=30))
+    marital_status = fields.String(validate=validate.Length(max=30))
+    relationship_to_head = fields.String(validate=validate.Length(max=30))
+    education = fields.String(validate=validate.Length(max=60))
+    occupation = fields.String(validate=validate.Length(max=80))
+    address = fields.String(validate=validate.Length(max=300))
+    previous_address = fields.String(validate=validate.Length(max=300))
+
+
+class PhotosSchema(Schema):
+    ktp = Upload(required=True, metadata={"description": "Photo of the KTP"})
+    kk = Upload(required=True, metadata={"description": "Photo of the Kartu Keluarga"})
+    selfie = Upload(metadata={"description": "A selfie (required for an account request)"})
+
+
+class ReceiptSchema(Schema):
+    reference = fields.String(metadata={"description": "Random; look the status up with it"})
+    status = fields.String()
+    status_url = fields.String()
+
+
+def _upload(item: FileStorage | None) -> registration.Upload | None:
+    return registration.Upload(item.stream, item.filename) if item and item.filename else None
+
+
+def _receipt(found: Registration) -> dict[str, Any]:
+    return {
+        "reference": str(found.id),
+        "status": found.status.value,
+        "status_url": url_for("smart_government.registration_status", reference=found.id, _external=True),
+    }
+
+
+def _service(call: Any) -> Any:
+    """Run a service call, turning its refusal into the API's error (nothing half-written stays)."""
+    try:
+        return call()
+    except ServiceError as exc:
+        db.session.rollback()
+        raise ApiError(exc.status, exc.message, exc.code) from None
+
+
+@blp.route("/sign-in")
+@public
+class SignIn(MethodView):
+    decorators = [limiter.limit(_login_limit)]
+
+    @blp.arguments(SignInSchema)
+    @blp.response(200, SignedInSchema)
+    def post(self, data: dict) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Sign in with NIK and PIN (no token needed) and get a personal API token valid 30 days.
+        While ``must_change_pin`` is true the token opens only ``account`` and ``account/pin``."""
+        tenant = current_tenant()
+        user = _service(lambda: accounts.sign_in(tenant, db.session, data["nik"], data["pin"]))
+        account = accounts.account_of(user, db.session)
+        token, plain = auth_service.create_api_token(user, _("Resident sign-in"), accounts.API_TOKEN_DAYS)
+        body = {
+            "token": plain,
+            "expires_at": token.expires_at,
+            "must_change_pin": bool(account and account.must_change_pin),
+            "name": user.name,
+        }
+        return body, 200, {"Cache-Control": "no-store"}
+
+
+@blp.route("/registrations/account-request")
+@public
+class AccountRequest(MethodView):
+    decorators = [limiter.limit(_login_limit)]
+
+    @blp.arguments(AccountRequestSchema, location="form")
+    @blp.arguments(PhotosSchema, location="files")
+    @blp.response(201, ReceiptSchema)
+    def post(self, form: dict, files: dict) -> dict[str, Any]:
+        """Ask for an account (no token: the applicant has none yet). NIK, KK number and birth date
+        must match the registry; the KTP, KK and selfie photos go to staff for review."""
+        tenant = current_tenant()
+        if _upload(files.get("selfie")) is None:
+            raise ApiError(422, _("Missing photos: %(names)s.", names="selfie"), "files_required")
+        found = _service(
+            lambda: registration.request_account(
+                tenant,
+                db.session,
+                nik=form["nik"],
+                kk_number=form["kk_number"],
+                birth_date=form["birth_date"],
+                phone=form.get("phone"),
+                ktp=_upload(files["ktp"]),
+                kk=_upload(files["kk"]),
+                selfie=_upload(files["selfie"]),
+            )
+        )
+        return _receipt(found)
+
+
+@blp.route("/registrations/new-arrival")
+@public
+class NewArrival(MethodView):
+    decorators = [limiter.limit(_login_limit)]
+
+    @blp.arguments(NewArrivalSchema, location="form")
+    @blp.arguments(PhotosSchema, location="files")
+    @blp.response(201, ReceiptSchema)
+    def post(self, form: dict, files: dict) -> dict[str, Any]:
+        """A new arrival submits their data for staff to verify and add to the registry."""
+        tenant = current_tenant()
+        extra = {k: form[k] for k in registration.ARRIVAL_FIELDS if form.get(k)}
+        found = _service(
+            lambda: registration.new_arrival(
+                tenant,
+                db.session,
+                name=form["name"],
+                nik=form["nik"],
+                kk_number=form["kk_number"],
+                birth_date=form["birth_date"],
+                sex=form["sex"],
+                hamlet_id=form.get("hamlet_id"),
+                phone=form.get("phone"),
+                ktp=_upload(files["ktp"]),
+                kk=_upload(files["kk"]),
+                selfie=_upload(files.get("selfie")),
+                **extra,
+            )
+        )
+        return _receipt(found)

@@ -20,9 +20,9 @@ from marshmallow import Schema, validate
 from marshmallow import fields as mf
 
 from desacerdas.api.pagination import PAGINATION, page_of
-from desacerdas.api.security import api_user, require
+from desacerdas.api.security import api_user, public, require
 from desacerdas.auth.permissions import can
-from desacerdas.extensions import db
+from desacerdas.extensions import db, limiter
 from desacerdas.models import Visibility
 from desacerdas.web.downloads import send_version
 from desacerdas.web.tenant import current_tenant
@@ -415,11 +415,14 @@ class LetterDownload(MethodView):
 
 
 @blp.route("/verify/<token>")
+@public
 class VerifyToken(MethodView):
+    decorators = [limiter.limit(issuing.verify_limit)]
+
     @blp.response(200, LetterVerificationSchema)
     def get(self, token: str) -> dict[str, Any]:
-        """What the public verification page shows for a token of this village (the page also
-        answers without a token at ``/desa/<slug>/smart_government/verify/<token>/json``)."""
+        """What the public verification page shows for a token of this village; open without a
+        token (apps that scan the QR code), rate-limited."""
         tenant = current_tenant()
         letter = issuing.find_by_token(db.session, token)
         return issuing.verification(tenant, letter).as_dict()

@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
-from flask import url_for
+from flask import current_app, url_for
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -81,6 +81,11 @@ def village_zone(tenant: Tenant) -> ZoneInfo:
 
 def local_date(tenant: Tenant, moment: datetime | None = None) -> date:
     return (moment or utcnow()).astimezone(village_zone(tenant)).date()
+
+
+def verify_limit() -> str:
+    """Requests per client address to the public verification page and API (``SG_VERIFY_LIMIT``)."""
+    return current_app.config.get("SG_VERIFY_LIMIT", "30 per minute")
 
 
 def verify_url(tenant: Tenant, token: str, base_url: str | None = None) -> str:

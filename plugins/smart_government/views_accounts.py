@@ -7,9 +7,7 @@ follow a request by its reference. Staff: the registrations queue with the photo
 and a resident's account panel (open, reset the PIN, close). A PIN set by staff is shown once on the
 response page (``Cache-Control: no-store``), never stored in plain.
 
-Sign-in for apps: ``POST /masuk/token`` takes JSON ``{"nik", "pin"}`` and returns a personal API token
-for the village API. It lives here because the village API accepts token-authenticated calls only;
-the same holds for the JSON submission of registrations (see docs/resident-accounts.md).
+Apps sign in and apply through the village API (``api_accounts``: ``sign-in``, ``registrations/…``).
 """
 
 from __future__ import annotations
@@ -25,7 +23,6 @@ from flask import (
     current_app,
     flash,
     g,
-    jsonify,
     make_response,
     redirect,
     render_template,
@@ -44,13 +41,11 @@ from wtforms import BooleanField, DateField, PasswordField, SelectField, StringF
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from desacerdas.auth.permissions import can, can_see_village
-from desacerdas.extensions import csrf, db, limiter
+from desacerdas.extensions import db, limiter
 from desacerdas.models import Hamlet, Role, Tenant
 from desacerdas.services import ServiceError
-from desacerdas.services import auth as auth_service
 from desacerdas.services import documents as docs
 from desacerdas.web.downloads import send_version
-from desacerdas.web.errors import api_error
 from desacerdas.web.pagination import page_links, paginate
 from desacerdas.web.tenant import current_tenant
 
@@ -95,13 +90,6 @@ PHOTOS = {"ktp": "ktp_document_id", "kk": "kk_document_id", "selfie": "selfie_do
 
 # Pages a resident who must change their PIN may still open.
 MUST_CHANGE_OPEN = frozenset({"smart_government.change_pin", "smart_government.resident_sign_out"})
-JSON_ENDPOINTS = frozenset(
-    {
-        "smart_government.resident_token",
-        "smart_government.register_json",
-        "smart_government.new_arrival_json",
-    }
-)
 
 
 def _required() -> DataRequired:
@@ -314,8 +302,6 @@ def _pin_change_first() -> ResponseReturnValue | None:
         return None  # staff and everyone else: no lookup at all
     account = accounts.account_of(current_user, db.session)
     if account is not None and account.must_change_pin:
-        if request.endpoint in JSON_ENDPOINTS:
-            return None
         flash(_("Choose your own PIN before you continue."), "warning")
         return redirect(url_for("smart_government.change_pin"))
     return None
@@ -325,8 +311,6 @@ def _pin_change_first() -> ResponseReturnValue | None:
 def _too_large(exc: RequestEntityTooLarge) -> ResponseReturnValue:
     db.session.rollback()
     message = _("The file or form is too large.")
-    if request.endpoint in JSON_ENDPOINTS:
-        return api_error(413, message, "too_large")
     return render_template("errors/error.html", status=413, message=message), 413
 
 
@@ -355,37 +339,6 @@ def resident_sign_in() -> ResponseReturnValue:
         return redirect(_safe_next(request.args.get("next"), url_for("smart_government.my_account")))
     status = 400 if form.is_submitted() else 200
     return render_template("smart_government/accounts/sign_in.html", form=form), status
-
-
-@bp.route("/masuk/token", methods=["POST"])
-@csrf.exempt
-@limiter.limit(_login_limit)
-def resident_token() -> ResponseReturnValue:
-    """JSON sign-in for apps: ``{"nik", "pin"}`` → a personal API token (shown once) for the village
-    API, valid 30 days, and whether the PIN must be changed first (``POST …/account/pin``)."""
-    tenant = current_tenant()
-    body = request.get_json(silent=True)
-    if (
-        not isinstance(body, dict)
-        or not isinstance(body.get("nik"), str)
-        or not isinstance(body.get("pin"), str)
-    ):
-        return api_error(422, _("Send JSON with the fields nik and pin."), "validation_error")
-    try:
-        user = accounts.sign_in(tenant, db.session, body["nik"], body["pin"])
-    except ServiceError as exc:
-        db.session.rollback()
-        return api_error(exc.status, exc.message, exc.code)
-    account = accounts.account_of(user, db.session)
-    token, plain = auth_service.create_api_token(user, _("Resident sign-in"), accounts.API_TOKEN_DAYS)
-    return _no_store(
-        jsonify(
-            token=plain,
-            expires_at=token.expires_at.isoformat() if token.expires_at else None,
-            must_change_pin=bool(account and account.must_change_pin),
-            name=user.name,
-        )
-    )
 
 
 @bp.route("/keluar", methods=["POST"])
@@ -561,89 +514,11 @@ def new_arrival() -> ResponseReturnValue:
     )
 
 
-def _json_registration(submit: Any) -> ResponseReturnValue:
-    """A multipart submission from an app: form fields and the files ``ktp``, ``kk``, ``selfie``."""
-    files = request.files
-
-    def upload(name: str) -> registration.Upload | None:
-        item = files.get(name)
-        return registration.Upload(item.stream, item.filename) if item and item.filename else None
-
-    try:
-        found = submit(request.form, upload)
-    except ServiceError as exc:
-        db.session.rollback()
-        return api_error(exc.status, exc.message, exc.code)
-    return jsonify(
-        reference=str(found.id),
-        status=found.status.value,
-        status_url=url_for("smart_government.registration_status", reference=found.id, _external=True),
-    ), 201
-
-
 def _date(value: str | None) -> date | None:
     try:
         return date.fromisoformat((value or "").strip())
     except ValueError:
         return None
-
-
-def _required_files(upload: Any, *names: str) -> dict[str, registration.Upload]:
-    found = {name: upload(name) for name in names}
-    missing = [name for name, item in found.items() if item is None]
-    if missing:
-        raise ServiceError(_("Missing photos: %(names)s.", names=", ".join(missing)), "files_required", 400)
-    return found
-
-
-@bp.route("/daftar/kirim", methods=["POST"])
-@csrf.exempt
-@limiter.limit(_login_limit)
-def register_json() -> ResponseReturnValue:
-    """Ask for an account from an app (multipart: nik, kk_number, birth_date, phone + three photos);
-    answers ``{"reference", "status", "status_url"}``. No token: the applicant has no account yet."""
-    tenant = current_tenant()
-
-    def submit(form: Any, upload: Any) -> Registration:
-        photos = _required_files(upload, "ktp", "kk", "selfie")
-        return registration.request_account(
-            tenant,
-            db.session,
-            nik=form.get("nik", ""),
-            kk_number=form.get("kk_number", ""),
-            birth_date=_date(form.get("birth_date")),
-            phone=form.get("phone"),
-            **photos,
-        )
-
-    return _json_registration(submit)
-
-
-@bp.route("/pendatang/kirim", methods=["POST"])
-@csrf.exempt
-@limiter.limit(_login_limit)
-def new_arrival_json() -> ResponseReturnValue:
-    """A new arrival's data from an app (multipart: the registry fields + ktp, kk, optional selfie)."""
-    tenant = current_tenant()
-
-    def submit(form: Any, upload: Any) -> Registration:
-        photos = _required_files(upload, "ktp", "kk")
-        return registration.new_arrival(
-            tenant,
-            db.session,
-            name=form.get("name", ""),
-            nik=form.get("nik", ""),
-            kk_number=form.get("kk_number", ""),
-            birth_date=_date(form.get("birth_date")),
-            sex=form.get("sex", ""),
-            hamlet_id=form.get("hamlet_id") or None,
-            phone=form.get("phone"),
-            selfie=upload("selfie"),
-            **photos,
-            **{k: form.get(k) for k in registration.ARRIVAL_FIELDS if form.get(k)},
-        )
-
-    return _json_registration(submit)
 
 
 @bp.route("/daftar/status")

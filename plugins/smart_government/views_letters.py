@@ -63,11 +63,6 @@ SETTING_KEYS = (
 )
 
 
-def verify_limit() -> str:
-    """Requests per client address to the public verification page (``SG_VERIFY_LIMIT``)."""
-    return current_app.config.get("SG_VERIFY_LIMIT", "30 per minute")
-
-
 # -- forms -----------------------------------------------------------------------------------------
 
 
@@ -819,7 +814,7 @@ def letter_number_preview() -> ResponseReturnValue:
 
 
 @bp.route("/verify/<token>", methods=["GET", "POST"])
-@limiter.limit(verify_limit)
+@limiter.limit(issuing.verify_limit)
 def verify_letter(token: str) -> ResponseReturnValue:
     """Anyone holding the letter (a bank, a school) checks it: no sign-in. Only this village's
     letters are found here."""
@@ -849,15 +844,3 @@ def verify_letter(token: str) -> ResponseReturnValue:
         token=token,
     )
     return response, status, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
-
-
-@bp.route("/verify/<token>/json")
-@limiter.limit(verify_limit)
-def verify_letter_json(token: str) -> ResponseReturnValue:
-    """The verification as JSON (what the page shows), for apps that scan the QR code."""
-    tenant = current_tenant()
-    try:
-        letter = issuing.find_by_token(db.session, token)
-    except NotFound as exc:
-        return jsonify(error={"status": 404, "code": "not_found", "message": exc.message}), 404
-    return jsonify(issuing.verification(tenant, letter).as_dict()), 200, {"Cache-Control": "no-store"}

@@ -121,7 +121,7 @@ def test_happy_path_from_the_residents_phone_to_the_verification_page(app, clien
     assert not_pdf.status_code == 415 and "verify-m" not in text(not_pdf)
     empty = client.post(lv.page(f"verify/{letter.token}"), data={})
     assert empty.status_code == 400
-    as_json = client.get(lv.page(f"verify/{letter.token}/json")).get_json()
+    as_json = client.get(lv.api(f"verify/{letter.token}")).get_json()
     assert (
         as_json["number"] == letter.number and as_json["resident"] == "I W**** S********" and as_json["valid"]
     )
@@ -140,9 +140,9 @@ def test_verify_page_too_large_revoked_unknown_and_other_village(app, client, as
     finally:
         app.config.pop("SG_VERIFY_MAX_BYTES")
     assert client.get(lv.page("verify/not-a-real-token")).status_code == 404
-    assert client.get(lv.page("verify/not-a-real-token/json")).status_code == 404
+    assert client.get(lv.api("verify/not-a-real-token")).status_code == 404
     assert client.get(lv_b.page(f"verify/{letter.token}")).status_code == 404
-    assert client.get(lv_b.page(f"verify/{letter.token}/json")).status_code == 404
+    assert client.get(lv_b.api(f"verify/{letter.token}")).status_code == 404
     operator = as_user(lv.people["operator"])
     resp = operator.post(lv.page(f"letters/{letter.id}/revoke"), data={"reason": ""})
     assert resp.status_code == 400
@@ -158,7 +158,7 @@ def test_verify_page_too_large_revoked_unknown_and_other_village(app, client, as
     )
     page = text(client.get(lv.page(f"verify/{letter.token}")))
     assert "verify-revoked" in page and "REVOKED" in page and "verify-valid" not in page
-    assert client.get(lv.page(f"verify/{letter.token}/json")).get_json()["revoked"] is True
+    assert client.get(lv.api(f"verify/{letter.token}")).get_json()["revoked"] is True
     assert operator.post(lv.page(f"letters/{letter.id}/revoke"), data={"reason": "lagi"}).status_code == 409
 
 

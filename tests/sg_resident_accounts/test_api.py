@@ -11,7 +11,7 @@ from .conftest import EXE, KK_KAJA, KK_KELOD, MADE, PNG, WAYAN
 
 
 def token_sign_in(client, village, nik: str, pin: str):  # noqa: ANN001
-    return client.post(village.page("masuk/token"), json={"nik": nik, "pin": pin})
+    return client.post(village.api("sign-in"), json={"nik": nik, "pin": pin})
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -28,7 +28,9 @@ def submit(client, village, nik=WAYAN, kk=KK_KAJA, born="1990-05-17", kk_file=PN
         "kk": (io.BytesIO(kk_file), "kk.png"),
         "selfie": (io.BytesIO(PNG), "me.png"),
     }
-    return client.post(village.page("daftar/kirim"), data=data, content_type="multipart/form-data")
+    return client.post(
+        village.api("registrations/account-request"), data=data, content_type="multipart/form-data"
+    )
 
 
 def test_pin_sign_in_gives_a_token_that_works_after_the_pin_change(va, client, open_account):
@@ -61,8 +63,8 @@ def test_pin_sign_in_refusals(va, vb, client, open_account):
         wrong.get_json()["error"]["message"] == unknown.get_json()["error"]["message"] == "Wrong NIK or PIN."
     )
     assert token_sign_in(client, vb, WAYAN, pin).status_code == 401  # a resident of A at B
-    assert client.post(va.page("masuk/token"), json={"nik": WAYAN}).status_code == 422
-    assert client.post(va.page("masuk/token"), data="nik").status_code == 422
+    assert client.post(va.api("sign-in"), json={"nik": WAYAN}).status_code == 422
+    assert client.post(va.api("sign-in"), data="nik").status_code == 422
 
 
 def test_a_token_of_village_a_opens_nothing_at_b(va, vb, client, open_account):
@@ -145,10 +147,14 @@ def test_json_submissions_refuse_bad_input(va, client):
     assert submit(client, va, kk_file=EXE).status_code == 415
     mismatch = submit(client, va, born="1990-01-01")
     assert mismatch.status_code == 400 and mismatch.get_json()["error"]["code"] == "no_match"
-    missing = client.post(va.page("daftar/kirim"), data={"nik": WAYAN}, content_type="multipart/form-data")
-    assert missing.status_code == 400 and missing.get_json()["error"]["code"] == "files_required"
+    missing = client.post(
+        va.api("registrations/account-request"),
+        data={"nik": WAYAN, "kk_number": KK_KAJA, "birth_date": "1990-05-17"},
+        content_type="multipart/form-data",
+    )
+    assert missing.status_code == 422 and "ktp" in str(missing.get_json()["error"])
     arrival = client.post(
-        va.page("pendatang/kirim"),
+        va.api("registrations/new-arrival"),
         data={
             "name": "Ni Luh Pendatang",
             "nik": "5107015508920005",
@@ -169,3 +175,18 @@ def test_json_submissions_refuse_bad_input(va, client):
 def test_api_without_token_is_401(va, client):
     assert client.get(va.api("registrations")).status_code == 401
     assert client.post(va.api("account/pin"), json={"current": "1", "new": "2"}).status_code == 401
+
+
+def test_only_the_open_calls_need_no_token_and_they_still_need_a_real_village(va, client, make_village):
+    unknown = client.post(
+        "/api/v1/desa/no-such-village/smart_government/sign-in", json={"nik": WAYAN, "pin": "1"}
+    )
+    assert unknown.status_code == 404
+    elsewhere = make_village("51.07.01.2002")  # a real village where the pillar is not enabled
+    gated = client.post(
+        f"/api/v1/desa/{elsewhere.slug}/smart_government/sign-in", json={"nik": WAYAN, "pin": "1"}
+    )
+    assert gated.status_code == 404
+    assert client.get(va.api("account")).status_code == 401  # next to an open call, still closed
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert any(path.endswith("/smart_government/sign-in") for path in spec["paths"])

@@ -71,6 +71,19 @@ def require(permission: str, tenant: Tenant | None = None) -> User:
     return user
 
 
+def public(view):  # noqa: ANN001, ANN201 - a view function or MethodView class, returned as is
+    """Mark a village API view as open without a token (sign-in, public verification, applying for
+    an account). The village is still resolved (404 if unknown) and the caller is anonymous: a
+    public view must not rely on any user, and must be rate-limited."""
+    view._desa_public = True
+    return view
+
+
+def _is_public(endpoint: str | None) -> bool:
+    view = current_app.view_functions.get(endpoint or "")
+    return bool(getattr(getattr(view, "view_class", view), "_desa_public", False))
+
+
 def _www_authenticate(response: Response) -> Response:
     if response.status_code == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="desacerdas"'
@@ -107,6 +120,11 @@ def attach_village_auth(bp: Blueprint) -> Blueprint:
 
     @bp.url_value_preprocessor
     def _authenticate_and_resolve(endpoint: str | None, values: dict | None) -> None:
+        if _is_public(endpoint):
+            _set_current_user(None)
+            if values is not None and "slug" in values:
+                resolve(values.pop("slug"))
+            return
         user = authenticate()
         if values is None or "slug" not in values:
             return
