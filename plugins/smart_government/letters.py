@@ -479,47 +479,27 @@ def _store_and_commit(
     owner: User | None,
     letter_type: LetterType,
 ) -> None:
-    """Store the uploads and commit the request with the last of them (all or nothing).
-
-    ``documents.store`` commits the session each time, so the earlier files are stored first on
-    their own and the request is added just before the last one; if anything fails, the files
-    already stored are soft-deleted and nothing of the request remains.
-    """
+    """Store the uploads and commit them with the request in one transaction (all or nothing)."""
     labels = {a["key"]: a["label"] for a in letter_type.attachments or []}
-    pending = dict(req.attachments or {})
-    stored: list[Any] = []
-    keys = list(uploads)
-    try:
-        for i, key in enumerate(keys):
-            last = i == len(keys) - 1
-            document_id = uuid.uuid4()
-            pending[key] = str(document_id)
-            if last:
-                req.attachments = pending
-                session.add(req)
-            stored.append(
-                docs.store(
-                    tenant,
-                    uploads[key],
-                    title=f"{letter_type.code} {labels.get(key, key)}",
-                    kind=attachment_kind(key),
-                    plugin="smart_government",
-                    object_id=str(req.id),
-                    owner=owner,
-                    visibility=Visibility.OWNER,
-                    actor=actor,
-                    session=session,
-                    document_id=document_id,
-                )
+    items = []
+    for key, upload in uploads.items():
+        document_id = uuid.uuid4()
+        req.attachments = {**(req.attachments or {}), key: str(document_id)}
+        title = f"{letter_type.code} {labels.get(key, key)}"
+        items.append(
+            docs.NewDocument(
+                upload,
+                title,
+                attachment_kind(key),
+                "smart_government",
+                str(req.id),
+                owner,
+                Visibility.OWNER,
+                document_id,
             )
-    except BaseException:
-        session.rollback()
-        for document in stored:
-            try:
-                docs.soft_delete(tenant, document, actor=actor, session=session)
-            except Exception:  # noqa: BLE001 - best effort; `desa documents check` reconciles
-                session.rollback()
-        raise
+        )
+    try:
+        docs.store_all(tenant, items, actor=actor, session=session)
     finally:
         for upload in uploads.values():
             upload.stream.close()

@@ -15,13 +15,13 @@ sequence number.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, BinaryIO
+from typing import Any
 
 from sqlalchemy import Select, case, or_, select
 from sqlalchemy.orm import Session
 
+from desacerdas.auth.permissions import can
 from desacerdas.models import Hamlet, Tenant, User, Visibility
 from desacerdas.services import NotFound, ServiceError, audit
 from desacerdas.services import documents as docs
@@ -48,12 +48,7 @@ ARRIVAL_FIELDS = (
 )
 
 
-@dataclass
-class Upload:
-    """A file from a form or an API call: its stream and the name the client gave."""
-
-    stream: BinaryIO
-    filename: str | None = None
+Upload = docs.NewFile  # a file from a form or an API call: its stream and the name the client gave
 
 
 def _now() -> datetime:
@@ -117,51 +112,27 @@ def _pending_for(session: Session, nik: str, kind: RegistrationKind) -> bool:
 # -- storing the photos --------------------------------------------------------------------------------
 
 
-def _precheck(tenant: Tenant, files: list[tuple[str, str, str, Upload]]) -> None:
-    """Refuse a too large or wrong file before anything is written (the documents core decides)."""
-    kinds = docs.kinds_for(tenant)
-    for _attr, kind, _title, upload in files:
-        spooled = docs.spool(upload.stream, docs.max_bytes())
-        with spooled.file:
-            docs.check_type(spooled, kinds[kind])
-        upload.stream.seek(0)
-
-
 def _store_with_photos(
     tenant: Tenant, session: Session, registration: Registration, files: list[tuple[str, str, str, Upload]]
 ) -> Registration:
-    """Save the registration with its photos: each ``documents.store`` commits the row pointing at
-    the document together with it; if a later file fails, what was stored is taken back."""
-    _precheck(tenant, files)
-    registration_id = registration.id
+    """Save the registration with its photos in one transaction: all of them or nothing."""
     session.add(registration)
-    stored: list[uuid.UUID] = []
-    try:
-        for attr, kind, title, upload in files:
-            document_id = uuid.uuid4()
-            setattr(registration, attr, document_id)
-            docs.store(
-                tenant,
-                docs.NewFile(upload.stream, upload.filename),
-                title=title,
-                kind=kind,
-                plugin=PLUGIN,
-                object_id=str(registration_id),
+    items = []
+    for attr, kind, title, upload in files:
+        document_id = uuid.uuid4()
+        setattr(registration, attr, document_id)
+        items.append(
+            docs.NewDocument(
+                upload,
+                title,
+                kind,
+                PLUGIN,
+                str(registration.id),
                 visibility=Visibility.STAFF,
-                session=session,
                 document_id=document_id,
             )
-            stored.append(document_id)
-    except BaseException:
-        session.rollback()
-        if stored:  # the registration and the first photos were committed: undo them
-            for document_id in stored:
-                docs.soft_delete(tenant, docs.get(document_id, session), session=session)
-            row = session.scalar(select(Registration).where(Registration.id == registration_id))
-            if row is not None:
-                session.delete(row)
-            session.commit()
-        raise
+        )
+    docs.store_all(tenant, items, session=session)
     return registration
 
 
@@ -459,7 +430,16 @@ def approve(
                 resident, actor=actor, hamlet_scope=hamlet_scope, phone=registration.phone
             )
         existing = accounts.account_for_resident(session, resident.id)
+        if existing is not None and existing.active:
+            # Approving must never hand out a working PIN for an account someone already uses.
+            raise ServiceError(
+                _("This resident has an account already: reset its PIN instead."), "duplicate_account", 409
+            )
         if existing is not None:
+            if not can(actor, "smart_government.accounts.manage", tenant):
+                raise ServiceError(
+                    _("Only the village office can reopen a closed account."), "forbidden", 403
+                )
             pin = accounts.reset_pin(tenant, session, existing, actor)  # a closed account opened again
         else:
             _account, pin = accounts.create_account(tenant, session, resident, actor)

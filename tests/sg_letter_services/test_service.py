@@ -181,6 +181,29 @@ def test_online_request_needs_fields_attachments_purpose_and_an_online_type(app,
         assert err.value.status == 409
 
 
+def test_storage_failing_on_the_second_attachment_leaves_no_request(app, lv, monkeypatch):
+    real_put, written = docs._put, []
+
+    def flaky(key, spooled, content_type):  # noqa: ANN001, ANN202
+        if written:
+            raise docs.Unavailable()
+        real_put(key, spooled, content_type)
+        written.append(key)
+
+    monkeypatch.setattr(docs, "_put", flaky)
+    with village(app, lv) as (s, tenant):
+        wayan = user(s, lv, "wayan")
+        uploads = {
+            "ktp": docs.NewFile(io.BytesIO(PNG_1PX), "ktp.png"),
+            "kk": docs.NewFile(io.BytesIO(PNG_1PX), "kk.png"),
+        }
+        with pytest.raises(docs.Unavailable):
+            letters.submit_online(s, tenant, wayan, lv.types["SKD"], purpose="Melamar kerja", uploads=uploads)
+        assert s.scalar(select(func.count(LetterRequest.id))) == 0
+        assert s.scalar(select(func.count(Document.id))) == 0
+        assert len(written) == 1 and list(storage().keys(written[0])) == []  # the first object is gone
+
+
 def test_a_bad_attachment_stores_nothing(app, lv):
     with village(app, lv) as (s, tenant):
         uploads = {

@@ -116,22 +116,28 @@ def test_uploads_wrong_type_and_too_big_are_refused_and_nothing_is_kept(va, clie
 
 
 def test_a_late_failure_takes_back_what_was_stored(va, client, app, monkeypatch):
-    """The photos are checked first; if storing still fails half-way, nothing stays visible."""
+    """Storage fails on the second photo: no registration, no document row, no object left."""
     from desacerdas.services import documents as docs
 
-    real_store, calls = docs.store, []
+    real_put, real_forget, written, forgotten = docs._put, docs.forget_object, [], []
 
-    def flaky(*args, **kwargs):  # noqa: ANN002, ANN003
-        calls.append(1)
-        if len(calls) == 2:
-            raise docs.TooLarge("quota", "quota_exceeded")
-        return real_store(*args, **kwargs)
+    def flaky(key, spooled, content_type):  # noqa: ANN001, ANN202
+        if len(written) == 1:
+            raise docs.Unavailable()
+        real_put(key, spooled, content_type)
+        written.append(key)
 
-    monkeypatch.setattr(docs, "store", flaky)
+    def forget(key):  # noqa: ANN001, ANN202
+        forgotten.append(key)
+        real_forget(key)
+
+    monkeypatch.setattr(docs, "_put", flaky)
+    monkeypatch.setattr(docs, "forget_object", forget)
     resp = ask(client, va)
-    assert resp.status_code == 413
+    assert resp.status_code == 503
     assert registrations(app, va) == []
-    assert all(d.deleted_at is not None for d in documents_of(app, va))
+    assert documents_of(app, va) == []
+    assert forgotten == written and len(written) == 1
 
 
 def test_approval_opens_a_working_account(va, app, client, make_user, login, menanga):

@@ -13,7 +13,7 @@ import re
 import tempfile
 import unicodedata
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
@@ -198,13 +198,28 @@ class NewFile:
     filename: str | None = None
 
 
+@dataclass
+class NewDocument:
+    """One new document for :func:`store_all`: the file and what :func:`store` takes with it."""
+
+    upload: NewFile
+    title: str
+    kind: str = "general"
+    plugin: str = "core"
+    object_id: str | None = None
+    owner: User | None = None
+    visibility: Visibility = Visibility.STAFF
+    document_id: uuid.UUID | None = None
+
+
 def _prepare(
-    tenant: Tenant, session: Session, kind: DocumentKind, upload: NewFile
+    tenant: Tenant, session: Session, kind: DocumentKind, upload: NewFile, also: int = 0
 ) -> tuple[Spooled, FileType, str]:
+    """Spool and check one file; ``also`` counts bytes of the same batch against the quota."""
     spooled = spool(upload.stream, max_bytes())
     try:
         filetype = check_type(spooled, kind)
-        if used_bytes(session) + spooled.size > quota_bytes(tenant):
+        if used_bytes(session) + also + spooled.size > quota_bytes(tenant):
             raise TooLarge(_("This village has used up its storage space for documents."), "quota_exceeded")
     except ServiceError:
         spooled.file.close()
@@ -212,32 +227,39 @@ def _prepare(
     return spooled, filetype, safe_filename(upload.filename, filetype)
 
 
-def _write_version(session, tenant, document, number, spooled, filetype, filename, actor) -> DocumentVersion:  # noqa: ANN001
+def _put_version(session, tenant, document, number, spooled, filetype, filename, actor) -> str:  # noqa: ANN001
+    """Write the object, then attach its (uncommitted) version row; returns the storage key."""
     key = _key(tenant, document.plugin, document.id, number)
-    try:
-        _put(key, spooled, filetype.mime)
-    except BaseException:
-        session.rollback()  # the pending row must not be committed later by the caller
-        raise
-    version = DocumentVersion(
-        document_id=document.id,
-        number=number,
-        filename=filename,
-        content_type=filetype.mime,
-        size=spooled.size,
-        sha256=spooled.sha256,
-        storage_key=key,
-        uploaded_by=actor.id if actor else None,
+    _put(key, spooled, filetype.mime)
+    document.versions.append(
+        DocumentVersion(
+            document_id=document.id,
+            number=number,
+            filename=filename,
+            content_type=filetype.mime,
+            size=spooled.size,
+            sha256=spooled.sha256,
+            storage_key=key,
+            uploaded_by=actor.id if actor else None,
+        )
     )
-    document.versions.append(version)
     document.current_version = number
+    return key
+
+
+def _commit_or_forget(session: Session, write: Callable[[list[str]], None]) -> None:
+    """Run ``write`` (which writes objects and records their keys), then commit; on any failure
+    roll back and remove the objects already written: no row without its object, and no object
+    without its row."""
+    keys: list[str] = []
     try:
+        write(keys)
         session.commit()
-    except Exception:
-        session.rollback()
-        forget_object(key)  # no row, so no object either
+    except BaseException:
+        session.rollback()  # the pending rows must not be committed later by the caller
+        for key in keys:
+            forget_object(key)
         raise
-    return version
 
 
 def store(
@@ -261,37 +283,66 @@ def store(
     caller added to the session commits with it: a plugin that gives ``document_id`` can point its
     own row at the document beforehand and have both land together or not at all.
     """
+    item = NewDocument(upload, title, kind, plugin, object_id, owner, visibility, document_id)
+    return store_all(tenant, [item], actor=actor, session=session)[0]
+
+
+def store_all(
+    tenant: Tenant, items: Sequence[NewDocument], *, actor: User | None = None, session: Session | None = None
+) -> list[Document]:
+    """Store several new documents and commit them in one transaction, together with whatever
+    else the caller added to the session: all of them or none.
+
+    Every file is checked (kind, title, type, size, and the village's quota for the whole lot)
+    before anything is written; then every object is written, then one commit.
+    """
     s = session or db.session
     kinds = kinds_for(tenant)
-    if kind not in kinds:
-        raise ServiceError(_("Unknown document kind %(kind)s.", kind=kind), "unknown_kind")
-    title = (title or "").strip()
-    if not title:
-        raise ServiceError(_("A document needs a title."), "title_required")
-    spooled, filetype, filename = _prepare(tenant, s, kinds[kind], upload)
-    with spooled.file:
-        document = Document(
-            id=document_id or uuid.uuid4(),
-            title=title[:200],
-            kind=kind,
-            plugin=plugin,
-            object_id=object_id,
-            owner_id=(owner or actor).id if (owner or actor) else None,
-            uploaded_by=actor.id if actor else None,
-            visibility=Visibility(visibility),
-        )
-        s.add(document)
-        audit.record(
-            "document.created",
-            actor=actor,
-            tenant_id=tenant.id,
-            target=f"document:{document.id}",
-            session=s,
-            kind=kind,
-            size=spooled.size,
-        )
-        _write_version(s, tenant, document, 1, spooled, filetype, filename, actor)
-    return document
+    prepared: list[tuple[NewDocument, str, Spooled, FileType, str]] = []
+    try:
+        batch = 0
+        for item in items:
+            if item.kind not in kinds:
+                raise ServiceError(_("Unknown document kind %(kind)s.", kind=item.kind), "unknown_kind")
+            title = (item.title or "").strip()
+            if not title:
+                raise ServiceError(_("A document needs a title."), "title_required")
+            spooled, filetype, filename = _prepare(tenant, s, kinds[item.kind], item.upload, batch)
+            prepared.append((item, title, spooled, filetype, filename))
+            batch += spooled.size
+        documents: list[Document] = []
+
+        def write(keys: list[str]) -> None:
+            for item, title, spooled, filetype, filename in prepared:
+                owner = item.owner or actor
+                document = Document(
+                    id=item.document_id or uuid.uuid4(),
+                    title=title[:200],
+                    kind=item.kind,
+                    plugin=item.plugin,
+                    object_id=item.object_id,
+                    owner_id=owner.id if owner else None,
+                    uploaded_by=actor.id if actor else None,
+                    visibility=Visibility(item.visibility),
+                )
+                s.add(document)
+                audit.record(
+                    "document.created",
+                    actor=actor,
+                    tenant_id=tenant.id,
+                    target=f"document:{document.id}",
+                    session=s,
+                    kind=item.kind,
+                    size=spooled.size,
+                )
+                keys.append(_put_version(s, tenant, document, 1, spooled, filetype, filename, actor))
+                documents.append(document)
+
+        _commit_or_forget(s, write)
+    finally:
+        for _item, _title, spooled, _type, _name in prepared:
+            spooled.file.close()
+    return documents
 
 
 def add_version(
@@ -318,7 +369,13 @@ def add_version(
             version=number,
             size=spooled.size,
         )
-        return _write_version(s, tenant, document, number, spooled, filetype, filename, actor)
+        _commit_or_forget(
+            s,
+            lambda keys: keys.append(
+                _put_version(s, tenant, document, number, spooled, filetype, filename, actor)
+            ),
+        )
+        return document.versions[-1]
 
 
 # -- reading --------------------------------------------------------------------------------------
