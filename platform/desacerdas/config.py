@@ -39,6 +39,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("DESA_DB_APP_ROLE", None, "PostgreSQL role granted DML on every table after `desa db upgrade`."),
     Setting("DESA_BASE_DOMAIN", None, "If set, `<slug>.<base domain>` also resolves a village."),
+    Setting(
+        "DESA_PUBLIC_URL",
+        None,
+        "The platform's public address (`https://…`), printed on paper: the QR code of a letter. "
+        "Unset: the address the issuing clerk used.",
+    ),
     Setting("DESA_REDIS_URL", None, "Redis for rate limits. Required in production (`memory://` otherwise)."),
     Setting(
         "DESA_STORAGE_URL", "file://<instance>/documents", "Document storage: `file://PATH` or `s3://…`."
@@ -91,6 +97,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "DB_APP_ROLE": _env("DESA_DB_APP_ROLE"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BASE_DOMAIN": _env("DESA_BASE_DOMAIN"),
+        "PUBLIC_URL": _env("DESA_PUBLIC_URL"),
         "REDIS_URL": redis_url,
         "STORAGE_URL": _env("DESA_STORAGE_URL", f"file://{instance / 'documents'}"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",

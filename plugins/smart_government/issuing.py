@@ -21,7 +21,7 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
@@ -80,7 +80,11 @@ def village_zone(tenant: Tenant) -> ZoneInfo:
 
 
 def local_date(tenant: Tenant, moment: datetime | None = None) -> date:
-    return (moment or utcnow()).astimezone(village_zone(tenant)).date()
+    """The village's calendar date at ``moment`` (naive datetimes, as SQLite returns them, are UTC)."""
+    moment = moment or utcnow()
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(village_zone(tenant)).date()
 
 
 def verify_limit() -> str:
@@ -89,8 +93,10 @@ def verify_limit() -> str:
 
 
 def verify_url(tenant: Tenant, token: str, base_url: str | None = None) -> str:
-    """The absolute address of the public verification page (printed and in the QR code)."""
+    """The absolute address of the public verification page (printed and in the QR code): under
+    ``DESA_PUBLIC_URL`` when set, so a clerk on the office network never prints an internal address."""
     path_url = None
+    base_url = base_url or current_app.config.get("PUBLIC_URL")
     if base_url:
         return f"{base_url.rstrip('/')}/desa/{tenant.slug}/smart_government/verify/{token}"
     try:
@@ -108,6 +114,8 @@ def _logo(session: Session, values: dict[str, Any], tenant: Tenant) -> bytes | N
         return None
     try:
         document = docs.get(uuid.UUID(str(document_id)), session)
+        if document.kind != "photo":  # an id typed into the settings must not print, say, a KTP scan
+            raise ServiceError(f"the logo must be a photo document, not {document.kind!r}", "not_a_logo")
         return b"".join(docs.open_version(docs.version(document)))
     except (ValueError, ServiceError) as exc:
         log.warning("village %s: letterhead logo %s not usable: %s", tenant.slug, document_id, exc)
@@ -201,6 +209,17 @@ def issue(
         per_type=bool(values["number_per_type"]),
         fmt=values["number_format"],
     )
+    # A number can exist already when the village changed its format or its per-type setting
+    # during the year: take the next one rather than fail on the unique constraint every time.
+    while session.scalar(select(Letter.id).where(Letter.number == number.text)) is not None:
+        number = next_number(
+            session,
+            tenant,
+            letter_type.code,
+            when,
+            per_type=bool(values["number_per_type"]),
+            fmt=values["number_format"],
+        )
     token = secrets.token_urlsafe(TOKEN_BYTES)
     document_id = uuid.uuid4()
     signer = Signer(req.signer_name or "", tuple(req.signer_title_lines or ()), req.signer_id_line)

@@ -17,12 +17,14 @@ from desacerdas.models import Tenant
 from desacerdas.plugin_system.types import Indicator
 from desacerdas.services.i18n import _
 
+from .issuing import village_zone
 from .models_letters import Letter, LetterRequest, LetterType, RequestStatus
 from .statistics import period_range
 
 
-def _utc(day) -> datetime:  # noqa: ANN001 - a date
-    return datetime.combine(day, time.min, tzinfo=UTC)
+def _midnight(day, tenant: Tenant) -> datetime:  # noqa: ANN001 - a date
+    """Periods start at midnight in the village (as letter numbers and dates do), not in UTC."""
+    return datetime.combine(day, time.min, tzinfo=village_zone(tenant)).astimezone(UTC)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -33,7 +35,7 @@ def _aware(moment: datetime) -> datetime:
 def indicators(tenant: Tenant, period: str, session: Session) -> list[Indicator]:
     """The letter service's figures for ``tenant`` in ``period`` (``session`` bound to the village)."""
     start, end = period_range(period)
-    lo, hi = _utc(start), _utc(end)
+    lo, hi = _midnight(start, tenant), _midnight(end, tenant)
     in_period = and_(LetterRequest.submitted_at >= lo, LetterRequest.submitted_at < hi)
 
     per_type = dict(

@@ -303,7 +303,10 @@ def field_values(letter_type: LetterType, data: Mapping[str, Any]) -> dict[str, 
         if value in (None, ""):
             out[f["name"]] = "-"
         elif f.get("kind") == "date":
-            out[f["name"]] = indonesian_date(date.fromisoformat(str(value)))
+            try:
+                out[f["name"]] = indonesian_date(date.fromisoformat(str(value)))
+            except ValueError:  # the field became a date after this request was made
+                out[f["name"]] = str(value)
         else:
             out[f["name"]] = str(value)
     return out

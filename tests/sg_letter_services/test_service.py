@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from smart_government import issuing, letter_figures, letter_types, letters
@@ -511,3 +511,51 @@ def test_logo_on_the_letterhead_and_a_broken_logo_does_not_stop_letters(app, lv)
 
     assert _images(with_logo(logo_png())) == 2  # the logo and the QR code
     assert _images(with_logo(PNG_1PX)) == 1  # a PNG the PDF library cannot read: the QR code only
+
+
+def test_a_format_that_repeats_numbers_across_types_takes_the_next_free_one(app, lv):
+    set_settings(app, lv, number_format="{seq:03}/{year}", number_per_type=True)
+    with village(app, lv) as (s, tenant):
+        operator = user(s, lv, "operator")
+        first = issuing.issue(s, tenant, signed(s, tenant, lv), operator, on=date(2026, 3, 1))
+        other = issuing.issue(s, tenant, signed(s, tenant, lv, code="SKCK"), operator, on=date(2026, 3, 1))
+        assert (first.number, other.number) == ("001/2026", "002/2026")
+
+
+def test_a_field_that_became_a_date_later_does_not_stop_the_letter(app, lv):
+    with village(app, lv) as (s, tenant):
+        data = {
+            "nama_usaha": "Warung Bu Kadek",
+            "jenis_usaha": "dagang",
+            "alamat_usaha": "Kaja",
+            "mulai_usaha": "2019",
+        }
+        req = signed(s, tenant, lv, code="SKU", data=data)
+        sku = letter_types.get_type(s, lv.types["SKU"])
+        sku.fields = [{**f, "kind": "date"} if f["name"] == "jenis_usaha" else f for f in sku.fields]
+        s.commit()
+        letter = issuing.issue(s, tenant, req, user(s, lv, "operator"))
+        assert letter.number.startswith("SKU/001/")
+
+
+def test_village_dates_from_naive_utc_and_the_public_address_on_paper(app, lv):
+    with village(app, lv) as (s, tenant):  # Menanga, Bali: WITA, UTC+8
+        assert issuing.local_date(tenant, datetime(2026, 11, 27, 17, 30)) == date(2026, 11, 28)
+        assert issuing.local_date(tenant, datetime(2026, 11, 27, 15, 30)) == date(2026, 11, 27)
+        app.config["PUBLIC_URL"] = "https://desacerdas.example.id/"
+        try:
+            url = issuing.verify_url(tenant, "tok")
+        finally:
+            app.config["PUBLIC_URL"] = None
+        assert url == f"https://desacerdas.example.id/desa/{tenant.slug}/smart_government/verify/tok"
+
+
+def test_periods_of_the_figures_follow_the_village_clock(app, lv):
+    with village(app, lv) as (s, tenant):
+        req = counter(s, tenant, lv)
+        req.submitted_at = datetime(2026, 12, 31, 17, 0, tzinfo=UTC)  # 1 January 01:00 in Bali
+        s.commit()
+        january = {i.key: i.value for i in letter_figures.indicators(tenant, "2027-01", s)}
+        december = {i.key: i.value for i in letter_figures.indicators(tenant, "2026-12", s)}
+        assert january["smart_government.letter_requests"] == 1
+        assert december["smart_government.letter_requests"] == 0

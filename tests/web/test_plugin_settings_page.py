@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from desacerdas.extensions import db
-from desacerdas.models import Tenant
+from desacerdas.models import Tenant, VillagePlugin
 from desacerdas.plugin_system import settings as plugin_settings
 from desacerdas.services import rollout
 from desacerdas.services import tenants as tenant_svc
@@ -68,3 +68,15 @@ def test_setting_the_address_is_what_makes_the_letterhead_check_pass(app, menang
         page(menanga), data={"office_address": "Jalan Raya Menanga 1", "term_village_head": "Perbekel"}
     )
     assert letterhead_check() is True
+
+
+def test_saving_keeps_following_platform_values_the_village_did_not_change(app, menanga, make_user, login):
+    client = login(make_user("village_head", menanga))
+    ticked = {"verification_step": "y", "number_per_type": "y"}  # as the form shows them
+    form = {"office_address": "Jalan Raya Menanga 1", "term_village_head": "Perbekel", **ticked}
+    client.post(page(menanga), data=form)
+    with app.app_context():
+        plugin_settings.update("smart_government", {"number_format": "{type_code}/{seq:04}/{year}"})
+        village_own = db.session.get(VillagePlugin, (menanga.id, "smart_government")).settings
+    assert set(village_own) == {"office_address", "term_village_head"}
+    assert stored(app, menanga, "number_format") == "{type_code}/{seq:04}/{year}"

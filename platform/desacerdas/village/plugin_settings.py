@@ -67,10 +67,12 @@ def pillar_settings(name: str):  # noqa: ANN201
     status = 200
     if form.validate_on_submit():
         secret = set(info.secret_settings)
+        # Only what the village changed becomes its own value: the rest keeps following the
+        # platform's value and the default.
         changes = {
             key: form[key].data
             for key in info.settings_schema().fields
-            if not (key in secret and not form[key].data)
+            if form[key].data != values.get(key) and not (key in secret and not form[key].data)
         }
         try:
             plugin_settings.update(name, changes, tenant=tenant, actor=current_user)
