@@ -44,6 +44,7 @@ from desacerdas.tenancy import current_tenant_id
 
 from .models import Family, Resident, ResidentStatus
 from .models_accounts import ResidentAccount
+from .validation import clean_number
 
 PIN_LENGTH = 6
 API_TOKEN_DAYS = 30
@@ -292,10 +293,6 @@ def deactivate(tenant: Tenant, session: Session, account: ResidentAccount, actor
 # -- signing in ----------------------------------------------------------------------------------------
 
 
-def _clean_nik(nik: str | None) -> str:
-    return (nik or "").strip().replace(" ", "").replace(".", "")
-
-
 def _lock_message(locked_until: datetime) -> SignInFailed:
     minutes = max(1, int((locked_until - _now()).total_seconds() // 60) + 1)
     return SignInFailed(
@@ -357,7 +354,7 @@ def _usable(tenant: Tenant, session: Session, nik: str) -> tuple[ResidentAccount
 
 def sign_in(tenant: Tenant, session: Session, nik: str, pin: str) -> User:
     """The user behind NIK and PIN in this village, or SignInFailed. Commits the counters."""
-    found = _usable(tenant, session, _clean_nik(nik))
+    found = _usable(tenant, session, clean_number(nik))
     if found is None:
         verify_secret(_DUMMY_HASH, pin or "")
         audit.record(
@@ -500,7 +497,7 @@ def request_pin_code(
     """Send a one-time code to the phone on record when NIK, KK number and birth date all match an
     active account; return a ticket either way (the same shape), so the answer never tells whether
     they matched. The ticket and the code together set a new PIN (:func:`reset_pin_with_code`)."""
-    nik, kk_number = _clean_nik(nik), _clean_nik(kk_number)
+    nik, kk_number = clean_number(nik), clean_number(kk_number)
     nonce = secrets.token_urlsafe(12)
     found = _usable(tenant, session, nik)
     payload = {

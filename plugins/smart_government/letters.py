@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from desacerdas.auth.permissions import can, memberships_for
 from desacerdas.models import Hamlet, Role, Tenant, User, Visibility
@@ -211,9 +211,9 @@ def queue(
     type_id: uuid.UUID | str | None = None,
     open_only: bool = False,
 ) -> Select:
-    """The staff queue: requests of the village (a hamlet head's hamlet only), oldest open first."""
+    """The staff queue: requests of the village (a hamlet head's hamlet only), newest first."""
     scope = staff_scope(user, tenant)
-    stmt = select(LetterRequest)
+    stmt = select(LetterRequest).options(selectinload(LetterRequest.steps))
     if scope is not None:
         stmt = stmt.where(LetterRequest.hamlet_id == scope)
     if status:
@@ -231,7 +231,11 @@ def queue(
 def my_requests(session: Session, user: User) -> Select:
     """The signed-in resident's requests, newest first (nothing when the account has no record)."""
     resident = resident_for_user(session, user)
-    stmt = select(LetterRequest).order_by(LetterRequest.submitted_at.desc(), LetterRequest.id)
+    stmt = (
+        select(LetterRequest)
+        .options(selectinload(LetterRequest.steps))
+        .order_by(LetterRequest.submitted_at.desc(), LetterRequest.id)
+    )
     if resident is None:
         return stmt.where(LetterRequest.id.is_(None))
     return stmt.where(LetterRequest.resident_id == resident.id)
@@ -684,9 +688,16 @@ def check_move(session: Session, tenant: Tenant, user: User, req: LetterRequest,
         raise _wrong_state(req, action, expected)
 
 
+def _lock(session: Session, req: LetterRequest) -> None:
+    """Re-read the request under a row lock (PostgreSQL), so two people moving it at once queue and
+    the second sees the first one's move instead of recording it twice."""
+    session.refresh(req, with_for_update=True)
+
+
 def _advance(
     session: Session, tenant: Tenant, req: LetterRequest, user: User, action: str, note: str | None
 ) -> None:
+    _lock(session, req)
     check_move(session, tenant, user, req, action)
     previous = req.status
     req.status = ACTION_STATUS[action]
@@ -767,15 +778,15 @@ def sign(
     note: str | None = None,
 ) -> LetterRequest:
     """Sign: the signer as they are now is kept on the request and printed on the letter. Commits."""
-    check_move(session, tenant, user, req, "sign")
+    check_move(session, tenant, user, req, "sign")  # refuse before looking at the signer's form
     signer = build_signer(tenant, user, prefix=prefix, title=title, id_line=id_line)
+    _advance(session, tenant, req, user, "sign", note)  # locks the row and checks again
     req.signed_by = user.id
     req.signed_at = utcnow()
     req.signer_name = signer.name
     req.signer_prefix = None if _is_village_head(user, tenant) else ((prefix or "").strip() or None)
     req.signer_title_lines = list(signer.title_lines)
     req.signer_id_line = signer.id_line
-    _advance(session, tenant, req, user, "sign", note)
     session.commit()
     return req
 
@@ -785,6 +796,7 @@ def reject(
 ) -> LetterRequest:
     """Refuse an open request with a reason the resident reads; whoever may take its next step may
     refuse it. Commits."""
+    _lock(session, req)
     if not may_see(session, tenant, user, req):
         raise NotFound(_("No such letter request."))
     expected = workflow_for(tenant).next_action(req.status)
@@ -808,6 +820,7 @@ def cancel(
     session: Session, tenant: Tenant, req: LetterRequest, user: User, note: str | None = None
 ) -> LetterRequest:
     """The resident who asked withdraws an open request. Commits."""
+    _lock(session, req)
     if not may_see(session, tenant, user, req):
         raise NotFound(_("No such letter request."))
     if not _is_owner(session, user, req):

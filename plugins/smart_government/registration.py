@@ -18,7 +18,8 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Select, case, or_, select
+from flask import current_app
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from desacerdas.auth.permissions import can
@@ -31,7 +32,7 @@ from desacerdas.services.i18n import _
 from . import accounts, registry
 from .models import EventKind, Family, Resident, ResidentStatus, Sex
 from .models_accounts import Registration, RegistrationKind, RegistrationStatus
-from .validation import NumberProblem, check_kk, check_nik
+from .validation import NumberProblem, check_kk, check_nik, clean_number
 
 PLUGIN = "smart_government"
 REASON_MAX = 500
@@ -112,6 +113,21 @@ def _pending_for(session: Session, nik: str, kind: RegistrationKind) -> bool:
 # -- storing the photos --------------------------------------------------------------------------------
 
 
+def _room_for_more(session: Session) -> None:
+    """Anyone may apply without an account, so a village takes at most ``SG_MAX_PENDING_REGISTRATIONS``
+    (default 200) undecided requests: a flood of applications cannot fill its document storage."""
+    limit = int(current_app.config.get("SG_MAX_PENDING_REGISTRATIONS", 200))
+    pending = session.scalar(
+        select(func.count(Registration.id)).where(Registration.status == RegistrationStatus.PENDING)
+    )
+    if (pending or 0) >= limit:
+        raise ServiceError(
+            _("The village office has too many requests waiting. Please try again in a few days."),
+            "too_many_pending",
+            429,
+        )
+
+
 def _store_with_photos(
     tenant: Tenant, session: Session, registration: Registration, files: list[tuple[str, str, str, Upload]]
 ) -> Registration:
@@ -152,8 +168,8 @@ def request_account(
     selfie: Upload,
 ) -> Registration:
     """A resident of the registry asks for an account. Commits (with the photos)."""
-    nik = (nik or "").strip().replace(" ", "")
-    kk_number = (kk_number or "").strip().replace(" ", "")
+    _room_for_more(session)
+    nik, kk_number = clean_number(nik), clean_number(kk_number)
     phone = _clean_phone(phone, required=True)
     resident = session.scalar(select(Resident).where(Resident.nik == nik)) if nik else None
     family = (
@@ -237,6 +253,7 @@ def new_arrival(
 ) -> Registration:
     """Someone who moved into the village submits their data, to be checked and added by staff.
     Commits (with the photos)."""
+    _room_for_more(session)
     unknown = set(fields) - set(ARRIVAL_FIELDS)
     if unknown:
         raise ServiceError(
@@ -493,6 +510,14 @@ def reject(
         kind=registration.kind.value,
     )
     session.commit()
+    # Identity photos of a refused request are not kept: deleted now, purged after the retention.
+    for document_id in (
+        registration.ktp_document_id,
+        registration.kk_document_id,
+        registration.selfie_document_id,
+    ):
+        if document_id is not None:
+            docs.soft_delete(tenant, docs.get(document_id, session), actor=actor, session=session)
     return registration
 
 

@@ -22,8 +22,13 @@ class NumberProblem(ValueError):
     """A NIK or KK number that cannot be right, with a message a clerk understands."""
 
 
+def clean_number(number: str | None) -> str:
+    """A NIK or KK number as typed (``5107 0117 …``, ``51.07.01…``) without its spaces and dots."""
+    return (number or "").strip().replace(" ", "").replace(".", "")
+
+
 def _digits(number: str, label: str) -> str:
-    number = (number or "").strip().replace(" ", "").replace(".", "")
+    number = clean_number(number)
     if not number.isdigit() or len(number) != 16:
         raise NumberProblem(_("%(label)s must be exactly 16 digits.", label=label))
     if not is_district_code(number[:6]):

@@ -38,7 +38,7 @@ from desacerdas.web.tenant import current_tenant
 from . import issuing, letter_types, letters, registry
 from .letter_pdf import DELEGATION_PREFIXES
 from .models import Resident
-from .models_letters import LetterRequest, LetterType, RequestStatus
+from .models_letters import Letter, LetterRequest, LetterType, RequestStatus
 from .numbering import NumberFormatError, format_number, village_letter_code
 from .plugin import plugin
 from .village_settings import NAME, settings_for, terms_for
@@ -498,10 +498,11 @@ def my_letters() -> ResponseReturnValue:
     tenant = _village()
     resident = letters.resident_for_user(db.session, current_user)
     pagination = paginate(letters.my_requests(db.session, current_user))
-    issued = {}
-    for req in pagination.items:
-        if req.status == RequestStatus.ISSUED:
-            issued[req.id] = issuing.letter_for_request(db.session, req)
+    ids = [req.id for req in pagination.items if req.status == RequestStatus.ISSUED]
+    issued = {
+        letter.request_id: letter
+        for letter in db.session.scalars(select(Letter).where(Letter.request_id.in_(ids)))
+    }
     return render_template(
         T + "mine.html",
         resident=resident,

@@ -168,7 +168,20 @@ def test_reject_needs_a_reason_the_applicant_sees(va, app, client, make_user, lo
     assert done.status_code == 302
     status = text(client.get(va.page(f"daftar/status/{reference}")))
     assert "Rejected" in status and "Foto KTP buram." in status
+    photos = documents_of(app, va)
+    assert len(photos) == 3 and all(d.deleted_at is not None for d in photos)  # not kept after a refusal
     assert ask(client, va).status_code == 302  # a new request is possible after a rejection
+
+
+def test_a_village_takes_a_bounded_number_of_undecided_requests(va, app, client):
+    app.config["SG_MAX_PENDING_REGISTRATIONS"] = 1
+    try:
+        assert ask(client, va).status_code == 302
+        again = ask(client, va, nik=MADE, kk=KK_KELOD, born="2018-01-09")
+        assert again.status_code == 429
+    finally:
+        app.config.pop("SG_MAX_PENDING_REGISTRATIONS")
+    assert len(registrations(app, va)) == 1
 
 
 def test_hamlet_heads_review_only_their_hamlet(va, app, client, make_user, login, menanga):
