@@ -36,10 +36,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desacerdas.auth.passwords import hash_secret, needs_rehash, verify_secret
-from desacerdas.models import ApiToken, AuditEvent, Role, Tenant, User
+from desacerdas.models import AuditEvent, Role, Tenant, User
 from desacerdas.services import NotFound, ServiceError, audit
+from desacerdas.services import auth as auth_service
 from desacerdas.services import users as user_svc
-from desacerdas.services.i18n import _, ngettext
+from desacerdas.services.i18n import _
 from desacerdas.tenancy import current_tenant_id
 
 from .models import Family, Resident, ResidentStatus
@@ -76,17 +77,12 @@ COMMON_PINS = frozenset(
 )
 
 # A real hash to verify against when the NIK is unknown, so timing does not reveal who has an account.
-_DUMMY_HASH = hash_secret(secrets.token_hex(16))
+_DUMMY_HASH = auth_service.DUMMY_HASH
+_aware = auth_service.aware
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)  # SQLite returns naive datetimes
-    return value
 
 
 class SignInFailed(ServiceError):
@@ -171,6 +167,12 @@ def resident_of(user: User | None, session: Session) -> Resident | None:
     return session.scalar(select(Resident).where(Resident.id == account.resident_id))
 
 
+def user_of(session: Session, resident: Resident) -> User | None:
+    """The user who signs in as ``resident`` (their active account), or None: whose letters these are."""
+    account = account_for_resident(session, resident.id)
+    return session.get(User, account.user_id) if account is not None and account.active else None
+
+
 def _resident(session: Session, account: ResidentAccount) -> Resident:
     resident = session.scalar(select(Resident).where(Resident.id == account.resident_id))
     if resident is None:  # pragma: no cover - the foreign key cascades
@@ -183,13 +185,6 @@ def _user(session: Session, account: ResidentAccount) -> User:
     if user is None:  # pragma: no cover - the foreign key cascades
         raise NotFound(_("No such account."))
     return user
-
-
-def _revoke_tokens(session: Session, user: User) -> None:
-    for token in session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-    ):
-        token.revoked_at = _now()
 
 
 # -- staff: create, reset, deactivate ------------------------------------------------------------------
@@ -257,7 +252,7 @@ def reset_pin(tenant: Tenant, session: Session, account: ResidentAccount, actor:
     account.active = True
     user.active = True
     user.session_version += 1
-    _revoke_tokens(session, user)
+    auth_service.revoke_all_tokens(user, session)
     if not _has_resident_role(user, tenant.id):
         user_svc.grant(user, Role.RESIDENT, tenant=tenant, actor=actor, session=session)
     audit.record(
@@ -279,7 +274,7 @@ def deactivate(tenant: Tenant, session: Session, account: ResidentAccount, actor
     account.active = False
     user.active = False
     user.session_version += 1
-    _revoke_tokens(session, user)
+    auth_service.revoke_all_tokens(user, session)
     audit.record(
         "smart_government.account.deactivated",
         actor=actor,
@@ -294,15 +289,7 @@ def deactivate(tenant: Tenant, session: Session, account: ResidentAccount, actor
 
 
 def _lock_message(locked_until: datetime) -> SignInFailed:
-    minutes = max(1, int((locked_until - _now()).total_seconds() // 60) + 1)
-    return SignInFailed(
-        ngettext(
-            "This account is locked after too many failed attempts. Try again in %(num)d minute.",
-            "This account is locked after too many failed attempts. Try again in %(num)d minutes.",
-            minutes,
-        ),
-        "locked",
-    )
+    return SignInFailed(auth_service.lock_message(locked_until), "locked")
 
 
 def locked_until(account: ResidentAccount) -> datetime | None:
@@ -315,10 +302,9 @@ _locked = locked_until
 
 
 def _count_failure(tenant: Tenant, session: Session, account: ResidentAccount, reason: str) -> None:
-    account.failed_attempts = (account.failed_attempts or 0) + 1
-    if account.failed_attempts >= current_app.config["LOCKOUT_THRESHOLD"]:
-        account.locked_until = _now() + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
-        account.failed_attempts = 0
+    account.failed_attempts, lock = auth_service.count_failure(account.failed_attempts)
+    if lock is not None:
+        account.locked_until = lock
         audit.record(
             "smart_government.account.locked",
             tenant_id=tenant.id,
@@ -594,7 +580,7 @@ def reset_pin_with_code(tenant: Tenant, session: Session, ticket: str, code: str
     if not (account.active and user.active and resident.status == ResidentStatus.LIVING):
         raise wrong
     _set_pin(session, account, user, resident, new_pin)  # a refused PIN leaves the code usable
-    _revoke_tokens(session, user)
+    auth_service.revoke_all_tokens(user, session)
     audit.record(
         "smart_government.account.pin_reset_by_code",
         actor=user,

@@ -37,7 +37,7 @@ from desacerdas.services import NotFound, ServiceError, audit
 from desacerdas.services import documents as docs
 from desacerdas.services.i18n import _
 
-from . import letters
+from . import accounts, letters
 from .letter_pdf import (
     LetterDocument,
     Letterhead,
@@ -151,11 +151,6 @@ def resident_table(person: dict[str, str]) -> list[tuple[str, str]]:
     ]
 
 
-def _owner(session: Session, resident: Resident) -> User | None:
-    user_id = letters._owner_user_id(session, resident)  # noqa: SLF001 - same package
-    return session.get(User, user_id) if user_id else None
-
-
 def issue(
     session: Session,
     tenant: Tenant,
@@ -190,7 +185,7 @@ def issue(
             409,
         ) from None
     head = letterhead(session, tenant, values)
-    owner = _owner(session, resident)
+    owner = accounts.user_of(session, resident)
     issued_at = utcnow()
     when = on or local_date(tenant, issued_at)
     local = issued_at.astimezone(village_zone(tenant))

@@ -34,10 +34,9 @@ from desacerdas.services import NotFound, ServiceError, audit
 from desacerdas.services import documents as docs
 from desacerdas.services.i18n import _
 
-from . import letter_types, registry
+from . import accounts, letter_types, registry
 from .letter_pdf import DELEGATION_PREFIXES, Signer, indonesian_date
 from .models import Family, Resident, ResidentStatus, Sex
-from .models_accounts import ResidentAccount
 from .models_letters import Channel, LetterRequest, LetterRequestStep, LetterType, RequestStatus
 from .village_settings import settings_for, terms_for
 
@@ -149,18 +148,6 @@ def action_label(action: str) -> str:
 # -- who sees what ---------------------------------------------------------------------------------
 
 
-def resident_for_user(session: Session, user: User | None) -> Resident | None:
-    """The registry record the signed-in resident's account is tied to (None if there is none)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    account = session.scalar(
-        select(ResidentAccount).where(ResidentAccount.user_id == user.id, ResidentAccount.active.is_(True))
-    )
-    if account is None:
-        return None
-    return session.scalar(select(Resident).where(Resident.id == account.resident_id))
-
-
 def staff_scope(user: User, tenant: Tenant) -> uuid.UUID | None:
     """None for the whole village, a hamlet id for a hamlet head; 403 for others."""
     if not can(user, VIEW, tenant):
@@ -179,7 +166,7 @@ def _is_staff_for(user: User | None, tenant: Tenant, req: LetterRequest) -> bool
 
 
 def _is_owner(session: Session, user: User | None, req: LetterRequest) -> bool:
-    resident = resident_for_user(session, user)
+    resident = accounts.resident_of(user, session)
     return resident is not None and resident.id == req.resident_id
 
 
@@ -230,7 +217,7 @@ def queue(
 
 def my_requests(session: Session, user: User) -> Select:
     """The signed-in resident's requests, newest first (nothing when the account has no record)."""
-    resident = resident_for_user(session, user)
+    resident = accounts.resident_of(user, session)
     stmt = (
         select(LetterRequest)
         .options(selectinload(LetterRequest.steps))
@@ -455,14 +442,6 @@ def record_step(
     return step
 
 
-def _owner_user_id(session: Session, resident: Resident) -> int | None:
-    return session.scalar(
-        select(ResidentAccount.user_id).where(
-            ResidentAccount.resident_id == resident.id, ResidentAccount.active.is_(True)
-        )
-    )
-
-
 def _no_open_duplicate(session: Session, resident: Resident, letter_type: LetterType) -> None:
     stmt = select(LetterRequest.id).where(
         LetterRequest.resident_id == resident.id,
@@ -581,8 +560,7 @@ def _submit(
     if channel == Channel.COUNTER and wf.verification and can(actor, PROCESS, tenant):
         req.status = RequestStatus.VERIFIED
         record_step(session, tenant, req, "verified", actor, _("Checked at the counter."))
-    owner_id = _owner_user_id(session, resident)
-    owner = session.get(User, owner_id) if owner_id else None
+    owner = accounts.user_of(session, resident)
     if checked:
         _store_and_commit(session, tenant, req, checked, actor, owner, letter_type)
     else:
@@ -605,7 +583,7 @@ def submit_online(
     attachments must be uploaded. Commits."""
     if not can(user, REQUEST, tenant):
         raise _forbidden()
-    resident = resident_for_user(session, user)
+    resident = accounts.resident_of(user, session)
     if resident is None:
         raise _forbidden(_("Your account is not linked to a resident of this village."))
     letter_type = letter_types.get_type(session, type_id)

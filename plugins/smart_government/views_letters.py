@@ -35,7 +35,7 @@ from desacerdas.web.downloads import send_version
 from desacerdas.web.pagination import page_links, paginate
 from desacerdas.web.tenant import current_tenant
 
-from . import issuing, letter_types, letters, registry
+from . import accounts, issuing, letter_types, letters, registry
 from .letter_pdf import DELEGATION_PREFIXES
 from .models import Resident
 from .models_letters import Letter, LetterRequest, LetterType, RequestStatus
@@ -496,7 +496,7 @@ def letter_counter() -> ResponseReturnValue:
 def my_letters() -> ResponseReturnValue:
     """The signed-in resident's requests, their state and timeline, and the issued PDFs."""
     tenant = _village()
-    resident = letters.resident_for_user(db.session, current_user)
+    resident = accounts.resident_of(current_user, db.session)
     pagination = paginate(letters.my_requests(db.session, current_user))
     ids = [req.id for req in pagination.items if req.status == RequestStatus.ISSUED]
     issued = {
@@ -519,7 +519,7 @@ def my_letters() -> ResponseReturnValue:
 def request_letter() -> ResponseReturnValue:
     """A resident asks for a letter online (only the types the village serves online)."""
     tenant = _allowed(letters.REQUEST)
-    resident = letters.resident_for_user(db.session, current_user)
+    resident = accounts.resident_of(current_user, db.session)
     if resident is None:
         abort(403)
     types = letter_types.list_types(db.session, active_only=True, online_only=True)

@@ -12,6 +12,7 @@ from typing import Protocol
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..auth.passwords import hash_secret, needs_rehash, password_problem, verify_secret
 from ..extensions import db
@@ -21,17 +22,36 @@ from .i18n import _, ngettext
 from .users import find_by_login
 
 # A real hash to verify against when the login is unknown, so timing does not reveal accounts.
-_DUMMY_HASH = hash_secret(secrets.token_hex(16))
+DUMMY_HASH = hash_secret(secrets.token_hex(16))
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(value: datetime | None) -> datetime | None:
+def aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=UTC)  # SQLite returns naive datetimes
     return value
+
+
+def lock_message(locked_until: datetime) -> str:
+    """What a locked account is told (also used by plugins with their own sign-in, e.g. PINs)."""
+    minutes = max(1, int((locked_until - _now()).total_seconds() // 60) + 1)
+    return ngettext(
+        "This account is locked after too many failed attempts. Try again in %(num)d minute.",
+        "This account is locked after too many failed attempts. Try again in %(num)d minutes.",
+        minutes,
+    )
+
+
+def count_failure(failed: int | None) -> tuple[int, datetime | None]:
+    """One more failed attempt: the new counter and, at ``LOCKOUT_THRESHOLD``, when the lock ends
+    (the counter then starts again from 0)."""
+    failed = (failed or 0) + 1
+    if failed >= current_app.config["LOCKOUT_THRESHOLD"]:
+        return 0, _now() + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
+    return failed, None
 
 
 class LoginFailed(ServiceError):
@@ -43,29 +63,19 @@ def authenticate(login: str, password: str) -> User:
     """The user for these credentials, or LoginFailed; counts failures and locks the account."""
     user = find_by_login(login)
     if user is None:
-        verify_secret(_DUMMY_HASH, password or "")
+        verify_secret(DUMMY_HASH, password or "")
         audit.record("auth.login_failed", actor_label=(login or "")[:254], reason="unknown")
         db.session.commit()
         raise LoginFailed(_("Wrong email/phone or password."))
-    locked_until = _aware(user.locked_until)
+    locked_until = aware(user.locked_until)
     if locked_until and locked_until > _now():
         audit.record("auth.login_failed", actor=user, reason="locked")
         db.session.commit()
-        minutes = max(1, int((locked_until - _now()).total_seconds() // 60) + 1)
-        raise LoginFailed(
-            ngettext(
-                "This account is locked after too many failed attempts. Try again in %(num)d minute.",
-                "This account is locked after too many failed attempts. Try again in %(num)d minutes.",
-                minutes,
-            ),
-            "locked",
-        )
+        raise LoginFailed(lock_message(locked_until), "locked")
     if not user.active or not verify_secret(user.password_hash, password or ""):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        threshold = current_app.config["LOCKOUT_THRESHOLD"]
-        if user.failed_logins >= threshold:
-            user.locked_until = _now() + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
-            user.failed_logins = 0
+        user.failed_logins, lock = count_failure(user.failed_logins)
+        if lock is not None:
+            user.locked_until = lock
             audit.record("auth.locked", actor=user)
         audit.record("auth.login_failed", actor=user, reason="password" if user.active else "inactive")
         db.session.commit()
@@ -93,15 +103,16 @@ def set_password(user: User, new: str, reason: str) -> None:
     user.password_hash = hash_secret(new)
     user.session_version += 1
     if reason == "reset":  # whoever had the account may have made tokens: they stop working too
-        _revoke_all_tokens(user)
+        revoke_all_tokens(user)
     user.failed_logins = 0
     user.locked_until = None
     audit.record(f"auth.password_{reason}", actor=user)
     db.session.commit()
 
 
-def _revoke_all_tokens(user: User) -> None:
-    for token in db.session.scalars(
+def revoke_all_tokens(user: User, session: Session | None = None) -> None:
+    """Revoke every live API token of ``user`` (in ``session``, committed by the caller)."""
+    for token in (session or db.session).scalars(
         select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
     ):
         token.revoked_at = _now()
@@ -110,7 +121,7 @@ def _revoke_all_tokens(user: User) -> None:
 def sign_out_everywhere(user: User) -> None:
     """End every browser session and revoke every API token of the user."""
     user.session_version += 1
-    _revoke_all_tokens(user)
+    revoke_all_tokens(user)
     audit.record("auth.signed_out_everywhere", actor=user)
     db.session.commit()
 
@@ -209,7 +220,7 @@ def user_for_api_token(plain: str) -> User | None:
     token = db.session.scalar(select(ApiToken).where(ApiToken.prefix == public))
     if token is None or token.revoked_at is not None:
         return None
-    expires = _aware(token.expires_at)
+    expires = aware(token.expires_at)
     if expires and expires < _now():
         return None
     digest = hashlib.sha256(plain.encode()).hexdigest()
