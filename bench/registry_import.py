@@ -1,11 +1,19 @@
 """Registry import: time and peak memory of the dry run and the commit of N residents.
 
-    .venv/bin/python bench/registry_import.py [--rows 100000]
+    .venv/bin/python bench/registry_import.py [--rows 100000] [--tracemalloc]
+    .venv/bin/python bench/registry_import.py --database-url postgresql+psycopg://app@host/db \\
+        --owner-url postgresql+psycopg://owner@host/db --app-role app
 
-Standalone: a temporary SQLite database (migrated to ``core@head``, then ``smart_government``
-installed), the village Menanga with two hamlets and the plugin enabled (readiness overridden). The
-file is the platform template as CSV, families of four with valid NIKs (kecamatan 510701 + birth
-date, women +40, + serial) and KK numbers. Memory is the tracemalloc peak (Python allocations).
+Standalone: SQLite in a temporary folder by default; PostgreSQL when ``--database-url`` (or
+``DESA_TEST_DATABASE_URL`` with ``DESA_TEST_MIGRATION_DATABASE_URL`` and ``DESA_TEST_DB_APP_ROLE``, as
+``deploy/pg-test-db.sh create NAME`` prints) is given. The database is migrated (core and every
+plugin) and EMPTIED (use a throwaway database), then the village Menanga gets hamlets and the plugin.
+The file is the platform template as CSV, families of four with valid NIKs (kecamatan 510701 + birth
+date, women +40, + a serial unique per date) and KK numbers.
+
+Time is wall time without tracing. Memory is the process's peak RSS after each step (``ru_maxrss``:
+it includes the application, and only ever grows); ``--tracemalloc`` also gives the peak of Python
+allocations per step, at the cost of a much slower run.
 """
 
 from __future__ import annotations
@@ -13,25 +21,39 @@ from __future__ import annotations
 import argparse
 import csv
 import logging
+import os
 import random
+import resource
 import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plugins"))
 
 CODE = "51.07.01.2003"  # Menanga, kecamatan Rendang (510701)
 DISTRICT = "510701"
+HAMLETS = ("Kaja", "Kelod", "Kangin", "Kauh", "Tengah", "Pura", "Sari", "Lebah")
+BIRTH_ORDER = ("Wayan", "Made", "Nyoman", "Ketut", "Putu", "Kadék", "Komang", "Gede", "Luh", "Gedé")
+SYLLABLES = ("su", "dar", "ma", "ar", "ta", "wi", "ja", "ya", "ka", "sa", "ri", "na", "pu", "tra", "dé")
+SYLLABLES += ("ni", "la", "ra", "wa", "ti", "gu", "ba", "di", "ko", "ang", "se", "mer", "yu", "an", "to")
+
+
+def name_for(rng: random.Random, female: bool) -> str:
+    """A Balinese-looking name, sometimes with an accent: 'Ni Kadék Suartini'."""
+    given = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))).capitalize()
+    return f"{'Ni' if female else 'I'} {rng.choice(BIRTH_ORDER)} {given}"
 
 
 def generate(path: Path, rows: int) -> None:
     from smart_government.importing import TEMPLATE_COLUMNS
 
     rng = random.Random(7)
-    serial = 0
+    serials: dict[tuple[date, bool], int] = {}  # a NIK's serial is unique per birth date and sex
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(TEMPLATE_COLUMNS)
@@ -40,68 +62,80 @@ def generate(path: Path, rows: int) -> None:
                 family = i // 4 + 1
                 issued = f"{1 + family // 9999 % 28:02d}{1 + family // 279972 % 12:02d}20"
                 kk = f"{DISTRICT}{issued}{family % 9999 + 1:04d}"
-            serial = serial % 9999 + 1
+                hamlet = HAMLETS[rng.randrange(len(HAMLETS))]
             female = rng.random() < 0.5
             born = date(1940, 1, 1) + timedelta(days=rng.randrange(30000))
+            serial = serials[born, female] = serials.get((born, female), 0) + 1
             day = born.day + (40 if female else 0)
             nik = f"{DISTRICT}{day:02d}{born.month:02d}{born.year % 100:02d}{serial:04d}"
             row = {
                 "kk_number": kk,
                 "nik": nik,
-                "name": f"{'Ni' if female else 'I'} Resident {i}",
+                "name": name_for(rng, female),
                 "birth_place": "Karangasem",
                 "birth_date": born.isoformat(),
                 "sex": "P" if female else "L",
                 "religion": "Hindu",
-                "hamlet": "Kaja" if i % 2 else "Kelod",
+                "education": rng.choice(("SLTA", "SLTP", "Tamat SD", "Diploma IV/S1")),
+                "occupation": rng.choice(("Petani/pekebun", "Wiraswasta", "Pelajar/mahasiswa")),
+                "hamlet": hamlet,
                 "address": f"Jl. Raya {family}",
             }
             writer.writerow([row.get(c, "") for c in TEMPLATE_COLUMNS])
 
 
-def build_app(root: Path):  # noqa: ANN201
-    from flask_migrate import upgrade
-
-    from desacerdas.app import create_app
-    from desacerdas.services import rollout, tenants
-
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'bench.db'}",
-            "INSTANCE_PATH": str(root),
-            "BABEL_DEFAULT_LOCALE": "en",
-        }
-    )
-    with app.app_context():
-        logging.disable(logging.INFO)
-        try:
-            upgrade(revision="core@head")
-            rollout.install("smart_government")
-        finally:
-            logging.disable(logging.NOTSET)
-        tenant = tenants.create_tenant(CODE)
-        tenants.add_hamlet(tenant, "Kaja")
-        tenants.add_hamlet(tenant, "Kelod")
-        rollout.enable(tenant, "smart_government", override_reason="benchmark")
-        return app, tenant.id
+def database_options(parser: argparse.ArgumentParser) -> None:
+    env = os.environ.get
+    parser.add_argument("--database-url", default=env("DESA_TEST_DATABASE_URL"), help="default: SQLite")
+    parser.add_argument("--owner-url", default=env("DESA_TEST_MIGRATION_DATABASE_URL"))
+    parser.add_argument("--app-role", default=env("DESA_TEST_DB_APP_ROLE"))
 
 
-def measure(label: str, fn):  # noqa: ANN001, ANN201
-    tracemalloc.start()
+def build_app(root: Path, args: argparse.Namespace):  # noqa: ANN201
+    """A migrated, emptied database with the village Menanga (hamlets, plugin enabled)."""
+    from desacerdas.testing import support
+
+    if args.database_url:
+        urls = (args.database_url, args.owner_url or args.database_url)
+    else:
+        urls = (f"sqlite:///{root / 'bench.db'}",) * 2
+    config = support.app_config(urls, root, DB_APP_ROLE=args.app_role if args.database_url else None)
+    app = support.create_test_app(config)
+    logging.disable(logging.INFO)
+    try:
+        support.migrate(app)
+        support.wipe(app)
+    finally:
+        logging.disable(logging.NOTSET)
+    village = support.make_village(app, CODE, hamlets=HAMLETS, enable=("smart_government",))
+    return app, village
+
+
+def rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(label: str, fn: Callable[[], Any], trace: bool = False) -> Any:
+    if trace:
+        tracemalloc.start()
     start = time.perf_counter()
     try:
         result = fn()
     finally:
         elapsed = time.perf_counter() - start
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-    print(f"{label:<10} {elapsed:8.1f} s   peak {peak / 2**20:7.1f} MiB   {result.summary()}")
+        peak = tracemalloc.get_traced_memory()[1] if trace else None
+        if trace:
+            tracemalloc.stop()
+    traced = f"   python peak {peak / 2**20:6.1f} MiB" if peak is not None else ""
+    print(f"{label:<10} {elapsed:8.1f} s   peak RSS {rss_mib():7.1f} MiB{traced}   {result.summary()}")
     return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--tracemalloc", action="store_true", help="also trace Python allocations (slow)")
+    database_options(parser)
     args = parser.parse_args()
     from smart_government import importing
 
@@ -113,17 +147,24 @@ def main() -> None:
         root = Path(tmp)
         path = root / "residents.csv"
         generate(path, args.rows)
-        print(f"{args.rows} residents, {path.stat().st_size / 2**20:.1f} MiB CSV")
-        app, tenant_id = build_app(root)
+        app, village = build_app(root, args)
+        engine = "postgresql" if args.database_url else "sqlite"
+        print(f"{args.rows} residents, {path.stat().st_size / 2**20:.1f} MiB CSV, {engine}")
+        print(f"start      peak RSS {rss_mib():7.1f} MiB")
+        trace = args.tracemalloc
         with app.app_context():
-            tenant = db.session.get(Tenant, tenant_id)
-            with tenant_session(tenant_id) as session:
-                plan = measure("dry run", lambda: importing.plan_import(session, tenant, path, path.name))
+            tenant = db.session.get(Tenant, village.id)
+            with tenant_session(village.id) as session:
+                plan = measure(
+                    "dry run", lambda: importing.plan_import(session, tenant, path, path.name), trace
+                )
                 assert plan.ok, plan.problems[:5]
-            with tenant_session(tenant_id) as session:
-                measure("commit", lambda: importing.commit_import(session, tenant, path, path.name))
-            with tenant_session(tenant_id) as session:
-                again = measure("again", lambda: importing.plan_import(session, tenant, path, path.name))
+            with tenant_session(village.id) as session:
+                measure("commit", lambda: importing.commit_import(session, tenant, path, path.name), trace)
+            with tenant_session(village.id) as session:
+                again = measure(
+                    "again", lambda: importing.plan_import(session, tenant, path, path.name), trace
+                )
                 assert again.residents.skip == args.rows
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
@@ -23,7 +24,7 @@ from desacerdas.extensions import db
 from desacerdas.services import ServiceError
 from desacerdas.web.tenant import current_tenant
 
-from . import registry, statistics
+from . import exporting, importing, registry, statistics
 from .models import CivilEvent, EventKind, Family, Resident, ResidentStatus, Sex
 
 blp = Blueprint(
@@ -81,6 +82,10 @@ class ResidentSchema(Schema):
     mother_name = fields.String(allow_none=True)
     mother_nik = fields.String(allow_none=True)
     status = fields.String(dump_only=True)
+
+
+class ResidentChangesSchema(ResidentSchema):
+    """A PATCH: only the fields sent change (its own class, so the OpenAPI document names it)."""
 
 
 class EventSchema(Schema):
@@ -161,6 +166,19 @@ class ResidentById(MethodView):
         """One resident of this village (404 for another village's or hamlet's)."""
         return registry.get_resident(db.session, resident_id, hamlet_scope=_scope(VIEW))
 
+    @blp.arguments(ResidentChangesSchema(partial=True))
+    @blp.response(200, ResidentSchema)
+    @blp.alt_response(400, description="The data is refused (e.g. a NIK that does not match the birth date).")
+    @blp.alt_response(409, description="The NIK is already registered to another resident.")
+    def patch(self, data: dict, resident_id: uuid.UUID) -> Resident:
+        """Change a resident's data (``smart_government.residents.edit``): only the fields sent.
+        The status follows civil events, not this."""
+        scope = _scope(EDIT)
+        person = registry.get_resident(db.session, resident_id, hamlet_scope=scope)
+        registry.update_resident(person, actor=api_user(), hamlet_scope=scope, **data)
+        db.session.commit()
+        return person
+
 
 @blp.route("/residents/<uuid:resident_id>/events")
 class ResidentEvents(MethodView):
@@ -240,3 +258,113 @@ class Statistics(MethodView):
             "by_occupation": _counts(pop.by_occupation),
             "by_marital_status": _counts(pop.by_marital_status),
         }
+
+
+# -- NIK replacement --------------------------------------------------------------------------
+
+
+class NikSchema(Schema):
+    nik = fields.String(required=True, validate=validate.Length(min=1, max=20))
+
+
+@blp.route("/residents/<uuid:resident_id>/nik")
+class ResidentNik(MethodView):
+    @blp.arguments(NikSchema)
+    @blp.response(200, ResidentSchema)
+    @blp.alt_response(409, description="Not a temporary number, or another record holds that NIK.")
+    def post(self, data: dict, resident_id: uuid.UUID) -> Resident:
+        """Replace a temporary number with the real NIK (``smart_government.residents.edit``)."""
+        scope = _scope(EDIT)
+        person = registry.get_resident(db.session, resident_id, hamlet_scope=scope)
+        registry.replace_temporary_nik(
+            person, data["nik"].replace(" ", ""), actor=api_user(), hamlet_scope=scope
+        )
+        db.session.commit()
+        return person
+
+
+# -- import and export -----------------------------------------------------------------------------
+
+
+class ImportArgsSchema(Schema):
+    dry_run = fields.Boolean(
+        load_default=True, metadata={"description": "true (default): check only; false: import"}
+    )
+
+
+class ImportFileSchema(Schema):
+    file = Upload(required=True, metadata={"description": "CSV or XLSX: the platform template or SIAK"})
+
+
+class TotalsSchema(Schema):
+    create = fields.Integer()
+    update = fields.Integer()
+    skip = fields.Integer()
+
+
+class ProblemSchema(Schema):
+    row = fields.Integer()
+    column = fields.String()
+    message = fields.String()
+
+
+class ImportReportSchema(Schema):
+    layout = fields.String()
+    rows = fields.Integer()
+    residents = fields.Nested(TotalsSchema)
+    families = fields.Nested(TotalsSchema)
+    problem_count = fields.Integer()
+    problems = fields.List(fields.Nested(ProblemSchema), metadata={"description": "the first 1,000"})
+    committed = fields.Boolean()
+
+
+class ExportQuerySchema(ResidentQuerySchema):
+    format = fields.String(load_default="csv", validate=validate.OneOf(list(exporting.FORMATS)))
+
+
+def _import_scope() -> Any:
+    tenant = current_tenant()
+    if _scope(EDIT) is not None:
+        raise ApiError(
+            403, "An import writes anywhere in the village: a hamlet head cannot run it.", "forbidden"
+        )
+    return tenant
+
+
+@blp.route("/residents/import")
+class ResidentsImport(MethodView):
+    @blp.arguments(ImportArgsSchema, location="form")
+    @blp.arguments(ImportFileSchema, location="files")
+    @blp.response(200, ImportReportSchema)
+    @blp.alt_response(400, schema=ImportReportSchema, description="dry_run=false and the file has problems.")
+    @blp.alt_response(403, description="Without smart_government.residents.edit, or limited to a hamlet.")
+    def post(self, form: dict, files: dict) -> Any:
+        """Import residents from a multipart upload (``file``). ``dry_run=true`` (the default) only
+        reports what would be created, updated and skipped and every problem per row; ``dry_run=false``
+        imports all or nothing (400 with the report when the file has problems)."""
+        tenant = _import_scope()
+        upload = files["file"]
+        stream, name = upload.stream, upload.filename or "upload.csv"
+        plan = importing.plan_import(db.session, tenant, stream, name)
+        if form["dry_run"]:
+            return plan
+        if not plan.ok:
+            return plan, 400
+        return importing.commit_import(
+            db.session, tenant, stream, name, actor=api_user(), plan=plan, source=f"api:{name}"[:190]
+        )
+
+
+@blp.route("/residents/export")
+class ResidentsExport(MethodView):
+    @blp.arguments(ExportQuerySchema, location="query")
+    @blp.response(200, description="The residents as CSV or XLSX, in the import template.")
+    @blp.alt_response(403, description="Without smart_government.residents.edit.")
+    def get(self, args: dict) -> Any:
+        """The residents matching the list's filters (and the caller's hamlet), as a file
+        (``smart_government.residents.edit``: it is personal data of many people; audited)."""
+        scope = _scope(EDIT)
+        fmt = args.pop("format")
+        stmt = registry.search(db.session, hamlet_scope=scope, **args)
+        filters = {k: str(v) for k, v in args.items()}
+        return exporting.response(db.session, current_tenant(), stmt, fmt, actor=api_user(), filters=filters)

@@ -3,6 +3,9 @@ and export, for one village given explicitly with --tenant."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -18,6 +21,18 @@ PLUGIN = "smart_government"
 SHOWN_PROBLEMS = 200
 
 
+@contextmanager
+def _bar(length: int | None, label: str) -> Iterator[Callable[[int], None]]:
+    """A click progress bar (on stderr) fed with "rows done so far" by the import's progress calls."""
+    with click.progressbar(length=max(length or 0, 1), label=label, file=sys.stderr) as bar:
+
+        def advance(rows: int) -> None:
+            bar.update(max(rows - bar.pos, 0))
+
+        yield advance
+        bar.update(max(bar.length - bar.pos, 0))
+
+
 def group() -> click.Group:
     @click.group()
     def smart_government() -> None:
@@ -31,21 +46,18 @@ def group() -> click.Group:
     def import_(file: Path, slug: str, commit: bool) -> None:
         """Import residents and families from FILE (.csv or .xlsx; platform template or SIAK)."""
         tenant = village_for_plugin(PLUGIN, slug)
-
-        def progress(rows: int) -> None:
-            if rows % 10_000 == 0:
-                click.echo(f"  … {rows} rows read", err=True)
-
         with tenant_session(tenant.id) as session:
             try:
-                report = importing.plan_import(session, tenant, file, file.name, progress=progress)
+                estimate = importing.estimate_rows(file, file.name)
+                with _bar(estimate, "Checking") as advance:
+                    report = importing.plan_import(session, tenant, file, file.name, progress=advance)
             except ServiceError as exc:
                 raise click.ClickException(exc.message) from None
             for problem in report.problems[:SHOWN_PROBLEMS]:
                 column = f" [{problem.column}]" if problem.column else ""
                 click.echo(f"row {problem.row}{column}: {problem.message}")
-            if len(report.problems) > SHOWN_PROBLEMS:
-                click.echo(f"… and {len(report.problems) - SHOWN_PROBLEMS} more problem(s)")
+            if report.problem_count > SHOWN_PROBLEMS:
+                click.echo(f"… and {report.problem_count - SHOWN_PROBLEMS} more problem(s)")
             click.echo(f"Dry run: {report.summary()}")
             if not report.ok:
                 raise click.ClickException("Nothing imported: fix the problems above first.")
@@ -53,7 +65,10 @@ def group() -> click.Group:
                 click.echo("Nothing written. Run again with --commit to import.")
                 return
             try:
-                done = importing.commit_import(session, tenant, file, file.name)
+                with _bar(report.rows, "Importing") as advance:
+                    done = importing.commit_import(
+                        session, tenant, file, file.name, plan=report, progress=advance
+                    )
             except ServiceError as exc:
                 raise click.ClickException(exc.message) from None
             click.echo(

@@ -17,12 +17,21 @@ groups residents into families (the family's hamlet and address come from its fi
 JENIS_KLMIN, AGAMA, STATUS_KAWIN, STAT_HBKEL, PENDIDIKAN (or PDDK_AKH), PEKERJAAN (or JENIS_PKRJN),
 NAMA_LGKP_AYAH, NIK_AYAH, NAMA_LGKP_IBU, NIK_IBU, GOL_DARAH, ALAMAT, NO_RT, NO_RW, DUSUN``;
 ``NIK, NAMA_LGKP, TGL_LHR, JENIS_KLMIN`` are required. Upper-case values become the registry's
-wording (``BELUM KAWIN`` → ``Belum kawin``); RT/RW are appended to the address.
+wording (``BELUM KAWIN`` → ``Belum kawin``); RT/RW are appended to the address. SIAK's numeric codes
+(``AGAMA`` 1 = Islam … 7 = Kepercayaan, ``STAT_KWN``, ``STAT_HBKEL``, ``PDDK_AKH``, ``JENIS_PKRJN``,
+``GOL_DRH``, ``JENIS_KLMIN``) are read as the wording they stand for, in either layout.
 
 Residents are matched on NIK and families on the KK number: a row equal to what is registered is a
 skip, so importing the same file twice changes nothing. Empty cells never erase registered data. A
 resident without a NIK cannot be matched and is refused (register them by hand: they get a
 temporary number).
+
+**How it runs.** Rows are streamed (CSV as text, XLSX through openpyxl's read-only mode) and handled
+in chunks of ``CHUNK_ROWS``: the registered residents of a chunk's NIKs are read with one query, so
+memory depends on the chunk, not on the file or the village. The dry run writes nothing. The commit
+validates the whole file first (the dry run), then reads it again and writes each chunk with bulk
+INSERT/UPDATE statements (families, residents, and one audit event per created or changed record,
+as the registry services would add) in one transaction: any problem or failure rolls everything back.
 """
 
 from __future__ import annotations
@@ -31,23 +40,34 @@ import codecs
 import csv
 import io
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import select
+import sqlalchemy as sa
+from flask import has_request_context, request
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from desacerdas.models import Hamlet, Tenant, User
+from desacerdas.models import AuditEvent, Hamlet, Tenant, User
+from desacerdas.models.base import utcnow
 from desacerdas.services import ServiceError, audit
+from desacerdas.services.i18n import _
 
 from . import registry
-from .models import Family, Resident, Sex
+from .models import Family, Resident, ResidentStatus, Sex
 from .validation import NumberProblem, check_kk, check_nik
 
-PROGRESS_EVERY = 1000
+PROGRESS_EVERY = 1000  # rows between two progress calls
+CHUNK_ROWS = 1000  # rows resolved (and, on commit, written) together
+MAX_PROBLEMS = 1000  # problems kept in a report; ``problem_count`` counts them all
+PARAMETERS_PER_STATEMENT = 10_000  # bound values in one multi-row statement (SQLite allows 32,766)
+
+Progress = Callable[[int], None]
 
 TEMPLATE_COLUMNS = (
     "kk_number",
@@ -91,6 +111,7 @@ SIAK_COLUMNS = {
     "JENIS_PKRJN": "occupation",
     "KEWARGANEGARAAN": "citizenship",
     "GOL_DARAH": "blood_type",
+    "GOL_DRH": "blood_type",
     "DUSUN": "hamlet",
     "NAMA_DUSUN": "hamlet",
     "ALAMAT": "address",
@@ -125,14 +146,24 @@ _SEX = {
 _SIAK_WORDING = {
     "isteri": "Istri",
     "famili lain": "Lainnya",
+    "katholik": "Katolik",
+    "kristen katolik": "Katolik",
+    "kristen protestan": "Kristen",
+    "budha": "Buddha",
+    "konghucu": "Khonghucu",
+    "kong hu cu": "Khonghucu",
+    "kepercayaan terhadap tuhan yme": "Kepercayaan",
+    "kepercayaan terhadap tuhan yang maha esa": "Kepercayaan",
     "tidak/blm sekolah": "Tidak/belum sekolah",
     "tidak/belum sekolah": "Tidak/belum sekolah",
+    "tidak / belum sekolah": "Tidak/belum sekolah",
     "belum tamat sd/sederajat": "Belum tamat SD",
     "tamat sd/sederajat": "Tamat SD",
     "sltp/sederajat": "SLTP",
     "slta/sederajat": "SLTA",
     "diploma i/ii": "Diploma I/II",
     "akademi/diploma iii/s. muda": "Diploma III",
+    "akademi/diploma iii/sarjana muda": "Diploma III",
     "diploma iv/strata i": "Diploma IV/S1",
     "strata ii": "S2",
     "strata iii": "S3",
@@ -145,6 +176,139 @@ _CANONICAL = {
         *registry.RELATIONSHIPS,
         *registry.EDUCATION_LEVELS,
     )
+}
+
+# SIAK's numeric codes (Dukcapil reference tables), as SIAK words them: the wording then goes
+# through the same mapping as a SIAK text cell, so code 3 and "KATHOLIK" both become "Katolik".
+SIAK_CODES: dict[str, tuple[str, ...]] = {
+    "religion": (
+        "ISLAM",
+        "KRISTEN",
+        "KATHOLIK",
+        "HINDU",
+        "BUDHA",
+        "KHONGHUCU",
+        "KEPERCAYAAN TERHADAP TUHAN YME",
+    ),
+    "marital_status": ("BELUM KAWIN", "KAWIN", "CERAI HIDUP", "CERAI MATI"),
+    "relationship_to_head": (
+        "KEPALA KELUARGA",
+        "SUAMI",
+        "ISTRI",
+        "ANAK",
+        "MENANTU",
+        "CUCU",
+        "ORANG TUA",
+        "MERTUA",
+        "FAMILI LAIN",
+        "PEMBANTU",
+        "LAINNYA",
+    ),
+    "education": (
+        "TIDAK/BELUM SEKOLAH",
+        "BELUM TAMAT SD/SEDERAJAT",
+        "TAMAT SD/SEDERAJAT",
+        "SLTP/SEDERAJAT",
+        "SLTA/SEDERAJAT",
+        "DIPLOMA I/II",
+        "AKADEMI/DIPLOMA III/S. MUDA",
+        "DIPLOMA IV/STRATA I",
+        "STRATA II",
+        "STRATA III",
+    ),
+    "occupation": (
+        "BELUM/TIDAK BEKERJA",
+        "MENGURUS RUMAH TANGGA",
+        "PELAJAR/MAHASISWA",
+        "PENSIUNAN",
+        "PEGAWAI NEGERI SIPIL",
+        "TENTARA NASIONAL INDONESIA",
+        "KEPOLISIAN RI",
+        "PERDAGANGAN",
+        "PETANI/PEKEBUN",
+        "PETERNAK",
+        "NELAYAN/PERIKANAN",
+        "INDUSTRI",
+        "KONSTRUKSI",
+        "TRANSPORTASI",
+        "KARYAWAN SWASTA",
+        "KARYAWAN BUMN",
+        "KARYAWAN BUMD",
+        "KARYAWAN HONORER",
+        "BURUH HARIAN LEPAS",
+        "BURUH TANI/PERKEBUNAN",
+        "BURUH NELAYAN/PERIKANAN",
+        "BURUH PETERNAKAN",
+        "PEMBANTU RUMAH TANGGA",
+        "TUKANG CUKUR",
+        "TUKANG LISTRIK",
+        "TUKANG BATU",
+        "TUKANG KAYU",
+        "TUKANG SOL SEPATU",
+        "TUKANG LAS/PANDAI BESI",
+        "TUKANG JAHIT",
+        "TUKANG GIGI",
+        "PENATA RIAS",
+        "PENATA BUSANA",
+        "PENATA RAMBUT",
+        "MEKANIK",
+        "SENIMAN",
+        "TABIB",
+        "PARAJI",
+        "PERANCANG BUSANA",
+        "PENTERJEMAH",
+        "IMAM MASJID",
+        "PENDETA",
+        "PASTOR",
+        "WARTAWAN",
+        "USTADZ/MUBALIGH",
+        "JURU MASAK",
+        "PROMOTOR ACARA",
+        "ANGGOTA DPR-RI",
+        "ANGGOTA DPD",
+        "ANGGOTA BPK",
+        "PRESIDEN",
+        "WAKIL PRESIDEN",
+        "ANGGOTA MAHKAMAH KONSTITUSI",
+        "ANGGOTA KABINET/KEMENTERIAN",
+        "DUTA BESAR",
+        "GUBERNUR",
+        "WAKIL GUBERNUR",
+        "BUPATI",
+        "WAKIL BUPATI",
+        "WALIKOTA",
+        "WAKIL WALIKOTA",
+        "ANGGOTA DPRD PROVINSI",
+        "ANGGOTA DPRD KABUPATEN/KOTA",
+        "DOSEN",
+        "GURU",
+        "PILOT",
+        "PENGACARA",
+        "NOTARIS",
+        "ARSITEK",
+        "AKUNTAN",
+        "KONSULTAN",
+        "DOKTER",
+        "BIDAN",
+        "PERAWAT",
+        "APOTEKER",
+        "PSIKIATER/PSIKOLOG",
+        "PENYIAR TELEVISI",
+        "PENYIAR RADIO",
+        "PELAUT",
+        "PENELITI",
+        "SOPIR",
+        "PIALANG",
+        "PARANORMAL",
+        "PEDAGANG",
+        "PERANGKAT DESA",
+        "KEPALA DESA",
+        "BIARAWATI",
+        "WIRASWASTA",
+        "LAINNYA",
+    ),
+    # GOL_DRH: A, B, AB, O, then with rhesus (kept without it), 13 = not known.
+    "blood_type": ("A", "B", "AB", "O", "A", "A", "B", "B", "AB", "AB", "O", "O", ""),
 }
 _LIMITS = {c.name: getattr(c.type, "length", None) for c in Resident.__table__.columns}
 
@@ -169,19 +333,25 @@ class ImportReport:
     rows: int = 0
     residents: Totals = field(default_factory=Totals)
     families: Totals = field(default_factory=Totals)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # the first MAX_PROBLEMS
+    problem_count: int = 0  # all of them
     committed: bool = False
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return self.problem_count == 0
+
+    def add_problem(self, problem: Problem) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
 
     def summary(self) -> str:
         r, f = self.residents, self.families
         return (
             f"{self.rows} rows ({self.layout} layout): residents {r.create} to create, {r.update} to update, "
             f"{r.skip} unchanged; families {f.create} to create, {f.update} to update, {f.skip} unchanged; "
-            f"{len(self.problems)} problem(s)"
+            f"{self.problem_count} problem(s)"
         )
 
 
@@ -212,13 +382,19 @@ def _chain(first: str, rest: Any) -> Iterator[str]:
     yield from rest
 
 
-def _rows_xlsx(stream: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
+def _workbook(stream: IO[bytes]) -> Any:
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(stream, read_only=True, data_only=True)
+        return load_workbook(stream, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - zip/xml errors of a broken or non-XLSX file
-        raise ServiceError(f"The file is not a readable XLSX workbook ({exc}).", "unreadable_file") from None
+        raise ServiceError(
+            _("The file is not a readable XLSX workbook (%(error)s).", error=exc), "unreadable_file"
+        ) from None
+
+
+def _rows_xlsx(stream: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
+    book = _workbook(stream)
     try:
         sheet = book.worksheets[0] if book.worksheets else None
         if sheet is None:
@@ -229,13 +405,43 @@ def _rows_xlsx(stream: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
         book.close()
 
 
-def _rows(stream: IO[bytes], filename: str) -> Iterator[tuple[int, list[Any]]]:
+def _suffix(filename: str) -> str:
     suffix = Path(filename or "").suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _rows_xlsx(stream)
+        return ".xlsx"
     if suffix in (".csv", ".txt", ""):
-        return _rows_csv(stream)
-    raise ServiceError(f"Unsupported file type {suffix}: use .csv or .xlsx.", "unsupported_file")
+        return ".csv"
+    raise ServiceError(
+        _("Unsupported file type %(suffix)s: use .csv or .xlsx.", suffix=suffix), "unsupported_file"
+    )
+
+
+def _rows(stream: IO[bytes], filename: str) -> Iterator[tuple[int, list[Any]]]:
+    return _rows_xlsx(stream) if _suffix(filename) == ".xlsx" else _rows_csv(stream)
+
+
+def estimate_rows(file: Source, filename: str = "") -> int | None:
+    """About how many data rows the file has, cheaply (for a progress bar): the lines of a CSV, the
+    dimension an XLSX declares; None when the workbook does not say."""
+    name = filename or getattr(file, "name", "") or (str(file) if isinstance(file, str | Path) else "")
+    stream = _open_binary(file)
+    try:
+        if _suffix(name) == ".xlsx":
+            book = _workbook(stream)
+            try:
+                rows = book.worksheets[0].max_row if book.worksheets else 0
+            finally:
+                book.close()
+            return max(rows - 1, 0) if rows else None
+        lines = 0
+        while chunk := stream.read(1 << 20):
+            lines += chunk.count(b"\n")
+        return max(lines - 1, 0)
+    finally:
+        if isinstance(file, str | Path):
+            stream.close()
+        else:
+            stream.seek(0)
 
 
 def _cell(value: Any) -> str:
@@ -268,9 +474,13 @@ def _detect(header: list[Any]) -> _Layout:
         cols = {i: (k, _cell(header[i])) for i, k in enumerate(lower) if k in TEMPLATE_COLUMNS}
         return _Layout("template", cols)
     raise ServiceError(
-        "The header row matches neither the platform template (needs "
-        f"{', '.join(sorted(_TEMPLATE_REQUIRED))}) nor the SIAK export (needs "
-        f"{', '.join(sorted(_SIAK_REQUIRED))}); found: {', '.join(k for k in keys if k) or 'nothing'}.",
+        _(
+            "The header row matches neither the platform template (needs %(template)s) nor the SIAK "
+            "export (needs %(siak)s); found: %(found)s.",
+            template=", ".join(sorted(_TEMPLATE_REQUIRED)),
+            siak=", ".join(sorted(_SIAK_REQUIRED)),
+            found=", ".join(k for k in keys if k) or "-",
+        ),
         "unknown_layout",
     )
 
@@ -289,7 +499,7 @@ def _parse_date(value: Any) -> date:
             return datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date
         except ValueError:
             continue
-    raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD or DD-MM-YYYY).")
+    raise ValueError(_("'%(text)s' is not a date (use YYYY-MM-DD or DD-MM-YYYY).", text=text))
 
 
 def _siak_text(value: str) -> str:
@@ -306,10 +516,11 @@ def _siak_name(value: str) -> str:
     return value.title() if value.isupper() else value
 
 
-class _RowError(Exception):
-    def __init__(self, column: str, message: str) -> None:
-        super().__init__(message)
-        self.column, self.message = column, message
+def _from_code(column: str, value: str) -> str | None:
+    """The wording a SIAK numeric code stands for, or None for a code SIAK does not have."""
+    codes = SIAK_CODES[column]
+    number = int(value)
+    return codes[number - 1] if 1 <= number <= len(codes) else None
 
 
 @dataclass
@@ -338,28 +549,40 @@ def _parse(
     def col(name: str) -> str:
         return header_of.get(name, name)
 
+    for name, value in list(raw.items()):
+        if name in SIAK_CODES and isinstance(value, str) and value.isdigit():
+            wording = _from_code(name, value)
+            if wording is None:
+                problems.append((col(name), _("%(code)s is not a SIAK code for this column.", code=value)))
+                del raw[name]
+            elif wording:
+                raw[name] = wording if name == "blood_type" else _siak_text(wording)
+            else:
+                del raw[name]  # "not known"
     for name in ("name", "birth_date", "sex"):
         if name not in raw:
-            problems.append((col(name), "This column is required and the cell is empty."))
+            problems.append((col(name), _("This column is required and the cell is empty.")))
     if "name" in raw:
-        fields["name"] = (_siak_name(raw["name"]) if siak else raw["name"])[:120].strip()
+        fields["name"] = registry.clean_text(_siak_name(raw["name"]) if siak else raw["name"], 120)
     if "birth_date" in raw:
         try:
             born = _parse_date(raw["birth_date"])
             if born > date.today():
-                raise ValueError("The date of birth is in the future.")
+                raise ValueError(_("The date of birth is in the future."))
             fields["birth_date"] = born
         except ValueError as exc:
             problems.append((col("birth_date"), str(exc)))
     if "sex" in raw:
         sex = _SEX.get(raw["sex"].casefold())
         if sex is None:
-            problems.append((col("sex"), f"'{raw['sex']}' is not a sex (use L or P)."))
+            problems.append((col("sex"), _("'%(value)s' is not a sex (use L or P).", value=raw["sex"])))
         else:
             fields["sex"] = sex
     nik = raw.get("nik", "")
     if not nik:
-        problems.append((col("nik"), "A NIK is required to import a resident (it is how rows are matched)."))
+        problems.append(
+            (col("nik"), _("A NIK is required to import a resident (it is how rows are matched)."))
+        )
     else:
         try:
             nik = check_nik(nik, fields.get("birth_date"), fields.get("sex"))
@@ -382,15 +605,17 @@ def _parse(
         if blood in registry.BLOOD_TYPES:
             fields["blood_type"] = blood
         elif not siak or blood not in ("TIDAK TAHU", "TIDAK DIKETAHUI", "-"):
-            problems.append((col("blood_type"), "Blood type must be A, B, AB or O."))
+            problems.append((col("blood_type"), _("Blood type must be A, B, AB or O.")))
     if "hamlet" in raw:
         hamlet = hamlets.get(registry.normalise_name(raw["hamlet"]))
         if hamlet is None:
-            problems.append((col("hamlet"), f"No hamlet named '{raw['hamlet']}' in this village."))
+            problems.append(
+                (col("hamlet"), _("No hamlet named '%(name)s' in this village.", name=raw["hamlet"]))
+            )
         else:
             fields["hamlet_id"] = hamlet
     if "citizenship" in raw:
-        fields["citizenship"] = raw["citizenship"].upper()[:3]
+        fields["citizenship"] = (registry.clean_text(raw["citizenship"], 3) or "WNI").upper()
     address = raw.get("address")
     if siak and ("rt" in raw or "rw" in raw):
         parts = [address] if address else []
@@ -398,7 +623,7 @@ def _parse(
         parts += [f"RW {raw['rw'].zfill(3)}"] if "rw" in raw else []
         address = " ".join(parts)
     if address:
-        fields["address"] = address[:300]
+        fields["address"] = registry.clean_text(address, 300)
     for name in (
         "birth_place",
         "religion",
@@ -414,7 +639,7 @@ def _parse(
             value = raw[name]
             if siak:
                 value = _siak_name(value) if name.endswith("_name") else _siak_text(value)
-            fields[name] = value[: _LIMITS[name]]
+            fields[name] = registry.clean_text(value, _LIMITS[name])
     if problems:
         return None, problems
     return _Parsed(kk or None, nik, fields), []
@@ -424,38 +649,302 @@ def _parse(
 
 
 @dataclass
-class _Known:
-    """What the village holds, loaded once (plain tuples, not ORM objects) and kept current."""
-
-    residents: dict[str, dict[str, Any]]  # nik → compared fields + id + family kk
-    families: dict[str, dict[str, Any]]  # kk → id, hamlet_id, address
-    hamlets: dict[str, Any]
+class _Family:
+    id: uuid.UUID | None  # None: created by this dry run
+    hamlet_id: uuid.UUID | None
+    address: str | None
 
 
-def _load(session: Session) -> _Known:
+def _hamlets(session: Session) -> dict[str, Any]:
     hamlets: dict[str, Any] = {}
-    for hamlet in session.scalars(select(Hamlet)):
-        hamlets[registry.normalise_name(hamlet.name)] = hamlet.id
-        if hamlet.code:
-            hamlets.setdefault(registry.normalise_name(hamlet.code), hamlet.id)
-    families: dict[str, dict[str, Any]] = {}
-    kk_of: dict[Any, str] = {}
-    for fid, kk, hamlet_id, address in session.execute(
-        select(Family.id, Family.kk_number, Family.hamlet_id, Family.address)
-    ):
-        families[kk] = {"id": fid, "hamlet_id": hamlet_id, "address": address}
-        kk_of[fid] = kk
-    residents: dict[str, dict[str, Any]] = {}
-    columns = [Resident.id, Resident.nik, Resident.family_id, *(getattr(Resident, c) for c in _COMPARED)]
-    for row in session.execute(select(*columns)).yield_per(2000):
-        rid, nik, family_id, *values = row
-        residents[nik] = {"id": rid, "kk": kk_of.get(family_id), **dict(zip(_COMPARED, values, strict=True))}
-    return _Known(residents, families, hamlets)
+    for hamlet_id, name, code in session.execute(select(Hamlet.id, Hamlet.name, Hamlet.code)):
+        hamlets[registry.normalise_name(name)] = hamlet_id
+        if code:
+            hamlets.setdefault(registry.normalise_name(code), hamlet_id)
+    return hamlets
 
 
-def _family_changes(parsed: _Parsed, known: dict[str, Any]) -> dict[str, Any]:
+def _family_changes(parsed: _Parsed, known: _Family) -> dict[str, Any]:
     wanted = {"hamlet_id": parsed.fields.get("hamlet_id"), "address": parsed.fields.get("address")}
-    return {k: v for k, v in wanted.items() if v is not None and known.get(k) != v}
+    return {k: v for k, v in wanted.items() if v is not None and getattr(known, k) != v}
+
+
+class _Import:
+    """One pass over a file: the dry run (``apply=False``) or the write (``apply=True``).
+
+    Families (a quarter of the residents, a few columns) are loaded once; residents are looked up
+    per chunk by NIK. Writes are buffered per chunk and sent as executemany INSERT/UPDATE statements
+    whose rows all carry the village's ``tenant_id``.
+    """
+
+    def __init__(
+        self, session: Session, tenant_id: int, *, apply: bool, actor: User | None, progress: Progress | None
+    ) -> None:
+        self.session, self.tenant_id, self.apply, self.actor = session, tenant_id, apply, actor
+        self.progress = progress
+        self.hamlets = _hamlets(session)
+        self.families: dict[str, _Family] = {}
+        self.kk_of: dict[uuid.UUID, str] = {}
+        for fid, kk, hamlet_id, address in session.execute(
+            select(Family.id, Family.kk_number, Family.hamlet_id, Family.address)
+        ):
+            self.families[kk] = _Family(fid, hamlet_id, address)
+            self.kk_of[fid] = kk
+        # NIKs registered before this pass: only those are looked up (a chunk at a time). A NIK of the
+        # file that is not here is new; not asking the database about it keeps the lookups off the
+        # rows this import inserts (PostgreSQL plans them with the stale statistics of a table that
+        # is growing inside the transaction).
+        self.existing: set[str] = set(session.scalars(select(Resident.nik)))
+        self.families_seen: set[str] = set()
+        self.seen_nik: dict[str, int] = {}
+        self.pending: list[_Parsed] = []
+        self.report: ImportReport | None = None
+        self.now = utcnow()
+        self.actor_id = actor.id if actor is not None else None
+        self.actor_label = (actor.email or actor.phone) if actor is not None else None
+        self.ip = request.remote_addr if has_request_context() else None
+        self._reset_writes()
+
+    def _reset_writes(self) -> None:
+        self.new_families: list[dict[str, Any]] = []
+        self.changed_families: list[dict[str, Any]] = []
+        self.new_residents: list[dict[str, Any]] = []
+        self.changed_residents: list[dict[str, Any]] = []
+        self.audit_rows: list[dict[str, Any]] = []
+
+    # -- reading the file --
+
+    def run(self, file: Source, filename: str) -> ImportReport:
+        stream = _open_binary(file)
+        try:
+            layout: _Layout | None = None
+            for number, values in _rows(stream, filename or getattr(file, "name", "") or str(file)):
+                if not any(_cell(v) for v in values):
+                    continue
+                if layout is None:
+                    layout = _detect(values)
+                    self.report = ImportReport(layout.name)
+                    continue
+                self._row(number, values, layout)
+            if self.pending:
+                self._resolve()
+        finally:
+            if isinstance(file, str | Path):
+                stream.close()
+        if self.report is None:
+            raise ServiceError(_("The file is empty: there is no header row and no data."), "empty_file")
+        if self.report.rows == 0:
+            raise ServiceError(_("The file has a header row but no data rows."), "empty_file")
+        return self.report
+
+    def _row(self, number: int, values: list[Any], layout: _Layout) -> None:
+        report = self.report
+        assert report is not None
+        report.rows += 1
+        if self.progress is not None and report.rows % PROGRESS_EVERY == 0:
+            self.progress(report.rows)
+        parsed, problems = _parse(values, layout, self.hamlets)
+        if parsed is not None and parsed.nik in self.seen_nik:
+            problems = [
+                (
+                    "",
+                    _(
+                        "NIK %(nik)s already appears in row %(row)s.",
+                        nik=parsed.nik,
+                        row=self.seen_nik[parsed.nik],
+                    ),
+                )
+            ]
+            parsed = None
+        for column, message in problems:
+            report.add_problem(Problem(number, column, message))
+        if parsed is None:
+            return
+        self.seen_nik[parsed.nik] = number
+        self.pending.append(parsed)
+        if len(self.pending) >= CHUNK_ROWS:
+            self._resolve()
+
+    # -- deciding, per chunk --
+
+    def _registered(self, niks: list[str]) -> dict[str, dict[str, Any]]:
+        columns = [Resident.id, Resident.nik, Resident.family_id, *(getattr(Resident, c) for c in _COMPARED)]
+        found: dict[str, dict[str, Any]] = {}
+        # The NIKs go into the SQL as literals (they are checked digits): PostgreSQL then plans the
+        # lookup with a constant list it can hash, where a bound list (a prepared, generic plan)
+        # would be compared element by element for every row of the village.
+        niks_param = sa.bindparam("niks", niks, expanding=True, literal_execute=True)
+        matching = Resident.nik.in_(niks_param)
+        for rid, nik, family_id, *values in self.session.execute(select(*columns).where(matching)):
+            found[nik] = {"id": rid, "family_id": family_id, **dict(zip(_COMPARED, values, strict=True))}
+        return found
+
+    def _resolve(self) -> None:
+        report = self.report
+        assert report is not None
+        chunk, self.pending = self.pending, []
+        if self.apply and not report.ok:
+            return  # the write is abandoned anyway: stop writing
+        known = [p.nik for p in chunk if p.nik in self.existing]
+        registered = self._registered(known) if known else {}
+        for parsed in chunk:
+            family_id = self._family(parsed) if parsed.kk else None
+            current = registered.get(parsed.nik)
+            if current is None:
+                report.residents.create += 1
+                if self.apply:
+                    self._create_resident(parsed, family_id)
+                continue
+            changes = {k: v for k, v in parsed.fields.items() if current.get(k) != v}
+            if parsed.kk and self.kk_of.get(current["family_id"]) != parsed.kk:
+                changes["family_id"] = family_id
+            if not changes:
+                report.residents.skip += 1
+                continue
+            report.residents.update += 1
+            if self.apply:
+                self._update_resident(current, changes)
+        if self.apply:
+            self._write()
+
+    def _family(self, parsed: _Parsed) -> uuid.UUID | None:
+        kk = parsed.kk
+        assert kk is not None and self.report is not None
+        family = self.families.get(kk)
+        if kk in self.families_seen:
+            return family.id if family else None
+        self.families_seen.add(kk)
+        if family is None:
+            self.report.families.create += 1
+            hamlet_id, address = parsed.fields.get("hamlet_id"), parsed.fields.get("address")
+            family = _Family(uuid.uuid4() if self.apply else None, hamlet_id, address)
+            self.families[kk] = family
+            if family.id is not None:
+                self.kk_of[family.id] = kk
+                self.new_families.append(
+                    {
+                        "tenant_id": self.tenant_id,
+                        "id": family.id,
+                        "kk_number": kk,
+                        "kk_temporary": False,
+                        "hamlet_id": hamlet_id,
+                        "address": address,
+                        "created_at": self.now,
+                        "updated_at": self.now,
+                    }
+                )
+                self._audit("smart_government.family.created", f"family:{family.id}", temporary=False)
+        elif changes := _family_changes(parsed, family):
+            self.report.families.update += 1
+            for key, value in changes.items():
+                setattr(family, key, value)
+            if self.apply:
+                assert family.id is not None
+                self.changed_families.append(
+                    {
+                        "tenant_id": self.tenant_id,
+                        "id": family.id,
+                        "hamlet_id": family.hamlet_id,
+                        "address": family.address,
+                        "updated_at": self.now,
+                    }
+                )
+                self._audit("smart_government.family.updated", f"family:{family.id}", fields=sorted(changes))
+        else:
+            self.report.families.skip += 1
+        return family.id
+
+    # -- buffering the writes --
+
+    def _audit(self, action: str, target: str, **detail: Any) -> None:
+        self.audit_rows.append(
+            {
+                "action": action,
+                "actor_id": self.actor_id,
+                "actor_label": self.actor_label,
+                "tenant_id": self.tenant_id,
+                "target": target,
+                "ip": self.ip,
+                "detail": {**detail, "source": "import"},
+                "at": self.now,
+            }
+        )
+
+    def _create_resident(self, parsed: _Parsed, family_id: uuid.UUID | None) -> None:
+        fields = parsed.fields
+        row: dict[str, Any] = {c: fields.get(c) for c in _COMPARED}
+        row["citizenship"] = row["citizenship"] or "WNI"
+        row.update(
+            tenant_id=self.tenant_id,
+            id=uuid.uuid4(),
+            nik=parsed.nik,
+            nik_temporary=False,
+            family_id=family_id,
+            name_search=registry.normalise_name(fields["name"]),
+            status=ResidentStatus.LIVING,
+            created_at=self.now,
+            updated_at=self.now,
+        )
+        self.new_residents.append(row)
+        self._audit("smart_government.resident.created", f"resident:{row['id']}", temporary_nik=False)
+
+    def _update_resident(self, current: dict[str, Any], changes: dict[str, Any]) -> None:
+        merged = {c: current[c] for c in _COMPARED}
+        merged.update((k, v) for k, v in changes.items() if k != "family_id")
+        merged.update(
+            tenant_id=self.tenant_id,
+            id=current["id"],
+            family_id=changes.get("family_id", current["family_id"]),
+            name_search=registry.normalise_name(merged["name"]),
+            updated_at=self.now,
+        )
+        self.changed_residents.append(merged)
+        self._audit("smart_government.resident.updated", f"resident:{current['id']}", fields=sorted(changes))
+
+    def _write(self) -> None:
+        """Send the chunk's buffered rows: parents before children, audit last."""
+        if self.new_families:
+            self._insert(Family, self.new_families)
+        if self.changed_families:
+            self._update(Family, self.changed_families)
+        if self.new_residents:
+            self._insert(Resident, self.new_residents)
+        if self.changed_residents:
+            self._update(Resident, self.changed_residents)
+        if self.audit_rows:
+            self._insert(AuditEvent, self.audit_rows)
+        self._reset_writes()
+
+    def _insert(self, model: Any, rows: list[dict[str, Any]]) -> None:
+        """An executemany INSERT whose every row carries ``tenant_id`` (the isolation layer refuses
+        a row of another village). RETURNING makes SQLAlchemy batch the rows into multi-row VALUES
+        statements ("insertmanyvalues") from one cached compilation: PostgreSQL would otherwise get
+        one statement per row."""
+        self.session.execute(insert(model).returning(model.id), rows).close()
+
+    def _update(self, model: Any, rows: list[dict[str, Any]]) -> None:
+        """PostgreSQL: one UPDATE … FROM (VALUES …) per batch, keyed on (tenant_id, id) and limited
+        to the session's village. SQLite (no column list for a VALUES alias): the ORM's bulk UPDATE
+        by primary key, an executemany that is fast there."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            self.session.execute(update(model), rows)
+            return
+        keys = list(rows[0])
+        table = model.__table__
+        per = max(1, PARAMETERS_PER_STATEMENT // len(keys))
+        for start in range(0, len(rows), per):
+            batch = rows[start : start + per]
+            data = sa.values(*(sa.column(k, table.c[k].type) for k in keys), name="changed").data(
+                [tuple(row[k] for k in keys) for row in batch]
+            )
+            stmt = (
+                update(model)
+                .where(model.tenant_id == self.tenant_id)
+                .where(model.tenant_id == data.c.tenant_id, model.id == data.c.id)
+                .values({k: data.c[k] for k in keys if k not in ("tenant_id", "id")})
+                .execution_options(synchronize_session=False)
+            )
+            self.session.execute(stmt)
 
 
 def _run(
@@ -465,106 +954,10 @@ def _run(
     *,
     apply: bool,
     actor: User | None,
-    progress: Callable[[int], None] | None,
+    progress: Progress | None,
 ) -> ImportReport:
-    known = _load(session)
-    stream = _open_binary(file)
-    try:
-        rows = _rows(stream, filename or getattr(file, "name", "") or str(file))
-        layout: _Layout | None = None
-        report: ImportReport | None = None
-        seen_nik: dict[str, int] = {}
-        families_seen: set[str] = set()
-        for number, values in rows:
-            if not any(_cell(v) for v in values):
-                continue
-            if layout is None:
-                layout = _detect(values)
-                report = ImportReport(layout.name)
-                continue
-            assert report is not None
-            report.rows += 1
-            if progress is not None and report.rows % PROGRESS_EVERY == 0:
-                progress(report.rows)
-            parsed, problems = _parse(values, layout, known.hamlets)
-            if parsed is not None and parsed.nik in seen_nik:
-                problems = [("", f"NIK {parsed.nik} already appears in row {seen_nik[parsed.nik]}.")]
-                parsed = None
-            for column, message in problems:
-                report.problems.append(Problem(number, column, message))
-            if parsed is None:
-                continue
-            seen_nik[parsed.nik] = number
-            family_id = None
-            if parsed.kk:
-                family = known.families.get(parsed.kk)
-                if parsed.kk not in families_seen:
-                    families_seen.add(parsed.kk)
-                    if family is None:
-                        report.families.create += 1
-                        family = {"id": None, "hamlet_id": None, "address": None}
-                        if apply:
-                            created = registry.create_family(
-                                session,
-                                kk_number=parsed.kk,
-                                hamlet_id=parsed.fields.get("hamlet_id"),
-                                address=parsed.fields.get("address"),
-                                actor=actor,
-                            )
-                            family = {"id": created.id, **_family_changes(parsed, {})}
-                        known.families[parsed.kk] = family
-                    elif changes := _family_changes(parsed, family):
-                        report.families.update += 1
-                        if apply:
-                            _update_family(session, family, changes, actor)
-                    else:
-                        report.families.skip += 1
-                family_id = family["id"]
-            current = known.residents.get(parsed.nik)
-            if current is None:
-                report.residents.create += 1
-                if apply:
-                    registry.create_resident(
-                        session, actor=actor, nik=parsed.nik, family_id=family_id, **parsed.fields
-                    )
-                continue
-            changes = {k: v for k, v in parsed.fields.items() if current.get(k) != v}
-            if parsed.kk and current["kk"] != parsed.kk:
-                changes["family_id"] = family_id
-            if not changes:
-                report.residents.skip += 1
-                continue
-            report.residents.update += 1
-            if apply:
-                resident = session.get(Resident, current["id"])
-                registry.update_resident(resident, actor=actor, **changes)
-    finally:
-        if isinstance(file, str | Path):
-            stream.close()
-    if report is None:
-        raise ServiceError("The file is empty: there is no header row and no data.", "empty_file")
-    if report.rows == 0:
-        raise ServiceError("The file has a header row but no data rows.", "empty_file")
-    return report
-
-
-def _update_family(
-    session: Session, family: dict[str, Any], changes: dict[str, Any], actor: User | None
-) -> None:
-    record = session.get(Family, family["id"])
-    for key, value in changes.items():
-        setattr(record, key, value)
-    family.update(changes)
-    session.flush()
-    audit.record(
-        "smart_government.family.updated",
-        actor=actor,
-        tenant_id=record.tenant_id,
-        target=f"family:{record.id}",
-        session=session,
-        fields=sorted(changes),
-        source="import",
-    )
+    tenant_id = _check_session(session)
+    return _Import(session, tenant_id, apply=apply, actor=actor, progress=progress).run(file, filename)
 
 
 def plan_import(
@@ -573,12 +966,13 @@ def plan_import(
     file: Source,
     filename: str = "",
     *,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """The dry run: what the import would create, update and skip, and every problem per row.
     Writes nothing. ``file`` is a path, bytes or a seekable binary file; ``filename`` gives the type
-    (``.csv``/``.xlsx``). An empty file or an unknown header raises ServiceError."""
-    _check_session(session, tenant)
+    (``.csv``/``.xlsx``). An empty file or an unknown header raises ServiceError. ``progress`` is
+    called with the number of rows read every PROGRESS_EVERY rows."""
+    _check_tenant(session, tenant)
     return _run(session, file, filename, apply=False, actor=None, progress=progress)
 
 
@@ -589,30 +983,64 @@ def commit_import(
     filename: str = "",
     *,
     actor: User | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
+    plan: ImportReport | None = None,
+    source: str | None = None,
 ) -> ImportReport:
-    """Plan, then apply the plan in one transaction and commit it; any problem or failure rolls
-    everything back (ServiceError for a file with problems, the failure itself otherwise)."""
-    plan = plan_import(session, tenant, file, filename, progress=progress)
+    """Validate the whole file (the dry run), then write it in chunks in one transaction and commit;
+    any problem or failure rolls everything back (ServiceError for a file with problems or a registry
+    changed meanwhile, the failure itself otherwise).
+
+    A caller that has just run ``plan_import`` on the same file may pass its report as ``plan`` to
+    skip the second validation pass: the write pass checks every row again and abandons the whole
+    import on the first problem. ``progress`` reports the write pass only. ``source`` names the
+    file in the audit event (e.g. ``document:<id>`` for an upload kept as a document).
+    """
+    _check_tenant(session, tenant)
+    if plan is None:
+        plan = plan_import(session, tenant, file, filename)
     if not plan.ok:
         raise ServiceError(
-            f"The file has {len(plan.problems)} problem(s); nothing was imported. Fix them and try again.",
+            _(
+                "The file has %(count)s problem(s); nothing was imported. Fix them and try again.",
+                count=plan.problem_count,
+            ),
             "import_problems",
         )
     try:
-        done = _run(session, file, filename, apply=True, actor=actor, progress=None)
+        done = _run(session, file, filename, apply=True, actor=actor, progress=progress)
+        if not done.ok:
+            raise ServiceError(
+                _(
+                    "The file has %(count)s problem(s); nothing was imported. Fix them and try again.",
+                    count=done.problem_count,
+                ),
+                "import_problems",
+            )
         audit.record(
             "smart_government.import.committed",
             actor=actor,
             tenant_id=tenant.id,
-            target=f"import:{filename}",
+            target=f"import:{source or filename}",
             session=session,
             layout=done.layout,
             rows=done.rows,
             created=done.residents.create,
             updated=done.residents.update,
+            families_created=done.families.create,
+            families_updated=done.families.update,
         )
         session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise ServiceError(
+            _(
+                "The registry changed while the file was being imported (a NIK or KK number was "
+                "registered meanwhile); nothing was imported. Run the import again."
+            ),
+            "import_conflict",
+            409,
+        ) from None
     except BaseException:
         session.rollback()
         raise
@@ -620,8 +1048,15 @@ def commit_import(
     return done
 
 
-def _check_session(session: Session, tenant: Tenant) -> None:
+def _check_session(session: Session) -> int:
     from desacerdas.tenancy import current_tenant_id
 
-    if current_tenant_id(session) != tenant.id:
+    tenant_id = current_tenant_id(session)
+    if tenant_id is None:
+        raise RuntimeError("the import needs a session bound to the village it imports into")
+    return tenant_id
+
+
+def _check_tenant(session: Session, tenant: Tenant) -> None:
+    if _check_session(session) != tenant.id:
         raise RuntimeError("the import needs a session bound to the village it imports into")

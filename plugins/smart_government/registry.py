@@ -14,7 +14,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from desacerdas.auth.permissions import memberships_for
@@ -142,7 +142,9 @@ def _uuid(value: uuid.UUID | str | None) -> uuid.UUID | None:
         raise ServiceError(_("%(value)s is not a valid identifier.", value=value), "invalid_id") from None
 
 
-def _text(value: Any, limit: int) -> str | None:
+def clean_text(value: Any, limit: int) -> str | None:
+    """Stripped and cut to the column's length, None when empty: how every free-text field is stored
+    (imports use it too, so an imported value compares equal to a typed one)."""
     value = (str(value) if value is not None else "").strip()
     return value[:limit] or None
 
@@ -253,7 +255,7 @@ def create_family(
         temporary = False
     else:
         kk, temporary = _temporary_number(session, Family.kk_number), True
-    family = Family(kk_number=kk, kk_temporary=temporary, hamlet_id=hamlet, address=_text(address, 300))
+    family = Family(kk_number=kk, kk_temporary=temporary, hamlet_id=hamlet, address=clean_text(address, 300))
     session.add(family)
     session.flush()
     audit.record(
@@ -277,7 +279,7 @@ def _clean_fields(session: Session, fields: dict[str, Any], scope: uuid.UUID | N
     clean: dict[str, Any] = {}
     for key, value in fields.items():
         if key == "name":
-            name = _text(value, 120)
+            name = clean_text(value, 120)
             if not name:
                 raise ServiceError(_("A resident needs a name."), "name_required")
             clean["name"] = name
@@ -300,19 +302,21 @@ def _clean_fields(session: Session, fields: dict[str, Any], scope: uuid.UUID | N
                 get_family(session, family_id, hamlet_scope=scope)
             clean["family_id"] = family_id
         elif key in ("father_nik", "mother_nik"):
-            clean[key] = _number(check_nik, value, code="invalid_parent_nik") if _text(value, 16) else None
+            clean[key] = (
+                _number(check_nik, value, code="invalid_parent_nik") if clean_text(value, 16) else None
+            )
         elif key == "blood_type":
-            blood = _text(value, 3)
+            blood = clean_text(value, 3)
             if blood is not None and blood.upper() not in BLOOD_TYPES:
                 raise ServiceError(_("Blood type must be A, B, AB or O."), "invalid_blood_type")
             clean[key] = blood.upper() if blood else None
         elif key == "citizenship":
-            clean[key] = (_text(value, 3) or "WNI").upper()
+            clean[key] = (clean_text(value, 3) or "WNI").upper()
         elif key == "nik":
             clean[key] = value
         else:
             limit = Resident.__table__.c[key].type.length
-            clean[key] = _text(value, limit)
+            clean[key] = clean_text(value, limit)
     return clean
 
 
@@ -477,7 +481,7 @@ def record_event(
         kind=kind,
         event_date=event_date,
         report_date=report_date,
-        note=_text(note, 2000),
+        note=clean_text(note, 2000),
         recorded_by=actor.id if actor is not None else None,
     )
     session.add(event)
@@ -518,7 +522,8 @@ def search(
 ) -> Select:
     """A SELECT of residents for lists, exports and the API (paginate it with the core helper).
 
-    ``q`` finds part of a name, ignoring case and accents, or the start of a NIK; ``nik`` is exact.
+    ``q`` finds part of a name, ignoring case and accents, or a NIK (digits: the start of a NIK, or
+    exactly a 16-digit one, which uses the (tenant_id, nik) index); ``nik`` is exact.
     ``session`` only makes sure the caller holds a village session: the statement runs in it.
     """
     _tenant_id(session)
@@ -527,8 +532,8 @@ def search(
         stmt = stmt.where(Resident.hamlet_id == hamlet_scope)
     if q and q.strip():
         term = q.strip().replace(" ", "")
-        if term.isdigit():
-            stmt = stmt.where(or_(Resident.nik.startswith(term), Resident.name_search.contains(term)))
+        if term.isdigit():  # a NIK (names hold no digits): exact when complete, else its start
+            stmt = stmt.where(Resident.nik == term if len(term) == 16 else Resident.nik.startswith(term))
         else:
             stmt = stmt.where(Resident.name_search.contains(normalise_name(q), autoescape=True))
     if nik and nik.strip():

@@ -16,24 +16,27 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from desacerdas.auth.permissions import can, can_see_village
 from desacerdas.extensions import db
-from desacerdas.models import Hamlet, Tenant
+from desacerdas.models import Hamlet, Tenant, Visibility
 from desacerdas.services import ServiceError
 from desacerdas.web.pagination import page_links, paginate
 from desacerdas.web.tenant import current_tenant
+from desacerdas.web.urls import query_args
 
-from . import registry, statistics
+from . import exporting, importing, registry, statistics
 from .models import CivilEvent, EventKind, ResidentStatus, Sex
 from .plugin import plugin
 
 bp = plugin.pages
 bp.template_folder = "templates"  # the pillar's blueprint is rooted at this package
 
+PLUGIN = "smart_government"
 VIEW = "smart_government.residents.view"
 EDIT = "smart_government.residents.edit"
 
@@ -190,6 +193,10 @@ def residents() -> ResponseReturnValue:
         hamlet_names=_hamlet_names(),
         filtered=filtered,
         may_edit=can(current_user, EDIT, tenant),
+        may_import=scope is None and can(current_user, EDIT, tenant),
+        export_url=lambda fmt: url_for(
+            ".export_residents", **{k: v for k, v in query_args(format=fmt).items() if k != "page"}
+        ),
     )
 
 
@@ -365,3 +372,293 @@ def population_statistics() -> ResponseReturnValue:
             (_("Marital status"), rows(pop.by_marital_status)),
         ],
     )
+
+
+# -- editing a resident --------------------------------------------------------------------------------
+
+EDITABLE = (
+    "nik",
+    "name",
+    "birth_place",
+    "birth_date",
+    "sex",
+    "hamlet_id",
+    "relationship_to_head",
+    "religion",
+    "marital_status",
+    "education",
+    "occupation",
+    "address",
+    "phone",
+)
+
+
+def _with_current(field: SelectField, value: str | None) -> None:
+    """Keep a registered value the form's list does not offer (an import may bring other wording)."""
+    if value and value not in {v for v, _label in field.choices}:
+        field.choices = [*field.choices, (value, value)]
+
+
+@bp.route("/residents/<uuid:resident_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_resident(resident_id: uuid.UUID) -> ResponseReturnValue:
+    _tenant, scope = _scope(EDIT)
+    person = registry.get_resident(db.session, resident_id, hamlet_scope=scope)  # NotFound → 404
+    form = _resident_form(scope)
+    for name in ("relationship_to_head", "religion", "marital_status", "education"):
+        _with_current(getattr(form, name), getattr(person, name))
+    if not form.is_submitted():
+        for name in EDITABLE:
+            value = getattr(person, name)
+            getattr(form, name).data = str(value) if name == "hamlet_id" and value else value
+        form.sex.data = person.sex.value
+        form.nik.data = "" if person.nik_temporary else person.nik
+        form.kk_number.data = (
+            person.family.kk_number if person.family and not person.family.kk_temporary else ""
+        )
+    form_error, status = None, 200
+    if form.validate_on_submit():
+        data = {name: getattr(form, name).data for name in EDITABLE}
+        data["hamlet_id"] = data["hamlet_id"] or None
+        if person.nik_temporary and not (data["nik"] or "").strip():
+            data.pop("nik")  # the temporary number stays until it is replaced
+        try:
+            kk = (form.kk_number.data or "").strip()
+            if kk:
+                data["family_id"] = _family_for(kk, data["hamlet_id"], scope)
+            registry.update_resident(person, actor=current_user, hamlet_scope=scope, **data)
+        except ServiceError as exc:
+            db.session.rollback()
+            form_error, status = exc.message, exc.status
+            person = registry.get_resident(db.session, resident_id, hamlet_scope=scope)
+        else:
+            db.session.commit()
+            flash(_("The data of %(name)s was saved.", name=person.name), "success")
+            return redirect(url_for(".resident", resident_id=person.id))
+    elif form.is_submitted():
+        status = 400
+    return (
+        render_template(
+            "smart_government/resident_form.html", form=form, form_error=form_error, person=person
+        ),
+        status,
+    )
+
+
+class NikForm(FlaskForm):
+    nik = StringField(
+        _l("Real NIK"),
+        validators=[DataRequired(message=REQUIRED), Length(max=16, message=TOO_LONG)],
+        description=_l("The 16 digits on the KTP or the family card (KK)."),
+    )
+
+
+@bp.route("/residents/<uuid:resident_id>/nik", methods=["GET", "POST"])
+@login_required
+def replace_nik(resident_id: uuid.UUID) -> ResponseReturnValue:
+    """Replace a temporary number with the real NIK. When another record holds that NIK the
+    service refuses and names it (the two are probably one person registered twice): the page
+    links to that record so the clerk can compare them."""
+    _tenant, scope = _scope(EDIT)
+    person = registry.get_resident(db.session, resident_id, hamlet_scope=scope)
+    form = NikForm()
+    form_error, status, other = None, 200, None
+    if not person.nik_temporary:
+        form_error, status = _("This resident already has a real NIK."), 409
+    elif form.validate_on_submit():
+        nik = form.nik.data.strip().replace(" ", "")
+        try:
+            registry.replace_temporary_nik(person, nik, actor=current_user, hamlet_scope=scope)
+        except ServiceError as exc:
+            db.session.rollback()
+            form_error, status = exc.message, exc.status
+            person = registry.get_resident(db.session, resident_id, hamlet_scope=scope)
+            if exc.code == "duplicate_nik":
+                other = db.session.scalar(registry.search(db.session, nik=nik, hamlet_scope=scope))
+        else:
+            db.session.commit()
+            flash(_("The NIK of %(name)s is now %(nik)s.", name=person.name, nik=person.nik), "success")
+            return redirect(url_for(".resident", resident_id=person.id))
+    elif form.is_submitted():
+        status = 400
+    return (
+        render_template(
+            "smart_government/registry/nik_form.html",
+            person=person,
+            form=form,
+            form_error=form_error,
+            other=other,
+        ),
+        status,
+    )
+
+
+# -- import and export -----------------------------------------------------------------------------
+
+IMPORT_OBJECT = "registry-import"  # the object_id of uploaded import files (documents, staff only)
+SHOWN_PROBLEMS = 100
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("File (CSV or XLSX)"),
+        validators=[FileRequired(message=REQUIRED)],
+        description=_l("The platform template (as exported here) or the SIAK export."),
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """Only the CSRF token: the file is the stored document named in the URL."""
+
+
+def _import_scope() -> Tenant:
+    """Imports write anywhere in the village: staff with the edit permission and no hamlet limit."""
+    tenant, scope = _scope(EDIT)
+    if scope is not None:
+        abort(403)
+    return tenant
+
+
+def _import_document(document_id: uuid.UUID) -> Any:
+    """The stored upload: a spreadsheet of this village uploaded for an import, else 404."""
+    from desacerdas.services import documents
+
+    document = documents.get(document_id, db.session)  # another village's id: NotFound → 404
+    if (document.plugin, document.kind, document.object_id) != (PLUGIN, "spreadsheet", IMPORT_OBJECT):
+        abort(404)
+    return document
+
+
+def _read_document(document: Any) -> tuple[Any, str]:
+    """The document's current file, spooled (memory up to 1 MiB, then disk), and its file name."""
+    import tempfile
+
+    from desacerdas.services import documents
+
+    current = documents.version(document)
+    spooled = tempfile.SpooledTemporaryFile(max_size=1 << 20)  # noqa: SIM115 - closed by the caller
+    for chunk in documents.open_version(current):
+        spooled.write(chunk)
+    spooled.seek(0)
+    return spooled, current.filename
+
+
+def _render_import(
+    form: FlaskForm, *, report: Any = None, document: Any = None, error: str | None = None, status: int = 200
+) -> ResponseReturnValue:
+    return (
+        render_template(
+            "smart_government/registry/import.html",
+            form=form,
+            confirm=ConfirmForm(),
+            report=report,
+            document=document,
+            form_error=error,
+            shown=SHOWN_PROBLEMS,
+        ),
+        status,
+    )
+
+
+@bp.route("/residents/import", methods=["GET", "POST"])
+@login_required
+def import_residents() -> ResponseReturnValue:
+    """Step 1: upload. The file is stored as a staff-only document and checked (the dry run)."""
+    from desacerdas.services import documents
+
+    tenant = _import_scope()
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return _render_import(form, status=400 if form.is_submitted() else 200)
+    upload = form.file.data
+    try:
+        document = documents.store(
+            tenant,
+            documents.NewFile(upload.stream, upload.filename),
+            title=_("Residents import: %(name)s", name=upload.filename or "file"),
+            kind="spreadsheet",
+            plugin=PLUGIN,
+            object_id=IMPORT_OBJECT,
+            visibility=Visibility.STAFF,
+            actor=current_user,
+            session=db.session,
+        )
+    except ServiceError as exc:
+        db.session.rollback()
+        return _render_import(form, error=exc.message, status=exc.status)
+    return redirect(url_for(".import_report", document_id=document.id))
+
+
+@bp.route("/residents/import/<uuid:document_id>")
+@login_required
+def import_report(document_id: uuid.UUID) -> ResponseReturnValue:
+    """Step 2: the dry run's report (run again on every view: the registry may have changed)."""
+    tenant = _import_scope()
+    document = _import_document(document_id)
+    file, filename = _read_document(document)
+    with file:
+        try:
+            report = importing.plan_import(db.session, tenant, file, filename)
+        except ServiceError as exc:
+            return _render_import(ImportForm(), document=document, error=exc.message, status=exc.status)
+    return _render_import(ImportForm(), report=report, document=document)
+
+
+@bp.route("/residents/import/<uuid:document_id>/commit", methods=["POST"])
+@login_required
+def commit_import(document_id: uuid.UUID) -> ResponseReturnValue:
+    """Step 3: write the stored file, all or nothing."""
+    tenant = _import_scope()
+    confirm = ConfirmForm()
+    if not confirm.validate_on_submit():
+        abort(400)
+    document = _import_document(document_id)
+    file, filename = _read_document(document)
+    with file:
+        try:
+            done = importing.commit_import(
+                db.session, tenant, file, filename, actor=current_user, source=f"document:{document.id}"
+            )
+        except ServiceError as exc:
+            try:
+                report = importing.plan_import(db.session, tenant, file, filename)
+            except ServiceError:
+                report = None
+            return _render_import(
+                ImportForm(), report=report, document=document, error=exc.message, status=exc.status
+            )
+    flash(
+        _(
+            "Imported: %(created)s residents registered, %(updated)s updated, %(skipped)s unchanged.",
+            created=done.residents.create,
+            updated=done.residents.update,
+            skipped=done.residents.skip,
+        ),
+        "success",
+    )
+    return redirect(url_for(".residents"))
+
+
+@bp.route("/residents/export")
+@login_required
+def export_residents() -> ResponseReturnValue:
+    """The list's residents (same filters, same hamlet scope) as CSV or XLSX in the import template."""
+    tenant, scope = _scope(EDIT)
+    args = request.args
+    fmt = args.get("format", "csv")
+    if fmt not in exporting.FORMATS:
+        abort(400, _("Export as csv or xlsx."))
+    try:
+        stmt = registry.search(
+            db.session,
+            q=args.get("q"),
+            hamlet_id=args.get("hamlet") or None,
+            sex=args.get("sex") or None,
+            age_band=args.get("age") or None,
+            status=args.get("status") or None,
+            sort=args.get("sort") or "name",
+            hamlet_scope=scope,
+        )
+    except ServiceError as exc:
+        abort(400, exc.message)
+    return exporting.response(db.session, tenant, stmt, fmt, actor=current_user, filters=dict(args))

@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
-from smart_government import exporting, importing, registry
+from smart_government import exporting, importing
 from smart_government.models import Family, Resident
 from sqlalchemy import func, select
 
@@ -124,18 +124,22 @@ def test_commit_writes_the_plan_and_a_second_import_only_skips(app, village, kin
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_failure_mid_way_writes_nothing(app, village, kind, monkeypatch) -> None:  # noqa: ANN001
-    real = registry.create_resident
+    """The write goes chunk by chunk (one row per chunk here): a failure in the third chunk rolls
+    back the two written before it."""
+    real = importing._Import._write
     calls = []
 
-    def failing(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def failing(self):  # noqa: ANN001, ANN202
         calls.append(1)
         if len(calls) == 3:
             raise RuntimeError("disk full")
-        return real(*args, **kwargs)
+        return real(self)
 
-    monkeypatch.setattr(registry, "create_resident", failing)
+    monkeypatch.setattr(importing, "CHUNK_ROWS", 1)
+    monkeypatch.setattr(importing._Import, "_write", failing)
     with pytest.raises(RuntimeError):
         _commit(app, village, *as_file(ROWS, kind))
+    assert len(calls) == 3
     assert _counts(app, village) == (0, 0)
 
 
