@@ -32,6 +32,7 @@ from desacerdas.web.urls import query_args
 from . import exporting, importing, registry, statistics
 from .models import CivilEvent, EventKind, ResidentStatus, Sex
 from .plugin import plugin
+from .village_settings import terms_for
 
 bp = plugin.pages
 bp.template_folder = "templates"  # the pillar's blueprint is rooted at this package
@@ -166,6 +167,7 @@ def residents() -> ResponseReturnValue:
     form = FilterForm(request.args)
     hamlets = _hamlets(scope)
     form.hamlet.choices = [("", _("All hamlets")), *((str(h.id), h.name) for h in hamlets)]
+    form.hamlet.label.text = terms_for(tenant).hamlet
     form.sex.choices = [("", _("Any")), *((k, str(v)) for k, v in SEX_LABELS.items())]
     form.age.choices = [("", _("Any")), *((b, b) for b in statistics.AGE_BANDS)]
     form.status.choices = [("", _("Any")), *((k, str(v)) for k, v in STATUS_LABELS.items())]
@@ -216,6 +218,8 @@ def resident(resident_id: uuid.UUID) -> ResponseReturnValue:
         events=events,
         hamlet_names=_hamlet_names(),
         may_edit=can(current_user, EDIT, tenant),
+        may_manage_account=can(current_user, "smart_government.accounts.manage", tenant),
+        may_counter=can(current_user, "smart_government.letters.process", tenant),
         form=_event_form(),
     )
 
@@ -238,6 +242,7 @@ def _resident_form(scope: uuid.UUID | None) -> ResidentForm:
     form.sex.choices = [(k, str(v)) for k, v in SEX_LABELS.items()]
     hamlets = [(str(h.id), h.name) for h in _hamlets(scope)]
     form.hamlet_id.choices = hamlets if scope is not None else [("", "—"), *hamlets]
+    form.hamlet_id.label.text = terms_for(current_tenant()).hamlet
     form.relationship_to_head.choices = _choices(registry.RELATIONSHIPS)
     form.religion.choices = _choices(registry.RELIGIONS)
     form.marital_status.choices = _choices(registry.MARITAL_STATUSES)

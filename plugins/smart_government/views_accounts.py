@@ -53,6 +53,7 @@ from . import accounts, registration, registry
 from .models import Sex
 from .models_accounts import Registration, RegistrationKind, RegistrationStatus
 from .plugin import plugin
+from .village_settings import terms_for
 
 bp = plugin.pages
 
@@ -468,6 +469,7 @@ def _arrival_form() -> ArrivalForm:
     form = ArrivalForm()
     form.sex.choices = [(k, str(v)) for k, v in SEX_LABELS.items()]
     form.hamlet_id.choices = [("", "—"), *((str(h.id), h.name) for h in _hamlets())]
+    form.hamlet_id.label.text = terms_for(current_tenant()).hamlet
     form.religion.choices = _choices(registry.RELIGIONS)
     form.marital_status.choices = _choices(registry.MARITAL_STATUSES)
     form.relationship_to_head.choices = _choices(registry.RELATIONSHIPS)

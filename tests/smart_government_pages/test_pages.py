@@ -117,3 +117,22 @@ def test_statistics_totals_equal_the_list_count(pop_menanga, menanga, make_user,
     living = int(re.search(r'id="living">(\d+)<', text(stats)).group(1))
     assert total == count(client.get(v.page("residents"))) == 3
     assert living == count(client.get(v.page("residents?status=living")))
+
+
+def test_the_resident_page_leads_to_letters_and_the_account_and_uses_the_village_terms(
+    app, pop_menanga, menanga, make_user, login
+):
+    from desacerdas.plugin_system import settings as plugin_settings
+
+    with app.app_context():
+        plugin_settings.update("smart_government", {"term_hamlet": "Banjar Dinas"}, tenant=menanga.tenant())
+    v = pop_menanga
+    page = text(login(make_user("operator", menanga)).get(v.page(f"residents/{v.residents['wayan']}")))
+    assert f"letters/counter?resident={v.residents['wayan']}" in page
+    assert f"residents/{v.residents['wayan']}/account" in page
+    assert "<dt>Banjar Dinas</dt>" in page
+    listing = text(login(make_user("operator", menanga)).get(v.page("residents")))
+    assert ">Banjar Dinas<" in listing
+    kelian = login(make_user("hamlet_head", menanga, hamlet_id=v.kaja))
+    own = text(kelian.get(v.page(f"residents/{v.residents['wayan']}")))
+    assert "letters/counter" in own and "/account" not in own  # the counter yes, accounts are the office's
