@@ -196,25 +196,12 @@ def issue(
     session.refresh(req, with_for_update=True)
     if req.status != RequestStatus.SIGNED:
         raise letters._wrong_state(req, "issue", letters.workflow_for(tenant, values).next_action(req.status))  # noqa: SLF001
-    number = next_number(
-        session,
-        tenant,
-        letter_type.code,
-        when,
-        per_type=bool(values["number_per_type"]),
-        fmt=values["number_format"],
-    )
     # A number can exist already when the village changed its format or its per-type setting
     # during the year: take the next one rather than fail on the unique constraint every time.
+    per_type, fmt = bool(values["number_per_type"]), values["number_format"]
+    number = next_number(session, tenant, letter_type.code, when, per_type=per_type, fmt=fmt)
     while session.scalar(select(Letter.id).where(Letter.number == number.text)) is not None:
-        number = next_number(
-            session,
-            tenant,
-            letter_type.code,
-            when,
-            per_type=bool(values["number_per_type"]),
-            fmt=values["number_format"],
-        )
+        number = next_number(session, tenant, letter_type.code, when, per_type=per_type, fmt=fmt)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     document_id = uuid.uuid4()
     signer = Signer(req.signer_name or "", tuple(req.signer_title_lines or ()), req.signer_id_line)

@@ -10,7 +10,6 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
-    Enum,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -21,11 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from desacerdas.models.base import Base, TenantScoped, Timestamped, utcnow
-
-
-def _enum(e: type[enum.Enum], length: int = 20) -> Enum:
-    return Enum(e, native_enum=False, length=length, values_callable=lambda x: [m.value for m in x])
+from desacerdas.models.base import Base, TenantScoped, Timestamped, string_enum, utcnow
 
 
 class Sex(enum.StrEnum):
@@ -86,7 +81,7 @@ class Resident(TenantScoped, Timestamped, Base):
     name_search: Mapped[str] = mapped_column(String(120))  # lower case, accents removed: for search
     birth_place: Mapped[str | None] = mapped_column(String(80))
     birth_date: Mapped[date] = mapped_column(Date)
-    sex: Mapped[Sex] = mapped_column(_enum(Sex))
+    sex: Mapped[Sex] = mapped_column(string_enum(Sex))
     religion: Mapped[str | None] = mapped_column(String(30))
     marital_status: Mapped[str | None] = mapped_column(String(30))
     relationship_to_head: Mapped[str | None] = mapped_column(String(30))
@@ -101,7 +96,7 @@ class Resident(TenantScoped, Timestamped, Base):
     father_nik: Mapped[str | None] = mapped_column(String(16))
     mother_name: Mapped[str | None] = mapped_column(String(120))
     mother_nik: Mapped[str | None] = mapped_column(String(16))
-    status: Mapped[ResidentStatus] = mapped_column(_enum(ResidentStatus), default=ResidentStatus.LIVING)
+    status: Mapped[ResidentStatus] = mapped_column(string_enum(ResidentStatus), default=ResidentStatus.LIVING)
 
     family: Mapped[Family | None] = relationship(
         back_populates="members",
@@ -129,7 +124,7 @@ class CivilEvent(TenantScoped, Base):
     __tablename__ = "sg_civil_events"
 
     resident_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    kind: Mapped[EventKind] = mapped_column(_enum(EventKind))
+    kind: Mapped[EventKind] = mapped_column(string_enum(EventKind))
     event_date: Mapped[date] = mapped_column(Date)
     report_date: Mapped[date] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)

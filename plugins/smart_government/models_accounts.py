@@ -18,7 +18,6 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
-    Enum,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -29,11 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from desacerdas.models.base import Base, TenantScoped, Timestamped, utcnow
-
-
-def _enum(e: type[enum.Enum], length: int = 20) -> Enum:
-    return Enum(e, native_enum=False, length=length, values_callable=lambda x: [m.value for m in x])
+from desacerdas.models.base import Base, TenantScoped, Timestamped, string_enum, utcnow
 
 
 class RegistrationKind(enum.StrEnum):
@@ -77,9 +72,9 @@ class Registration(TenantScoped, Timestamped, Base):
 
     __tablename__ = "sg_registrations"
 
-    kind: Mapped[RegistrationKind] = mapped_column(_enum(RegistrationKind))
+    kind: Mapped[RegistrationKind] = mapped_column(string_enum(RegistrationKind))
     status: Mapped[RegistrationStatus] = mapped_column(
-        _enum(RegistrationStatus), default=RegistrationStatus.PENDING
+        string_enum(RegistrationStatus), default=RegistrationStatus.PENDING
     )
     nik: Mapped[str] = mapped_column(String(16))
     kk_number: Mapped[str] = mapped_column(String(16))

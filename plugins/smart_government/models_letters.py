@@ -25,7 +25,6 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
-    Enum,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -37,13 +36,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from desacerdas.models.base import Base, TenantScoped, Timestamped, utcnow
+from desacerdas.models.base import Base, TenantScoped, Timestamped, string_enum, utcnow
 
 SHARED_SCOPE = "*"
-
-
-def _enum(e: type[enum.Enum], length: int = 20) -> Enum:
-    return Enum(e, native_enum=False, length=length, values_callable=lambda x: [m.value for m in x])
 
 
 class RequestStatus(enum.StrEnum):
@@ -113,8 +108,8 @@ class LetterRequest(TenantScoped, Timestamped, Base):
     resident_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     # Copied from the resident at submission, so a hamlet head's queue is one indexed query.
     hamlet_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    channel: Mapped[Channel] = mapped_column(_enum(Channel))
-    status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus), default=RequestStatus.SUBMITTED)
+    channel: Mapped[Channel] = mapped_column(string_enum(Channel))
+    status: Mapped[RequestStatus] = mapped_column(string_enum(RequestStatus), default=RequestStatus.SUBMITTED)
     purpose: Mapped[str] = mapped_column(String(300))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the type's field values
     attachments: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # attachment key → document id
@@ -158,7 +153,7 @@ class LetterRequestStep(TenantScoped, Base):
 
     request_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     action: Mapped[str] = mapped_column(String(20))  # submitted, verified, approved, signed, issued, …
-    status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus))  # the status after the move
+    status: Mapped[RequestStatus] = mapped_column(string_enum(RequestStatus))  # the status after the move
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     actor_name: Mapped[str | None] = mapped_column(String(120))
     note: Mapped[str | None] = mapped_column(String(500))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, Uuid
+from sqlalchemy import DateTime, Enum, ForeignKey, Integer, MetaData, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 NAMING = {
@@ -19,6 +20,11 @@ NAMING = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def string_enum(e: type[enum.Enum], length: int = 20) -> Enum:
+    """An enum stored as its values in a VARCHAR (no database enum type to migrate when it grows)."""
+    return Enum(e, native_enum=False, length=length, values_callable=lambda x: [m.value for m in x])
 
 
 class Base(DeclarativeBase):

@@ -9,7 +9,6 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     DateTime,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, Timestamped
+from .base import Base, Timestamped, string_enum
 from .tenant import Tenant
 
 
@@ -36,10 +35,6 @@ class Role(enum.StrEnum):
 VILLAGE_ROLES = frozenset(
     {Role.VILLAGE_HEAD, Role.VILLAGE_SECRETARY, Role.OPERATOR, Role.HAMLET_HEAD, Role.RESIDENT}
 )
-
-
-def _enum(e: type[enum.Enum]) -> Enum:
-    return Enum(e, native_enum=False, length=30, values_callable=lambda x: [m.value for m in x])
 
 
 class User(Timestamped, Base):
@@ -98,7 +93,7 @@ class Membership(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[Role] = mapped_column(_enum(Role))
+    role: Mapped[Role] = mapped_column(string_enum(Role, 30))
     tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     hamlet_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     area_prefix: Mapped[str | None] = mapped_column(String(13))
