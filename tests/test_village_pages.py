@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from desacerdas.extensions import db
@@ -151,3 +153,20 @@ def test_moving_a_hamlet_head_is_audited(app, menanga, hamlets, make_user):
         db.session.commit()
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "membership.rescoped"))
         assert event.detail["hamlet_to"] == str(hamlets["Kelod"])
+
+
+def test_times_on_a_villages_pages_are_in_its_time_zone(app, menanga):
+    from flask import g
+    from flask_babel import format_datetime
+
+    from desacerdas.services.regions import time_zone
+    from desacerdas.web.i18n import select_timezone
+
+    with app.test_request_context("/"):
+        g.tenant = menanga.tenant()  # Karangasem, Bali: WITA
+        assert select_timezone() == "Asia/Makassar"
+        assert format_datetime(datetime(2026, 11, 27, 17, 30), "HH:mm") == "01:30"  # stored UTC, shown WITA
+    assert time_zone("31.71.01.1001").key == "Asia/Jakarta"
+    assert time_zone("94.01.01.2001").key == "Asia/Jayapura"
+    assert time_zone("51.07.01.2003", "Asia/Jakarta").key == "Asia/Jakarta"
+    assert time_zone("51.07.01.2003", "Not/AZone").key == "Asia/Makassar"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import current_app, g, request, url_for
+from flask import g, request, url_for
 from flask.views import MethodView
 from flask_smorest.fields import Upload
 from flask_smorest.pagination import PaginationParameters
@@ -24,14 +24,14 @@ from werkzeug.datastructures import FileStorage
 
 from desacerdas.api.pagination import PAGINATION, page_of
 from desacerdas.api.security import ApiError, api_user, public, require
-from desacerdas.extensions import db, limiter
+from desacerdas.extensions import db
 from desacerdas.models import Role
 from desacerdas.services import NotFound, ServiceError
 from desacerdas.services import auth as auth_service
 from desacerdas.services.i18n import _
 from desacerdas.web.tenant import current_tenant
 
-from . import accounts, registration, registry
+from . import accounts, limits, registration, registry
 from .api import blp
 from .models_accounts import Registration, RegistrationKind, RegistrationStatus, ResidentAccount
 
@@ -307,10 +307,6 @@ class ResidentAccountDeactivate(MethodView):
 # -- open without a token: signing in and applying ------------------------------------------------------
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_LIMIT"]
-
-
 class SignInSchema(Schema):
     nik = fields.String(required=True, validate=validate.Length(max=32))
     pin = fields.String(required=True, load_only=True, validate=validate.Length(max=32))
@@ -380,7 +376,7 @@ def _service(call: Any) -> Any:
 @blp.route("/sign-in")
 @public
 class SignIn(MethodView):
-    decorators = [limiter.limit(_login_limit)]
+    decorators = [limits.pin_attempts]
 
     @blp.arguments(SignInSchema)
     @blp.response(200, SignedInSchema)
@@ -403,7 +399,7 @@ class SignIn(MethodView):
 @blp.route("/registrations/account-request")
 @public
 class AccountRequest(MethodView):
-    decorators = [limiter.limit(_login_limit)]
+    decorators = [limits.applications]
 
     @blp.arguments(AccountRequestSchema, location="form")
     @blp.arguments(PhotosSchema, location="files")
@@ -433,7 +429,7 @@ class AccountRequest(MethodView):
 @blp.route("/registrations/new-arrival")
 @public
 class NewArrival(MethodView):
-    decorators = [limiter.limit(_login_limit)]
+    decorators = [limits.applications]
 
     @blp.arguments(NewArrivalSchema, location="form")
     @blp.arguments(PhotosSchema, location="files")

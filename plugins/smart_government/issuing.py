@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from desacerdas.auth.permissions import can
 from desacerdas.models import DocumentVersion, Tenant, User, Visibility
 from desacerdas.models.base import utcnow
-from desacerdas.services import NotFound, ServiceError, audit
+from desacerdas.services import NotFound, ServiceError, audit, regions
 from desacerdas.services import documents as docs
 from desacerdas.services.i18n import _
 
@@ -58,25 +58,10 @@ MAX_TOKEN_LENGTH = 64
 VERIFY_MAX_BYTES = 10 * 1024 * 1024
 PDF_MAGIC = b"%PDF-"
 
-# Indonesia's three time zones by province code (Kemendagri); a village's profile may override
-# with ``{"timezone": "Asia/Jakarta"}``. The date printed on a letter is the village's date.
-_WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
-_WIT = {"81", "82", "91", "92", "93", "94", "95", "96", "97"}
-
 
 def village_zone(tenant: Tenant) -> ZoneInfo:
-    configured = (tenant.profile or {}).get("timezone")
-    if configured:
-        try:
-            return ZoneInfo(str(configured))
-        except (KeyError, ValueError):
-            log.warning("village %s has an unknown time zone %r", tenant.slug, configured)
-    province = (tenant.code or "")[:2]
-    if province in _WITA:
-        return ZoneInfo("Asia/Makassar")
-    if province in _WIT:
-        return ZoneInfo("Asia/Jayapura")
-    return ZoneInfo("Asia/Jakarta")
+    """The village's time zone (by province, or its profile's ``timezone``): the date on a letter."""
+    return regions.time_zone(tenant.code, (tenant.profile or {}).get("timezone"))
 
 
 def local_date(tenant: Tenant, moment: datetime | None = None) -> date:

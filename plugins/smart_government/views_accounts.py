@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 from flask import (
     Response,
     abort,
-    current_app,
     flash,
     g,
     make_response,
@@ -41,7 +40,7 @@ from wtforms import BooleanField, DateField, PasswordField, SelectField, StringF
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from desacerdas.auth.permissions import can, can_see_village
-from desacerdas.extensions import db, limiter
+from desacerdas.extensions import db
 from desacerdas.models import Hamlet, Role, Tenant
 from desacerdas.services import ServiceError
 from desacerdas.services import documents as docs
@@ -49,7 +48,7 @@ from desacerdas.web.downloads import send_version
 from desacerdas.web.pagination import page_links, paginate
 from desacerdas.web.tenant import current_tenant
 
-from . import accounts, registration, registry
+from . import accounts, limits, registration, registry
 from .models import Sex
 from .models_accounts import Registration, RegistrationKind, RegistrationStatus
 from .plugin import plugin
@@ -272,10 +271,6 @@ def _staff(permission: str) -> tuple[Tenant, uuid.UUID | None]:
         abort(403)
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_LIMIT"]
-
-
 def _upload(field: FileField) -> registration.Upload | None:
     data = field.data
     if not data or not getattr(data, "filename", None):
@@ -319,7 +314,7 @@ def _too_large(exc: RequestEntityTooLarge) -> ResponseReturnValue:
 
 
 @bp.route("/masuk", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limits.pin_attempts
 def resident_sign_in() -> ResponseReturnValue:
     tenant = current_tenant()
     if current_user.is_authenticated and accounts.account_of(current_user, db.session) is not None:
@@ -383,7 +378,7 @@ def change_pin() -> ResponseReturnValue:
 
 
 @bp.route("/lupa-pin", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limits.pin_attempts
 def forgot_pin() -> ResponseReturnValue:
     tenant = current_tenant()
     form = ForgotPinForm()
@@ -401,7 +396,7 @@ def forgot_pin() -> ResponseReturnValue:
 
 
 @bp.route("/lupa-pin/kode", methods=["POST"])
-@limiter.limit(_login_limit)
+@limits.pin_attempts
 def reset_pin_code() -> ResponseReturnValue:
     tenant = current_tenant()
     form = CodeForm()
@@ -427,7 +422,7 @@ def reset_pin_code() -> ResponseReturnValue:
 
 
 @bp.route("/daftar", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limits.applications
 def register() -> ResponseReturnValue:
     tenant = current_tenant()
     form = RegisterForm()
@@ -478,7 +473,7 @@ def _arrival_form() -> ArrivalForm:
 
 
 @bp.route("/pendatang", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limits.applications
 def new_arrival() -> ResponseReturnValue:
     tenant = current_tenant()
     form = _arrival_form()

@@ -190,3 +190,19 @@ def test_only_the_open_calls_need_no_token_and_they_still_need_a_real_village(va
     assert client.get(va.api("account")).status_code == 401  # next to an open call, still closed
     spec = client.get("/api/v1/openapi.json").get_json()
     assert any(path.endswith("/smart_government/sign-in") for path in spec["paths"])
+
+
+def test_the_page_and_the_api_share_one_budget_of_pin_attempts(va, app, client):
+    from desacerdas.extensions import limiter
+
+    app.config["LOGIN_LIMIT"] = "2 per minute"
+    try:
+        page = [
+            client.post(va.page("masuk"), data={"nik": WAYAN, "pin": "999990"}).status_code for _ in range(2)
+        ]
+        api = token_sign_in(client, va, WAYAN, "999990")
+    finally:
+        app.config["LOGIN_LIMIT"] = "1000 per minute"
+        with app.app_context():
+            limiter.reset()
+    assert 429 not in page and api.status_code == 429

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from lokal import wilayah
 
@@ -82,3 +83,25 @@ def is_district_code(code: str) -> bool:
     dotted = f"{code[0:2]}.{code[2:4]}.{code[4:6]}"
     area = wilayah.get_wilayah(dotted)
     return area is not None and area.level == 3
+
+
+# Indonesia's three time zones by province code (Kemendagri): WIB, WITA, WIT.
+_WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
+_WIT = {"81", "82", "91", "92", "93", "94", "95", "96", "97"}
+
+
+def time_zone(code: str, configured: str | None = None) -> ZoneInfo:
+    """The time zone of a region code (a village's ``51.07.01.2003``); ``configured`` (a village
+    profile's ``timezone``) wins when it names a real zone. Dates on letters and times on pages are
+    the village's, not the server's."""
+    if configured:
+        try:
+            return ZoneInfo(str(configured))
+        except (KeyError, ValueError):
+            pass
+    province = (code or "")[:2]
+    if province in _WITA:
+        return ZoneInfo("Asia/Makassar")
+    if province in _WIT:
+        return ZoneInfo("Asia/Jayapura")
+    return ZoneInfo("Asia/Jakarta")

@@ -3,7 +3,7 @@ then the platform default (Indonesian). Outside a request (CLI, jobs) the platfo
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_login import current_user
 
 
@@ -20,3 +20,15 @@ def select_locale() -> str:
     if user_locale in languages:
         return user_locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str | None:
+    """Times on a village's pages are shown in the village's time zone (WIB, WITA or WIT)."""
+    if not has_request_context():
+        return None
+    tenant = g.get("tenant")
+    if tenant is None:
+        return None
+    from ..services.regions import time_zone
+
+    return time_zone(tenant.code, (tenant.profile or {}).get("timezone")).key
