@@ -60,7 +60,7 @@ from desacerdas.services.i18n import _
 
 from . import registry
 from .models import Family, Resident, ResidentStatus, Sex
-from .validation import NumberProblem, check_kk, check_nik
+from .validation import NumberProblem, check_kk, check_nik, is_temporary
 
 PROGRESS_EVERY = 1000  # rows between two progress calls
 CHUNK_ROWS = 1000  # rows resolved (and, on commit, written) together
@@ -583,7 +583,7 @@ def _parse(
         problems.append(
             (col("nik"), _("A NIK is required to import a resident (it is how rows are matched)."))
         )
-    else:
+    elif not is_temporary(nik):  # a temporary number (as exported) can only match a record: see _row
         try:
             nik = check_nik(nik, fields.get("birth_date"), fields.get("sex"))
         except NumberProblem as exc:
@@ -756,6 +756,13 @@ class _Import:
                 )
             ]
             parsed = None
+        if parsed is not None and is_temporary(parsed.nik) and parsed.nik not in self.existing:
+            message = _(
+                "%(nik)s is a temporary number this village has not given: a new resident needs a NIK.",
+                nik=parsed.nik,
+            )
+            header = next((h for c, h in layout.columns.values() if c == "nik"), "nik")
+            problems, parsed = [*problems, (header, message)], None
         for column, message in problems:
             report.add_problem(Problem(number, column, message))
         if parsed is None:
@@ -941,7 +948,11 @@ class _Import:
                 update(model)
                 .where(model.tenant_id == self.tenant_id)
                 .where(model.tenant_id == data.c.tenant_id, model.id == data.c.id)
-                .values({k: data.c[k] for k in keys if k not in ("tenant_id", "id")})
+                # The cast: a column that is NULL in every row of a batch would otherwise reach
+                # PostgreSQL as text (an untyped NULL), and text cannot be assigned to a uuid column.
+                .values(
+                    {k: sa.cast(data.c[k], table.c[k].type) for k in keys if k not in ("tenant_id", "id")}
+                )
                 .execution_options(synchronize_session=False)
             )
             self.session.execute(stmt)

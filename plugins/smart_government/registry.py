@@ -415,6 +415,13 @@ def replace_temporary_nik(
         raise ServiceError(_("This resident already has a real NIK."), "not_temporary", 409)
     nik = _number(check_nik, real_nik, resident.birth_date, resident.sex, code="invalid_nik")
     other = session.scalar(select(Resident).where(Resident.nik == nik, Resident.id != resident.id))
+    if other is not None and hamlet_scope is not None and other.hamlet_id != hamlet_scope:
+        # A hamlet head must not learn who lives in another hamlet: say only that it is taken.
+        raise ServiceError(
+            _("NIK %(nik)s is already registered to another resident of this village.", nik=nik),
+            "duplicate_nik",
+            409,
+        )
     if other is not None:
         raise ServiceError(
             _(

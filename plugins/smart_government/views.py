@@ -429,7 +429,7 @@ def edit_resident(resident_id: uuid.UUID) -> ResponseReturnValue:
             data.pop("nik")  # the temporary number stays until it is replaced
         try:
             kk = (form.kk_number.data or "").strip()
-            if kk:
+            if kk and kk != (person.family.kk_number if person.family else None):  # a new KK only
                 data["family_id"] = _family_for(kk, data["hamlet_id"], scope)
             registry.update_resident(person, actor=current_user, hamlet_scope=scope, **data)
         except ServiceError as exc:

@@ -422,3 +422,70 @@ def test_new_pages_are_404_where_the_plugin_is_not_enabled(app, bebandem, make_u
         assert client.get(village.page(path)).status_code == 404, path
     assert upload(client, village, csv_file(GOOD)).status_code == 404
     assert count(app, village) == 3
+
+
+# -- found in review ---------------------------------------------------------------------------------
+
+
+def test_an_export_imports_back_and_a_corrected_row_updates(app, pop_menanga, menanga, make_user, login):
+    """Temporary numbers in an export match their records; an update of a resident without a family
+    or hamlet-less batch works on PostgreSQL too (untyped NULLs in the bulk UPDATE)."""
+    from smart_government import importing
+
+    v = pop_menanga
+    client = login(make_user("operator", menanga))
+    exported = client.get(v.page("residents/export?format=csv")).data
+    with app.app_context(), tenant_session(v.id) as s:
+        again = importing.plan_import(s, menanga.tenant(), exported, "export.csv")
+    assert again.ok and again.residents.create == 0 and again.residents.update == 0, again.problems
+    rows = list(csv.reader(io.StringIO(exported.decode("utf-8-sig"))))
+    col = rows[0].index("occupation")
+    for row in rows[1:]:
+        if row[2] == "I Made Kelod":  # no family
+            row[col] = "Pelajar"
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    with app.app_context(), tenant_session(v.id) as s:
+        done = importing.commit_import(s, menanga.tenant(), buf.getvalue().encode(), "export.csv")
+    assert done.residents.update == 1
+    assert count(app, v, occupation="Pelajar") == 1
+    unknown = "\n".join([",".join(HEADER), ",T9999999999999,I Baru,2000-01-01,L,,Hindu"]).encode()
+    with app.app_context(), tenant_session(v.id) as s:
+        refused = importing.plan_import(s, menanga.tenant(), unknown, "new.csv")
+    assert not refused.ok and "temporary number" in refused.problems[0].message
+
+
+def test_a_hamlet_head_learns_nothing_about_another_hamlet_from_a_taken_nik(
+    app, pop_menanga, menanga, make_user, login
+):
+    v = pop_menanga
+    operator = login(make_user("operator", menanga), app.test_client())
+    other = {"name": "Ni Luh Rahasia", "birth_date": "1995-03-02", "sex": "female", "hamlet_id": str(v.kelod)}
+    assert operator.post(v.page("residents/new"), data={**other, "nik": KADEK_NIK}).status_code == 302
+    head = login(make_user("hamlet_head", menanga))  # Kaja
+    resp = head.post(v.page(f"residents/{v.residents['kadek']}/nik"), data={"nik": KADEK_NIK})
+    assert resp.status_code == 409 and "Ni Luh Rahasia" not in text(resp) and "other-record" not in text(resp)
+
+
+def test_a_hamlet_head_saves_a_resident_whose_family_has_no_hamlet(
+    app, pop_menanga, menanga, make_user, login
+):
+    from smart_government.models import Family
+
+    v = pop_menanga
+    with app.app_context(), tenant_session(v.id) as s:
+        family = s.scalar(select(Family).where(Family.id == v.family))
+        family.hamlet_id = None
+        kk = family.kk_number
+        s.commit()
+    head = login(make_user("hamlet_head", menanga))  # Kaja
+    data = {
+        "name": "I Wayan Sudarsana",
+        "birth_date": "1990-05-17",
+        "sex": "male",
+        "hamlet_id": str(v.kaja),
+        "kk_number": kk,
+        "occupation": "Nelayan",
+    }
+    assert head.post(v.page(f"residents/{v.residents['wayan']}/edit"), data=data).status_code == 302
+    assert count(app, v, occupation="Nelayan") == 1
