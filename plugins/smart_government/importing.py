@@ -665,8 +665,11 @@ def _hamlets(session: Session) -> dict[str, Any]:
 
 
 def _family_changes(parsed: _Parsed, known: _Family) -> dict[str, Any]:
+    """What a row adds to a registered family: only what the family lacks. The file has no family
+    columns, so a member's own hamlet or address (members may differ, and the row order with them)
+    must not move the family."""
     wanted = {"hamlet_id": parsed.fields.get("hamlet_id"), "address": parsed.fields.get("address")}
-    return {k: v for k, v in wanted.items() if v is not None and getattr(known, k) != v}
+    return {k: v for k, v in wanted.items() if v is not None and getattr(known, k) is None}
 
 
 class _Import:
