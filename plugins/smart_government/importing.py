@@ -990,6 +990,16 @@ def plan_import(
     return _run(session, file, filename, apply=False, actor=None, progress=progress)
 
 
+def _has_problems(report: ImportReport) -> ServiceError:
+    return ServiceError(
+        _(
+            "The file has %(count)s problem(s); nothing was imported. Fix them and try again.",
+            count=report.problem_count,
+        ),
+        "import_problems",
+    )
+
+
 def commit_import(
     session: Session,
     tenant: Tenant,
@@ -1014,23 +1024,11 @@ def commit_import(
     if plan is None:
         plan = plan_import(session, tenant, file, filename)
     if not plan.ok:
-        raise ServiceError(
-            _(
-                "The file has %(count)s problem(s); nothing was imported. Fix them and try again.",
-                count=plan.problem_count,
-            ),
-            "import_problems",
-        )
+        raise _has_problems(plan)
     try:
         done = _run(session, file, filename, apply=True, actor=actor, progress=progress)
         if not done.ok:
-            raise ServiceError(
-                _(
-                    "The file has %(count)s problem(s); nothing was imported. Fix them and try again.",
-                    count=done.problem_count,
-                ),
-                "import_problems",
-            )
+            raise _has_problems(done)
         audit.record(
             "smart_government.import.committed",
             actor=actor,

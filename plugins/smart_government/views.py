@@ -160,6 +160,23 @@ def _labels() -> dict[str, Any]:
 # -- residents ---------------------------------------------------------------------------------------
 
 
+def _list_statement(args: Any, scope: uuid.UUID | None):  # noqa: ANN202 - a Select
+    """The list's query from its (bookmarkable) arguments: the page and its export share it."""
+    try:
+        return registry.search(
+            db.session,
+            q=args.get("q"),
+            hamlet_id=args.get("hamlet") or None,
+            sex=args.get("sex") or None,
+            age_band=args.get("age") or None,
+            status=args.get("status") or None,
+            sort=args.get("sort") or "name",
+            hamlet_scope=scope,
+        )
+    except ServiceError as exc:
+        abort(400, exc.message)
+
+
 @bp.route("/residents")
 @login_required
 def residents() -> ResponseReturnValue:
@@ -173,19 +190,7 @@ def residents() -> ResponseReturnValue:
     form.status.choices = [("", _("Any")), *((k, str(v)) for k, v in STATUS_LABELS.items())]
     form.sort.choices = [(k, str(v)) for k, v in SORT_LABELS.items()]
     args = request.args
-    try:
-        stmt = registry.search(
-            db.session,
-            q=args.get("q"),
-            hamlet_id=args.get("hamlet") or None,
-            sex=args.get("sex") or None,
-            age_band=args.get("age") or None,
-            status=args.get("status") or None,
-            sort=args.get("sort") or "name",
-            hamlet_scope=scope,
-        )
-    except ServiceError as exc:
-        abort(400, exc.message)
+    stmt = _list_statement(args, scope)
     filtered = any(args.get(k) for k in ("q", "hamlet", "sex", "age", "status"))
     return render_template(
         "smart_government/residents.html",
@@ -653,17 +658,5 @@ def export_residents() -> ResponseReturnValue:
     fmt = args.get("format", "csv")
     if fmt not in exporting.FORMATS:
         abort(400, _("Export as csv or xlsx."))
-    try:
-        stmt = registry.search(
-            db.session,
-            q=args.get("q"),
-            hamlet_id=args.get("hamlet") or None,
-            sex=args.get("sex") or None,
-            age_band=args.get("age") or None,
-            status=args.get("status") or None,
-            sort=args.get("sort") or "name",
-            hamlet_scope=scope,
-        )
-    except ServiceError as exc:
-        abort(400, exc.message)
+    stmt = _list_statement(args, scope)
     return exporting.response(db.session, tenant, stmt, fmt, actor=current_user, filters=dict(args))
