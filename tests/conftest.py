@@ -93,3 +93,9 @@ def menanga(make_village) -> Village:
 @pytest.fixture
 def bebandem(make_village) -> Village:
     return make_village(support.BEBANDEM)
+
+
+@pytest.fixture
+def bearer(app):
+    """``bearer(person)`` → headers with a fresh personal API token of that person."""
+    return lambda person: support.api_headers(app, person)

@@ -17,9 +17,7 @@ from sqlalchemy import select
 
 from desacerdas.auth.passwords import hash_secret
 from desacerdas.extensions import db, limiter
-from desacerdas.models import User
 from desacerdas.plugin_system import settings as plugin_settings
-from desacerdas.services import auth as auth_service
 from desacerdas.services import rollout
 from desacerdas.services import tenants as tenant_svc
 from desacerdas.tenancy import tenant_session
@@ -143,20 +141,6 @@ def lv(app, menanga) -> LetterVillage:
 @pytest.fixture
 def lv_b(app, bebandem) -> LetterVillage:
     return prepare(app, bebandem)
-
-
-@pytest.fixture
-def bearer(app):
-    """``bearer(person)`` → headers with a fresh API token of that person."""
-
-    def _headers(person) -> dict[str, str]:  # noqa: ANN001
-        with app.app_context():
-            user = db.session.get(User, person.id)
-            _token, plain = auth_service.create_api_token(user, "test", None)
-            db.session.commit()
-        return {"Authorization": f"Bearer {plain}"}
-
-    return _headers
 
 
 @pytest.fixture

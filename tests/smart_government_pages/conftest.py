@@ -11,8 +11,6 @@ from smart_government.models import Sex
 from smart_government.registry import create_family, create_resident
 
 from desacerdas.extensions import db
-from desacerdas.models import User
-from desacerdas.services import auth as auth_service
 from desacerdas.services import rollout
 from desacerdas.services import tenants as tenant_svc
 from desacerdas.tenancy import tenant_session
@@ -83,16 +81,3 @@ def pop_menanga(app, menanga) -> PopVillage:
 @pytest.fixture
 def pop_bebandem(app, bebandem) -> PopVillage:
     return prepare(app, bebandem)
-
-
-@pytest.fixture
-def bearer(app):
-    """``bearer(person)`` → headers with a fresh API token of that person."""
-
-    def _headers(person) -> dict[str, str]:  # noqa: ANN001
-        with app.app_context():
-            user = db.session.get(User, person.id)
-            _token, plain = auth_service.create_api_token(user, "test", None)
-        return {"Authorization": f"Bearer {plain}"}
-
-    return _headers
