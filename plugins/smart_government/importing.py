@@ -59,7 +59,7 @@ from desacerdas.services import ServiceError, audit
 from desacerdas.services.i18n import _
 
 from . import registry
-from .models import Family, Resident, ResidentStatus, Sex
+from .models import FAMILY_FK, Family, Resident, ResidentStatus, Sex
 from .validation import NumberProblem, check_kk, check_nik, is_temporary
 
 PROGRESS_EVERY = 1000  # rows between two progress calls
@@ -685,6 +685,11 @@ class _Import:
     ) -> None:
         self.session, self.tenant_id, self.apply, self.actor = session, tenant_id, apply, actor
         self.progress = progress
+        if apply and session.get_bind().dialect.name == "postgresql":
+            # Checked once per row at commit, against the full families table: checked per row as
+            # rows arrive, PostgreSQL plans the check on the first few families and scans them all
+            # for every resident after (a 100,000-row import took 127 s instead of about 40 s).
+            session.execute(sa.text(f"SET CONSTRAINTS {FAMILY_FK} DEFERRED"))
         self.hamlets = _hamlets(session)
         self.families: dict[str, _Family] = {}
         self.kk_of: dict[uuid.UUID, str] = {}

@@ -44,6 +44,9 @@ class EventKind(enum.StrEnum):
     CORRECTION = "correction"
 
 
+FAMILY_FK = "fk_sg_residents_tenant_id_family_id_sg_families"
+
+
 class Family(TenantScoped, Timestamped, Base):
     """A Kartu Keluarga: the KK number, the address, the hamlet."""
 
@@ -107,8 +110,15 @@ class Resident(TenantScoped, Timestamped, Base):
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "nik"),
+        # Deferrable: a bulk import defers the check to its commit (see importing.FAMILY_FK), when
+        # PostgreSQL plans it against the full families table instead of the first few rows.
         ForeignKeyConstraint(
-            ["tenant_id", "family_id"], ["sg_families.tenant_id", "sg_families.id"], ondelete="RESTRICT"
+            ["tenant_id", "family_id"],
+            ["sg_families.tenant_id", "sg_families.id"],
+            ondelete="RESTRICT",
+            name=FAMILY_FK,
+            deferrable=True,
+            initially="IMMEDIATE",
         ),
         ForeignKeyConstraint(
             ["tenant_id", "hamlet_id"], ["hamlets.tenant_id", "hamlets.id"], ondelete="RESTRICT"
