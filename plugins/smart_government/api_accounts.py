@@ -20,7 +20,6 @@ from flask.views import MethodView
 from flask_smorest.fields import Upload
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import Schema, fields, validate
-from werkzeug.datastructures import FileStorage
 
 from desacerdas.api.pagination import PAGINATION, page_of
 from desacerdas.api.security import ApiError, api_user, public, require
@@ -34,6 +33,7 @@ from desacerdas.web.tenant import current_tenant
 from . import accounts, limits, registration, registry
 from .api import blp
 from .models_accounts import Registration, RegistrationKind, RegistrationStatus, ResidentAccount
+from .page_helpers import uploaded
 
 REVIEW = "smart_government.registrations.review"
 MANAGE = "smart_government.accounts.manage"
@@ -155,6 +155,17 @@ def _account_dump(account: ResidentAccount) -> dict[str, Any]:
 # -- the resident's own account ------------------------------------------------------------------------
 
 
+def _mine(account: ResidentAccount) -> dict[str, Any]:
+    person = registry.get_resident(db.session, account.resident_id)
+    return {
+        "resident_id": account.resident_id,
+        "name": person.name,
+        "nik": person.nik,
+        "must_change_pin": account.must_change_pin,
+        "last_sign_in_at": account.last_sign_in_at,
+    }
+
+
 @blp.route("/account")
 class MyAccount(MethodView):
     @blp.response(200, MyAccountSchema)
@@ -163,14 +174,7 @@ class MyAccount(MethodView):
         account = accounts.account_of(api_user(), db.session)
         if account is None:
             raise ApiError(404, "You have no resident account in this village.", "not_found")
-        person = accounts.resident_of(api_user(), db.session)
-        return {
-            "resident_id": account.resident_id,
-            "name": person.name if person else api_user().name,
-            "nik": person.nik if person else None,
-            "must_change_pin": account.must_change_pin,
-            "last_sign_in_at": account.last_sign_in_at,
-        }
+        return _mine(account)
 
 
 @blp.route("/account/pin")
@@ -182,14 +186,7 @@ class MyPin(MethodView):
         """Change the PIN (6 digits, not trivial, not the birth date). Browser sessions end; this
         token keeps working."""
         account = accounts.change_pin(current_tenant(), db.session, api_user(), data["current"], data["new"])
-        person = accounts.resident_of(api_user(), db.session)
-        return {
-            "resident_id": account.resident_id,
-            "name": person.name if person else api_user().name,
-            "nik": person.nik if person else None,
-            "must_change_pin": account.must_change_pin,
-            "last_sign_in_at": account.last_sign_in_at,
-        }
+        return _mine(account)
 
 
 # -- registrations (staff) -----------------------------------------------------------------------------
@@ -352,10 +349,6 @@ class ReceiptSchema(Schema):
     status_url = fields.String()
 
 
-def _upload(item: FileStorage | None) -> registration.Upload | None:
-    return registration.Upload(item.stream, item.filename) if item and item.filename else None
-
-
 def _receipt(found: Registration) -> dict[str, Any]:
     return {
         "reference": str(found.id),
@@ -408,7 +401,7 @@ class AccountRequest(MethodView):
         """Ask for an account (no token: the applicant has none yet). NIK, KK number and birth date
         must match the registry; the KTP, KK and selfie photos go to staff for review."""
         tenant = current_tenant()
-        if _upload(files.get("selfie")) is None:
+        if uploaded(files.get("selfie")) is None:
             raise ApiError(422, _("Missing photos: %(names)s.", names="selfie"), "files_required")
         found = _service(
             lambda: registration.request_account(
@@ -418,9 +411,9 @@ class AccountRequest(MethodView):
                 kk_number=form["kk_number"],
                 birth_date=form["birth_date"],
                 phone=form.get("phone"),
-                ktp=_upload(files["ktp"]),
-                kk=_upload(files["kk"]),
-                selfie=_upload(files["selfie"]),
+                ktp=uploaded(files["ktp"]),
+                kk=uploaded(files["kk"]),
+                selfie=uploaded(files["selfie"]),
             )
         )
         return _receipt(found)
@@ -449,9 +442,9 @@ class NewArrival(MethodView):
                 sex=form["sex"],
                 hamlet_id=form.get("hamlet_id"),
                 phone=form.get("phone"),
-                ktp=_upload(files["ktp"]),
-                kk=_upload(files["kk"]),
-                selfie=_upload(files.get("selfie")),
+                ktp=uploaded(files["ktp"]),
+                kk=uploaded(files["kk"]),
+                selfie=uploaded(files.get("selfie")),
                 **extra,
             )
         )

@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from desacerdas.auth.permissions import can, can_see_village
 from desacerdas.extensions import db
-from desacerdas.models import Hamlet, Tenant, Visibility
+from desacerdas.models import Tenant, Visibility
 from desacerdas.services import ServiceError
 from desacerdas.web.pagination import page_links, paginate
 from desacerdas.web.tenant import current_tenant
@@ -31,6 +31,7 @@ from desacerdas.web.urls import query_args
 
 from . import exporting, importing, registry, statistics
 from .models import CivilEvent, EventKind, ResidentStatus, Sex
+from .page_helpers import ConfirmForm, hamlet_names, hamlets
 from .plugin import plugin
 from .village_settings import terms_for
 
@@ -136,17 +137,6 @@ def _scope(permission: str) -> tuple[Tenant, uuid.UUID | None]:
         abort(403)
 
 
-def _hamlets(scope: uuid.UUID | None) -> list[Hamlet]:
-    stmt = select(Hamlet).order_by(Hamlet.name)
-    if scope is not None:
-        stmt = stmt.where(Hamlet.id == scope)
-    return list(db.session.scalars(stmt))
-
-
-def _hamlet_names() -> dict[uuid.UUID, str]:
-    return {h.id: h.name for h in db.session.scalars(select(Hamlet))}
-
-
 @bp.context_processor
 def _labels() -> dict[str, Any]:
     return {
@@ -182,8 +172,7 @@ def _list_statement(args: Any, scope: uuid.UUID | None):  # noqa: ANN202 - a Sel
 def residents() -> ResponseReturnValue:
     tenant, scope = _scope(VIEW)
     form = FilterForm(request.args)
-    hamlets = _hamlets(scope)
-    form.hamlet.choices = [("", _("All hamlets")), *((str(h.id), h.name) for h in hamlets)]
+    form.hamlet.choices = [("", _("All hamlets")), *((str(h.id), h.name) for h in hamlets(scope))]
     form.hamlet.label.text = terms_for(tenant).hamlet
     form.sex.choices = [("", _("Any")), *((k, str(v)) for k, v in SEX_LABELS.items())]
     form.age.choices = [("", _("Any")), *((b, b) for b in statistics.AGE_BANDS)]
@@ -197,7 +186,7 @@ def residents() -> ResponseReturnValue:
         form=form,
         pagination=paginate(stmt),
         page_url=page_links("smart_government.residents"),
-        hamlet_names=_hamlet_names(),
+        hamlet_names=hamlet_names(),
         filtered=filtered,
         may_edit=can(current_user, EDIT, tenant),
         may_import=scope is None and can(current_user, EDIT, tenant),
@@ -221,7 +210,7 @@ def resident(resident_id: uuid.UUID) -> ResponseReturnValue:
         "smart_government/resident.html",
         person=person,
         events=events,
-        hamlet_names=_hamlet_names(),
+        hamlet_names=hamlet_names(),
         may_edit=can(current_user, EDIT, tenant),
         may_manage_account=can(current_user, "smart_government.accounts.manage", tenant),
         may_counter=can(current_user, "smart_government.letters.process", tenant),
@@ -238,15 +227,15 @@ def family(family_id: uuid.UUID) -> ResponseReturnValue:
         registry.search(db.session, family_id=kk.id, sort="birth_date", hamlet_scope=scope)
     ).all()
     return render_template(
-        "smart_government/family.html", family=kk, members=members, hamlet_names=_hamlet_names()
+        "smart_government/family.html", family=kk, members=members, hamlet_names=hamlet_names()
     )
 
 
 def _resident_form(scope: uuid.UUID | None) -> ResidentForm:
     form = ResidentForm()
     form.sex.choices = [(k, str(v)) for k, v in SEX_LABELS.items()]
-    hamlets = [(str(h.id), h.name) for h in _hamlets(scope)]
-    form.hamlet_id.choices = hamlets if scope is not None else [("", "—"), *hamlets]
+    choices = [(str(h.id), h.name) for h in hamlets(scope)]
+    form.hamlet_id.choices = choices if scope is not None else [("", "—"), *choices]
     form.hamlet_id.label.text = terms_for(current_tenant()).hamlet
     form.relationship_to_head.choices = _choices(registry.RELATIONSHIPS)
     form.religion.choices = _choices(registry.RELIGIONS)
@@ -515,10 +504,6 @@ class ImportForm(FlaskForm):
         validators=[FileRequired(message=REQUIRED)],
         description=_l("The platform template (as exported here) or the SIAK export."),
     )
-
-
-class ConfirmForm(FlaskForm):
-    """Only the CSRF token: the file is the stored document named in the URL."""
 
 
 def _import_scope() -> Tenant:

@@ -34,14 +34,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from desacerdas.auth.permissions import can, can_see_village
 from desacerdas.extensions import db
-from desacerdas.models import Hamlet, Role, Tenant
+from desacerdas.models import Role, Tenant
 from desacerdas.services import ServiceError
 from desacerdas.services import documents as docs
 from desacerdas.web.downloads import send_version
@@ -51,6 +50,7 @@ from desacerdas.web.tenant import current_tenant
 from . import accounts, limits, registration, registry
 from .models import Sex
 from .models_accounts import Registration, RegistrationKind, RegistrationStatus
+from .page_helpers import ConfirmForm, hamlet_names, hamlets, uploaded
 from .plugin import plugin
 from .village_settings import terms_for
 
@@ -213,23 +213,11 @@ class RejectForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
-    """A button that posts: the CSRF token and nothing else."""
-
-
 # -- helpers -----------------------------------------------------------------------------------------
 
 
 def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
     return [("", "—"), *((v, v) for v in values)]
-
-
-def _hamlets() -> list[Hamlet]:
-    return list(db.session.scalars(select(Hamlet).order_by(Hamlet.name)))
-
-
-def _hamlet_names() -> dict[uuid.UUID, str]:
-    return {h.id: h.name for h in _hamlets()}
 
 
 def _no_store(response: Response) -> Response:
@@ -269,13 +257,6 @@ def _staff(permission: str) -> tuple[Tenant, uuid.UUID | None]:
         return tenant, registry.hamlet_scope_for(current_user, tenant)
     except ServiceError:
         abort(403)
-
-
-def _upload(field: FileField) -> registration.Upload | None:
-    data = field.data
-    if not data or not getattr(data, "filename", None):
-        return None
-    return registration.Upload(data.stream, data.filename)
 
 
 @bp.context_processor
@@ -436,9 +417,9 @@ def register() -> ResponseReturnValue:
                 kk_number=form.kk_number.data,
                 birth_date=form.birth_date.data,
                 phone=form.phone.data,
-                ktp=_upload(form.ktp),
-                kk=_upload(form.kk),
-                selfie=_upload(form.selfie),
+                ktp=uploaded(form.ktp.data),
+                kk=uploaded(form.kk.data),
+                selfie=uploaded(form.selfie.data),
             )
         except ServiceError as exc:
             db.session.rollback()
@@ -463,7 +444,7 @@ def _max_mb() -> str:
 def _arrival_form() -> ArrivalForm:
     form = ArrivalForm()
     form.sex.choices = [(k, str(v)) for k, v in SEX_LABELS.items()]
-    form.hamlet_id.choices = [("", "—"), *((str(h.id), h.name) for h in _hamlets())]
+    form.hamlet_id.choices = [("", "—"), *((str(h.id), h.name) for h in hamlets())]
     form.hamlet_id.label.text = terms_for(current_tenant()).hamlet
     form.religion.choices = _choices(registry.RELIGIONS)
     form.marital_status.choices = _choices(registry.MARITAL_STATUSES)
@@ -490,9 +471,9 @@ def new_arrival() -> ResponseReturnValue:
                 sex=form.sex.data,
                 hamlet_id=form.hamlet_id.data or None,
                 phone=form.phone.data,
-                ktp=_upload(form.ktp),
-                kk=_upload(form.kk),
-                selfie=_upload(form.selfie),
+                ktp=uploaded(form.ktp.data),
+                kk=uploaded(form.kk.data),
+                selfie=uploaded(form.selfie.data),
                 **{k: getattr(form, k).data for k in registration.ARRIVAL_FIELDS},
             )
         except ServiceError as exc:
@@ -566,7 +547,7 @@ def registrations() -> ResponseReturnValue:
         form=form,
         pagination=paginate(stmt),
         page_url=page_links("smart_government.registrations"),
-        hamlet_names=_hamlet_names(),
+        hamlet_names=hamlet_names(),
         filtered=any(args.get(k) for k in ("q", "status", "kind")),
     )
 
@@ -578,7 +559,7 @@ def _render_registration(
         render_template(
             "smart_government/accounts/registration.html",
             registration=found,
-            hamlet_names=_hamlet_names(),
+            hamlet_names=hamlet_names(),
             approve_form=forms.get("approve_form") or ApproveForm(formdata=None, open_account=True),
             reject_form=forms.get("reject_form") or RejectForm(formdata=None),
             form_error=forms.get("form_error"),

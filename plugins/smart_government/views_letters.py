@@ -27,7 +27,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from desacerdas.auth.permissions import can, can_see_village
 from desacerdas.extensions import db, limiter
-from desacerdas.models import Hamlet, Tenant, Visibility
+from desacerdas.models import Tenant, Visibility
 from desacerdas.plugin_system import settings as plugin_settings
 from desacerdas.services import NotFound, ServiceError
 from desacerdas.services import documents as docs
@@ -40,6 +40,7 @@ from .letter_pdf import DELEGATION_PREFIXES
 from .models import Resident
 from .models_letters import Letter, LetterRequest, LetterType, RequestStatus
 from .numbering import NumberFormatError, format_number, village_letter_code
+from .page_helpers import ConfirmForm, hamlet_names
 from .plugin import plugin
 from .village_settings import NAME, settings_for, terms_for
 
@@ -133,10 +134,6 @@ class TypeForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
-    """A button that changes something: only the CSRF token."""
-
-
 class SettingsForm(FlaskForm):
     number_format = StringField(
         _l("Number format"), validators=[DataRequired(message=REQUIRED), Length(max=120, message=TOO_LONG)]
@@ -225,10 +222,6 @@ def _types() -> dict[uuid.UUID, LetterType]:
     return {t.id: t for t in db.session.scalars(select(LetterType))}
 
 
-def _hamlets() -> dict[uuid.UUID, str]:
-    return {h.id: h.name for h in db.session.scalars(select(Hamlet))}
-
-
 # -- the staff queue -------------------------------------------------------------------------------
 
 
@@ -268,7 +261,7 @@ def letter_requests() -> ResponseReturnValue:
         page_url=page_links("smart_government.letter_requests"),
         people=_names({r.resident_id for r in pagination.items}),
         types=types,
-        hamlets=_hamlets(),
+        hamlets=hamlet_names(),
         filtered=bool(status or type_id),
         may_enter=can(current_user, letters.PROCESS, tenant),
         may_configure=can(current_user, letters.CONFIGURE, tenant),
@@ -310,7 +303,7 @@ def _render_request(
         and letter.revoked_at is None
         and can(current_user, letters.ISSUE, tenant),
         is_staff=can(current_user, letters.VIEW, tenant),
-        hamlets=_hamlets(),
+        hamlets=hamlet_names(),
         confirm=ConfirmForm(formdata=None),
     ), status
 
@@ -487,7 +480,7 @@ def letter_counter() -> ResponseReturnValue:
         problems=problems,
         values=request.form,
         form_error=form_error,
-        hamlets=_hamlets(),
+        hamlets=hamlet_names(),
     ), status
 
 
