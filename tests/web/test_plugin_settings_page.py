@@ -80,3 +80,39 @@ def test_saving_keeps_following_platform_values_the_village_did_not_change(app, 
         village_own = db.session.get(VillagePlugin, (menanga.id, "smart_government")).settings
     assert set(village_own) == {"office_address", "term_village_head"}
     assert stored(app, menanga, "number_format") == "{type_code}/{seq:04}/{year}"
+
+
+# -- the same settings through the API ---------------------------------------------------------------
+
+
+def api(village, name: str = "smart_government") -> str:  # noqa: ANN001
+    return f"/api/v1/desa/{village.slug}/plugins/{name}/settings"
+
+
+def test_the_api_reads_and_changes_what_the_page_does(app, client, menanga, make_user, bearer):
+    head = bearer(make_user("village_head", menanga))
+    got = client.get(api(menanga), headers=head)
+    assert got.status_code == 200 and got.get_json()["settings"]["term_village_head"] == "Kepala Desa"
+    changed = client.patch(api(menanga), json={"settings": {"term_village_head": "Perbekel"}}, headers=head)
+    assert changed.status_code == 200 and changed.get_json()["settings"]["term_village_head"] == "Perbekel"
+    assert stored(app, menanga, "term_village_head") == "Perbekel"
+    bad = client.patch(api(menanga), json={"settings": {"number_format": "{year}"}}, headers=head)
+    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_settings"
+    unknown = client.patch(api(menanga), json={"settings": {"colour": "red"}}, headers=head)
+    assert unknown.status_code == 400
+    assert stored(app, menanga, "number_format") != "{year}"
+
+
+def test_who_may_use_the_settings_api(app, client, menanga, bebandem, make_user, bearer):
+    operator = bearer(make_user("operator", menanga))
+    assert client.get(api(menanga), headers=operator).status_code == 200  # staff may read
+    change = {"settings": {"term_village_head": "X"}}
+    assert client.patch(api(menanga), json=change, headers=operator).status_code == 403
+    outsider = bearer(make_user("village_head", bebandem))
+    assert client.get(api(menanga), headers=outsider).status_code == 404
+    assert client.patch(api(menanga), json=change, headers=outsider).status_code == 404
+    head = bearer(make_user("village_head", menanga))
+    assert client.get(api(menanga, "no_such_plugin"), headers=head).status_code == 404
+    assert client.get(api(menanga, "smart_economy"), headers=head).status_code == 404  # no settings
+    assert client.get(api(menanga)).status_code == 401
+    assert stored(app, menanga, "term_village_head") == "Kepala Desa"

@@ -18,6 +18,7 @@ from flask_smorest.pagination import PaginationParameters
 from marshmallow import fields, validate
 
 from ..models import Tenant, User
+from ..plugin_system import settings as plugin_settings
 from ..plugin_system.state import enabled_for, platform_state, plugins
 from ..plugin_system.types import PluginInfo, ReadinessCheck
 from ..rollout import board as matrix
@@ -208,6 +209,17 @@ def _plan(plan: rollout.Plan, applied: bool) -> dict[str, Any]:
     }
 
 
+class SettingsSchema(ma.Schema):
+    plugin = fields.String()
+    settings = fields.Dict(
+        metadata={"description": "Effective values: the village's, else the platform's, else the default"}
+    )
+
+
+class SettingsChangeSchema(ma.Schema):
+    settings = fields.Dict(required=True, metadata={"description": "Only the keys to change"})
+
+
 def _info_or_404(name: str) -> PluginInfo:
     info = next((i for i in matrix.columns() if i.name == name), None)
     if info is None:
@@ -367,3 +379,37 @@ class Disable(MethodView):
             with_dependents=data["confirm_dependents"],
         )
         return {"village": tenant.slug, "plugin": name, "disabled": disabled}
+
+
+@desa_blp.route("/plugins/<name>/settings")
+class VillagePluginSettings(MethodView):
+    """The same settings as the village's settings page (``/desa/<slug>/pillars/<name>/settings``)."""
+
+    @desa_blp.response(200, SettingsSchema)
+    @desa_blp.alt_response(404, description="No such installed plugin, or it has no settings.")
+    def get(self, name: str) -> dict[str, Any]:
+        """The plugin's settings in this village; secret ones are redacted."""
+        tenant = current_tenant()
+        require("village.plugins.view", tenant)
+        return _settings(name, tenant)
+
+    @desa_blp.arguments(SettingsChangeSchema)
+    @desa_blp.response(200, SettingsSchema)
+    @desa_blp.alt_response(
+        400, description="An unknown key or a value the plugin refuses (`invalid_settings`)."
+    )
+    def patch(self, data: dict, name: str) -> dict[str, Any]:
+        """Change some settings for this village (works before the plugin is enabled); audited."""
+        tenant = current_tenant()
+        user = require("village.plugins.manage", tenant)
+        _settings(name, tenant)
+        plugin_settings.update(name, data["settings"], tenant=tenant, actor=user)
+        return _settings(name, tenant)
+
+
+def _settings(name: str, tenant: Tenant) -> dict[str, Any]:
+    info = _info_or_404(name)
+    if info.settings_schema is None:
+        raise ApiError(404, _("%(name)s has no settings.", name=name), "no_settings")
+    values = plugin_settings.resolve(name, tenant.id)
+    return {"plugin": name, "settings": plugin_settings.redact(name, values)}
