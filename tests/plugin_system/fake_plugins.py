@@ -148,3 +148,49 @@ class BrokenInfo:
     @hookimpl
     def desa_plugin_info(self) -> PluginInfo:
         return PluginInfo("someone_else", "x", "x", None, "1")
+
+
+class Misspelled(FakePlugin):
+    """Implements ``desa_indicator`` (no such hook: ``desa_indicators`` is meant): refused as broken."""
+
+    @hookimpl
+    def desa_indicator(self, tenant, period, session) -> list[Indicator]:  # noqa: ANN001
+        return []
+
+
+class OptionalExtra(FakePlugin):
+    """An unknown hook marked optional is allowed, as pluggy allows it."""
+
+    @hookimpl(optionalhook=True)
+    def desa_future_hook(self) -> None:
+        return None
+
+
+class CliCommandOnly(FakePlugin):
+    """``desa_cli_commands`` returns one plain command, run as ``desa <plugin> --tenant …``."""
+
+    @hookimpl
+    def desa_cli_commands(self):  # noqa: ANN201
+        import click
+
+        from desacerdas.plugin_system.cli_support import village_for_plugin
+
+        @click.command()
+        @click.option("--tenant", "slug", required=True)
+        @with_appcontext
+        def single(slug: str) -> None:
+            tenant = village_for_plugin(self.name, slug)
+            click.echo(f"one command of {self.name} in {tenant.name}")
+
+        return single
+
+
+class CliNotACommand(FakePlugin):
+    """``desa_cli_commands`` returns a function, not a click command: refused as broken."""
+
+    @hookimpl
+    def desa_cli_commands(self):  # noqa: ANN201
+        def not_a_command() -> None:
+            """Forgot @click.command()."""
+
+        return not_a_command

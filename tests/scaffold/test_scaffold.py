@@ -69,6 +69,7 @@ def test_generated_project_layout_and_wiring(tmp_path):
         [
             ".gitignore",
             "README.md",
+            "babel.cfg",
             "pyproject.toml",
             "tests/test_waste_bank.py",
             "waste_bank/__init__.py",
@@ -78,10 +79,13 @@ def test_generated_project_layout_and_wiring(tmp_path):
             "waste_bank/models.py",
             "waste_bank/plugin.py",
             "waste_bank/templates/waste_bank/index.html",
+            "waste_bank/translations/id/LC_MESSAGES/messages.mo",
+            "waste_bank/translations/id/LC_MESSAGES/messages.po",
+            "waste_bank/translations/messages.pot",
             "waste_bank/views.py",
         ]
     )
-    assert len(files) == len(LAYOUT)
+    assert len(files) == len(LAYOUT) + 2  # the .pot and the .mo are made from the .po
     project = tomllib.loads((root / "pyproject.toml").read_text())
     assert project["project"]["name"] == "desacerdas-waste-bank"
     assert project["project"]["dependencies"][0].startswith("desacerdas")
@@ -89,6 +93,8 @@ def test_generated_project_layout_and_wiring(tmp_path):
     assert set(project["tool"]["setuptools"]["package-data"]["waste_bank"]) == {
         "templates/**/*",
         "migrations/*.py",
+        "translations/*.pot",
+        "translations/*/LC_MESSAGES/*",
     }
     migration = (root / "waste_bank/migrations/waste_bank_0001_initial.py").read_text()
     assert 'revision = "waste_bank_0001"' in migration and "down_revision = None" in migration
@@ -118,7 +124,8 @@ def test_generated_project_layout_and_wiring(tmp_path):
         "desa_owned_models",
         "desa_on_enable",
     } <= hooks
-    assert "$" not in "".join(p.read_text() for p in root.rglob("*") if p.is_file())  # all substituted
+    texts = [p.read_text() for p in root.rglob("*") if p.is_file() and p.suffix != ".mo"]
+    assert "$" not in "".join(texts)  # all substituted
 
 
 @pytest.mark.parametrize("name", ["waste_bank", "a", "zz_top9", "x" * 30, "a_b_c_d_e_f_g_h_i_j_k_l_m_n_o"])

@@ -101,6 +101,24 @@ print(json.dumps({
 }))
 """
 
+# The plugin's own catalogue (compiled by the scaffold) is used: its page is in Indonesian by
+# default, in English with ?lang=en, with no text of the other language.
+LANG_PROBE = """
+import json, sys
+from desacerdas.app import create_app
+
+name = sys.argv[1]
+client = create_app().test_client()
+pages = {lang: client.get(f"/desa/menanga/{name}/" + query).get_data(as_text=True)
+         for lang, query in (("id", ""), ("en", "?lang=en"))}
+id_texts = ("Yang sudah dicatat Menanga.", "0 buah")
+en_texts = ("What Menanga has recorded.", "0 units")
+print(json.dumps({
+    "id": all(t in pages["id"] for t in id_texts) and not any(t in pages["id"] for t in en_texts),
+    "en": all(t in pages["en"] for t in en_texts) and not any(t in pages["en"] for t in id_texts),
+}))
+"""
+
 
 def test_scaffold_install_test_migrate_enable_and_serve(tmp_path):
     if not any(ep.name == "desacerdas" for ep in md.entry_points(group="pytest11")):
@@ -140,6 +158,9 @@ def test_scaffold_install_test_migrate_enable_and_serve(tmp_path):
         timings["migrate and enable"] = time.monotonic() - started
 
         seen = json.loads(_ok(_run([sys.executable, "-c", PROBE, name], work, env)).strip().splitlines()[-1])
+        languages = json.loads(
+            _ok(_run([sys.executable, "-c", LANG_PROBE, name], work, env)).splitlines()[-1]
+        )
         timings["serve"] = time.monotonic() - started
 
         # Disable keeps the data; purge (a separate, explicit step) lists it, then deletes it.
@@ -151,6 +172,7 @@ def test_scaffold_install_test_migrate_enable_and_serve(tmp_path):
     finally:
         _pip_uninstall(dist, work, env)
     assert seen == {"menanga": 200, "bebandem": 404, "seeded": True, "nav": True}
+    assert languages == {"id": True, "en": True}
     assert f"{name}_items" in listed and "1 rows" in listed and "Nothing deleted" in listed
     assert "Purged" in purged and "1 rows" in purged
     assert "0 rows" in again

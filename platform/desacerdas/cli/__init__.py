@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask.cli import FlaskGroup
 
 from ..app import create_app
-from . import documents, plugins, serve, tenants, users
+from ..kit import terms_cli
+from . import documents, plugins, regions, serve, tenants, users
 
 
 def _make_group() -> FlaskGroup:
@@ -20,6 +21,8 @@ def _make_group() -> FlaskGroup:
     group.add_command(serve.serve)
     group.add_command(plugins.group)
     group.add_command(documents.group)
+    group.add_command(regions.group)
+    group.add_command(terms_cli.group)
     return group
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+import flask_migrate
 from flask import g
 from flask.cli import with_appcontext
 from flask_migrate.cli import db as alembic_db
@@ -26,8 +27,63 @@ group = click.Group(
     callback=_flask_migrate_defaults,
 )
 for _name, _command in alembic_db.commands.items():
-    if _name != "upgrade":
+    if _name not in ("upgrade", "migrate"):
         group.add_command(_command, _name)
+
+
+@group.command("migrate")
+@click.option("-m", "--message", help="What the revision changes.")
+@click.option(
+    "--head",
+    default="head",
+    show_default=True,
+    help="Write the revision on top of this head: PLUGIN@head for a plugin's branch.",
+)
+@click.option("--rev-id", help="The revision id; a plugin's start with its name (waste_bank_0002).")
+@click.option("--sql", is_flag=True, help="Write SQL instead (not for a plugin's branch).")
+@click.option("--branch-label", help="A label for a new branch (not for a plugin's branch).")
+@click.option("--version-path", help="Where to write it (not for a plugin's branch).")
+@click.option(
+    "--splice", is_flag=True, help="Allow a non-head revision as --head (not for a plugin's branch)."
+)
+@click.option("-x", "--x-arg", multiple=True, help="Extra arguments for env.py.")
+@with_appcontext
+@service_errors
+def migrate_(
+    message: str | None,
+    head: str,
+    rev_id: str | None,
+    sql: bool,
+    branch_label: str | None,
+    version_path: str | None,
+    splice: bool,
+    x_arg: tuple[str, ...],
+) -> None:
+    """Autogenerate a revision. With --head PLUGIN@head: the plugin's next revision, comparing only
+    its own tables, with only its branch applied (the other pillars' branches need not be)."""
+    branch = head.removesuffix("@head") if head.endswith("@head") else None
+    if branch is None or branch == migrations.CORE_BRANCH:
+        flask_migrate.migrate(
+            message=message,
+            sql=sql,
+            head=head,
+            splice=splice,
+            branch_label=branch_label,
+            version_path=version_path,
+            rev_id=rev_id,
+            x_arg=x_arg,
+        )
+        return
+    if sql or branch_label or version_path or splice or x_arg:
+        raise ServiceError(
+            "--sql, --branch-label, --version-path, --splice and -x do not apply to a plugin's branch."
+        )
+    try:
+        written = migrations.autogenerate_branch(branch, message, rev_id)
+    except migrations.BranchNotReady as exc:
+        raise ServiceError(str(exc)) from None
+    click.echo(f"Wrote {written.revision} ({branch}): {written.path}")
+    click.echo("Review it (enable_rls(op, table) for every new village-owned table), then: desa db upgrade")
 
 
 @group.command("upgrade")

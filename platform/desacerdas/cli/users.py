@@ -8,11 +8,13 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from ..auth.permissions import can_see_village
 from ..extensions import db
 from ..models import Hamlet, Membership, Role, User
 from ..services import ServiceError
 from ..services import tenants as tenant_svc
 from ..services import users as svc
+from ..services.auth import create_api_token
 from ..tenancy import tenant_session
 from ._util import service_errors
 
@@ -62,6 +64,49 @@ def grant(login: str, role: str, slug: str | None, hamlet: str | None, area: str
     click.echo(
         f"{user.name} is now {role}{' of ' + tenant.name if tenant else ''}{' for ' + area if area else ''}."
     )
+
+
+@group.command("token")
+@click.argument("login")
+@click.option("--tenant", "slug", help="Check the user has a role in this village; print its API address.")
+@click.option(
+    "--expires-days",
+    type=click.IntRange(1, 3650),
+    help="Valid for this many days (default: until revoked on the Tokens page).",
+)
+@click.option(
+    "--name", "token_name", default="desa users token", show_default=True, help="Shown on the Tokens page."
+)
+@with_appcontext
+@service_errors
+def token(login: str, slug: str | None, expires_days: int | None, token_name: str) -> None:
+    """Create a personal API token for LOGIN and print it, once.
+
+    The token alone goes to standard output (``TOKEN=$(desa users token …)``), the notes to
+    standard error. It is created and audited exactly as on the Tokens page (``auth.token_created``)
+    and acts with the user's roles: ``--tenant`` refuses a user with no role in that village.
+    """
+    user = svc.find_by_login(login)
+    if user is None:
+        raise ServiceError(f"No user signs in as {login}.")
+    if not user.is_active:
+        raise ServiceError(f"{user.name} is deactivated: a token would not work.")
+    tenant = tenant_svc.get_by_slug(slug) if slug else None
+    if tenant is not None and not can_see_village(user, tenant):
+        raise ServiceError(
+            f"{user.name} has no role in {tenant.name}: grant one first (desa users grant {login} ROLE "
+            f"--tenant {tenant.slug})."
+        )
+    created, plain = create_api_token(user, token_name, expires_days)
+    expires = created.expires_at.strftime("%Y-%m-%d %H:%M UTC") if created.expires_at else "never (revoke it)"
+    click.echo(
+        f"API token '{created.name}' of {user.name} ({user.email or user.phone}), expires: {expires}.",
+        err=True,
+    )
+    click.echo("Copy it now: it is shown only once. Send it as 'Authorization: Bearer <token>'.", err=True)
+    if tenant is not None:
+        click.echo(f"The village's API: /api/v1/desa/{tenant.slug}/ (documented at /api/v1/docs).", err=True)
+    click.echo(plain)
 
 
 @group.command("ensure-demo-admin")

@@ -90,13 +90,16 @@ def desa_document_kinds() -> list[DocumentKind]:
 
 @hookspec
 def desa_cli_commands() -> click.Command:
-    """A click group mounted as ``desa <plugin> …``.
+    """The plugin's command line, mounted under the plugin's name.
 
+    Return a :class:`click.Group` (usually: its commands become ``desa <plugin> <command> …``) or a
+    single :class:`click.Command` (it becomes ``desa <plugin> …``); either way its name is replaced
+    by the plugin name. Anything else makes the plugin broken, with the reason.
     Commands must take ``--tenant SLUG`` and resolve it with
     :func:`desacerdas.plugin_system.cli_support.village_for_plugin`, which refuses a village where the
     plugin is not enabled.
 
-    :return: a :class:`click.Group` (its name is replaced by the plugin name).
+    :return: a :class:`click.Group` or a :class:`click.Command` (a group is a command).
     """
 
 

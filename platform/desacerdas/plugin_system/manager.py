@@ -8,22 +8,29 @@ enabled there; the callers are cached per set of enabled plugins.
 
 from __future__ import annotations
 
+import difflib
 import importlib.metadata as md
 import logging
 import os
+import sys
 import traceback
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from . import hookspecs
 from .types import PluginInfo
 
+if TYPE_CHECKING:
+    from flask import Flask
+
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "desacerdas.plugins"
 CORE = "core"
+TRANSLATIONS_DIR = "translations"  # <plugin package>/translations/<locale>/LC_MESSAGES/messages.mo
 
 
 class PluginRefused(Exception):
@@ -93,6 +100,7 @@ class Plugins:
             if name == CORE or not name.isidentifier():
                 raise PluginRefused(f"'{name}' is not a valid plugin name (a Python identifier, not 'core')")
             self.pm.register(module, name=name)
+            self._check_hook_names(name, module)
             plugin.info = self._call_own(name, "desa_plugin_info")
             if plugin.info is None or plugin.info.name != name:
                 raise PluginRefused(
@@ -112,6 +120,28 @@ class Plugins:
             log.error("plugin %s refused: %s", name, plugin.error)
         self._subset_cache.clear()
         return plugin
+
+    def _check_hook_names(self, name: str, module: Any) -> None:
+        """Refuse implementations of hooks that do not exist (a misspelled ``desa_indicator`` would
+        otherwise be accepted and never called). pluggy's ``check_pending`` does this for the whole
+        manager at once; checking each plugin as it loads names the culprit and leaves the others
+        working. Implementations marked ``optionalhook=True`` are allowed, as in pluggy."""
+        unknown = sorted(
+            hc.name
+            for hc in self.pm.get_hookcallers(module) or []
+            if not hc.has_spec()
+            and any(i.plugin is module and not i.optionalhook for i in hc.get_hookimpls())
+        )
+        if not unknown:
+            return
+        reasons = []
+        for hook in unknown:
+            close = difflib.get_close_matches(hook, hookspecs.ALL_HOOKS, n=1)
+            reasons.append(f"{hook} (did you mean {close[0]}?)" if close else hook)
+        raise PluginRefused(
+            f"{name} implements hooks that do not exist: {', '.join(reasons)}; "
+            "the hooks are listed in docs/plugins.md"
+        )
 
     def _call_own(self, name: str, hook: str) -> Any:
         """Call one plugin's own implementation of a hook (its single result)."""
@@ -139,6 +169,41 @@ class Plugins:
         if module is None:
             return []
         return sorted(h.name for h in self.pm.get_hookcallers(module) or [])
+
+    def translation_dirs(self) -> list[str]:
+        """``<package>/translations`` of every working plugin that ships a catalogue there."""
+        found = []
+        for plugin in self.working().values():
+            top = sys.modules.get(plugin.package or "")
+            if top is None or plugin.package == "desacerdas" or not getattr(top, "__file__", None):
+                continue
+            path = Path(top.__file__).parent / TRANSLATIONS_DIR
+            if path.is_dir():
+                found.append(str(path))
+        return found
+
+    def install_translations(self, app: Flask) -> list[str]:
+        """Add the plugins' catalogues to the app's Flask-Babel directories; return those added.
+
+        A plugin ships ``<package>/translations/<locale>/LC_MESSAGES/messages.mo`` (domain
+        ``messages``, as the core's), so ``_()`` in its views and templates needs nothing else.
+        Catalogues are merged with the core's last: on a msgid both translate, the core's wording
+        wins, and a plugin cannot change the platform's pages. The app gets its own translations
+        cache (Flask-Babel keeps one per ``Babel`` object): apps with other plugins in the same
+        process (tests) do not share merged catalogues.
+        """
+        from flask_babel import Babel
+
+        config = app.extensions.get("babel")
+        if config is None:
+            return []
+        added = [d for d in self.translation_dirs() if d not in config.translation_directories]
+        if not added:
+            return []
+        config.translation_directories = [*added, *config.translation_directories]
+        own = Babel(configure_jinja=False, date_formats=config.instance.date_formats)
+        config.instance = own
+        return added
 
     # -- calling ---------------------------------------------------------------------------------
 

@@ -125,3 +125,120 @@ def upgrade(branches: list[str]) -> None:
 
     for branch in branches:
         alembic_upgrade(revision=f"{branch}@head")
+
+
+# -- writing a plugin's next revision ---------------------------------------------------------------
+
+
+class BranchNotReady(Exception):
+    """The plugin's branch cannot get a new revision yet; the message says what to do."""
+
+
+def plugin_tables(name: str) -> set[str]:
+    """The tables a plugin owns: those of ``desa_owned_models`` and of any model in its package."""
+    from ..models.base import Base
+
+    loaded = current_app.extensions["desa_plugins"].working().get(name)
+    if loaded is None:
+        raise BranchNotReady(f"No working plugin named {name}.")
+    tables = {m.__table__.name for m in loaded.models if hasattr(m, "__table__")}
+    package = loaded.package or ""
+    for mapper in Base.registry.mappers:
+        module = getattr(mapper.class_, "__module__", "")
+        if package and (module == package or module.startswith(package + ".")):
+            tables.add(mapper.local_table.name)
+    return tables
+
+
+def next_revision_id(branch: str) -> str:
+    """``<plugin>_NNNN``, one more than the branch's highest numbered revision."""
+    numbers = [0]
+    for rev in script().iterate_revisions(f"{branch}@head", "base"):
+        prefix, _, number = rev.revision.rpartition("_")
+        if prefix == branch and number.isdigit():
+            numbers.append(int(number))
+    return f"{branch}_{max(numbers) + 1:04d}"
+
+
+def autogenerate_branch(branch: str, message: str | None, rev_id: str | None = None):  # noqa: ANN201
+    """Write the next revision of a plugin's branch from the difference between its models and the
+    database, and return the Alembic script.
+
+    Alembic's own ``revision --autogenerate`` wants every branch applied ("Target database is not up
+    to date") and compares every table, so a plugin author would need every built-in pillar's
+    branch and would get their tables in the revision. Here only this branch must be applied and
+    only the plugin's own tables are compared.
+    """
+    from alembic.autogenerate.api import RevisionContext
+    from alembic.runtime.environment import EnvironmentContext
+
+    tables = plugin_tables(branch)
+    if branch not in branches_with_migrations():
+        raise BranchNotReady(
+            f"{branch} has no migrations yet: its first revision goes in <package>/migrations/ with "
+            f'branch_labels = ("{branch}",) (desa plugins new writes one).'
+        )
+    todo = pending_for(branch)
+    if todo:
+        raise BranchNotReady(
+            f"{branch} is not up to date ({', '.join(todo)} not applied): run "
+            f"desa db upgrade --plugin {branch} first."
+        )
+    rev_id = rev_id or next_revision_id(branch)
+    if not rev_id.startswith(f"{branch}_"):
+        raise BranchNotReady(
+            f"Revision ids of {branch} start with '{branch}_' (e.g. {next_revision_id(branch)})."
+        )
+    if rev_id in {r.revision for r in script().walk_revisions()}:
+        raise BranchNotReady(f"A revision {rev_id} exists already.")
+
+    config = current_app.extensions["migrate"].migrate.get_config(opts=["autogenerate"])
+    directory = ScriptDirectory.from_config(config)
+    args = dict(
+        message=message,
+        autogenerate=True,
+        sql=False,
+        head=f"{branch}@head",
+        splice=False,
+        branch_label=None,
+        version_path=None,
+        rev_id=rev_id,
+        depends_on=None,
+    )
+
+    class _OneBranch(RevisionContext):
+        def run_autogenerate(self, rev, migration_context):  # noqa: ANN001, ANN202
+            _only_tables(migration_context.opts, tables)
+            heads = tuple(s.revision for s in self.script_directory.get_revisions("heads"))
+            self._run_environment(heads, migration_context, True)  # this branch is applied
+
+    context = _OneBranch(config, directory, args)
+
+    def retrieve(rev, migration_context):  # noqa: ANN001, ANN202
+        context.run_autogenerate(rev, migration_context)
+        return []
+
+    with EnvironmentContext(
+        config, directory, fn=retrieve, template_args=context.template_args, revision_context=context
+    ):
+        directory.run_env()
+    return next(iter(context.generate_scripts()))
+
+
+def _only_tables(opts: dict, tables: set[str]) -> None:
+    """Restrict autogenerate to ``tables`` (reflection included), keeping any filter env.py set."""
+    name_filter, object_filter = opts.get("include_name"), opts.get("include_object")
+
+    def include_name(name, type_, parent_names):  # noqa: ANN001, ANN202
+        if type_ == "table" and name not in tables:
+            return False
+        return name_filter is None or name_filter(name, type_, parent_names)
+
+    def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001, ANN202
+        table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
+        if table is not None and table not in tables:
+            return False
+        return object_filter is None or object_filter(obj, name, type_, reflected, compare_to)
+
+    opts["include_name"] = include_name
+    opts["include_object"] = include_object

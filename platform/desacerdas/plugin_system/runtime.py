@@ -36,6 +36,7 @@ def init_app(app: Flask) -> Plugins:
             registry.loaded[name].error = str(exc)
             registry.pm.unregister(name=name)
             app.logger.error("plugin %s refused: %s", name, exc)
+    registry.install_translations(app)
     return registry
 
 

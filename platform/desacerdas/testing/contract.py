@@ -109,35 +109,26 @@ class Contract:
                 )
         tables = [m.__table__.name for m in loaded.models if is_tenant_scoped(m)]
         report.models += [m.__name__ for m in loaded.models]
-        problems += self._rls_problems(tables, plugin_migration_dir(loaded.package))
+        problems += self._rls_problems(plugin, tables, plugin_migration_dir(loaded.package))
         if problems:
             raise ContractViolation(plugin, "models are tenant-owned", problems)
         return report
 
-    def _rls_problems(self, tables: list[str], migration_dir: Path | None) -> list[str]:
+    def _rls_problems(self, plugin: str, tables: list[str], migration_dir: Path | None) -> list[str]:
         from ..extensions import db
-        from ..tenancy.rls import tables_without_rls
 
         if not tables:
             return []
         with self.app.app_context(), db.engine.connect() as conn:
             if conn.dialect.name == "postgresql":
-                return [
-                    f"{t}: Row-Level Security is not enabled and forced with a policy "
-                    "(call desacerdas.tenancy.rls.enable_rls(op, table) in the migration)"
-                    for t in tables_without_rls(conn, tables)
-                ]
-        # SQLite has no RLS: make sure the migration asks for it, so PostgreSQL gets it.
-        sources = (
-            [p.read_text(encoding="utf-8") for p in sorted(migration_dir.glob("*.py"))]
-            if migration_dir
-            else []
-        )
-        return [
-            f"{t}: no migration calls enable_rls(op, '{t}')"
-            for t in tables
-            if not any("enable_rls" in s and (f'"{t}"' in s or f"'{t}'" in s) for s in sources)
-        ]
+                return _postgresql_rls_problems(conn, tables)
+        # SQLite has no RLS: run the plugin's migrations and see enable_rls called for each table,
+        # so that PostgreSQL gets it (a comment or a string naming it is not a call).
+        with self.app.app_context():
+            protected, failure = _tables_given_rls_by_migrations(plugin, migration_dir)
+        if failure:
+            return [failure]
+        return [f"{t}: no migration calls enable_rls(op, '{t}')" for t in tables if t not in protected]
 
     def migrations_match_models(self, plugin: str, report: Report | None = None) -> Report:
         """Autogenerate finds nothing to do for the plugin's tables."""
@@ -385,3 +376,108 @@ class Contract:
         headers = dict(self._headers or {}) if path.startswith("/api/") else {}
         body = {} if method in ("POST", "PUT", "PATCH") else None
         return client.open(path, method=method, headers=headers, json=body)
+
+
+# -- Row-Level Security ----------------------------------------------------------------------------
+
+_RLS_HINT = "call desacerdas.tenancy.rls.enable_rls(op, table) in the migration"
+
+
+def _postgresql_rls_problems(conn: Any, tables: list[str]) -> list[str]:
+    """Each table must have RLS enabled, FORCEd (else its owner bypasses it) and a policy."""
+    from sqlalchemy import bindparam, text
+
+    rows = conn.execute(
+        text(
+            "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, EXISTS (SELECT 1 FROM pg_policies p "
+            "WHERE p.schemaname = n.nspname AND p.tablename = c.relname) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND c.relname IN :names"
+        ).bindparams(bindparam("names", expanding=True)),
+        {"names": tables},
+    )
+    found = {name: (enabled, forced, policy) for name, enabled, forced, policy in rows}
+    problems = []
+    for table in tables:
+        if table not in found:
+            problems.append(f"{table}: no such table in the database (is the plugin's branch applied?)")
+            continue
+        enabled, forced, policy = found[table]
+        missing = [
+            what
+            for what, ok in (
+                ("enabled", enabled),
+                ("forced (FORCE ROW LEVEL SECURITY)", forced),
+                ("a policy", policy),
+            )
+            if not ok
+        ]
+        if missing:
+            problems.append(f"{table}: Row-Level Security lacks {', '.join(missing)} ({_RLS_HINT})")
+    return problems
+
+
+def _tables_given_rls_by_migrations(plugin: str, migration_dir: Path | None) -> tuple[set[str], str | None]:
+    """Run the plugin's branch (and what it depends on) on a scratch SQLite database with
+    ``enable_rls``/``disable_rls`` recorded; return the tables the plugin's own revisions leave with
+    RLS, or a problem when the migrations fail to run."""
+    import tempfile
+    from unittest import mock
+
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+    from sqlalchemy import create_engine
+
+    from ..plugin_system.migrations import branches_with_migrations
+    from ..tenancy import rls
+
+    if migration_dir is None or plugin not in branches_with_migrations():
+        return set(), None
+    mine = {p.resolve() for p in migration_dir.glob("*.py")}
+    calls: list[tuple[bool, str]] = []
+    protected: set[str] = set()
+    real_enable, real_disable = rls.enable_rls, rls.disable_rls
+
+    def enable(op: Any, table: str) -> None:
+        calls.append((True, table))
+        real_enable(op, table)
+
+    def disable(op: Any, table: str) -> None:
+        calls.append((False, table))
+        real_disable(op, table)
+
+    def applied(*, ctx: Any, step: Any, heads: Any, run_args: Any) -> None:
+        script = step.up_revision if step.is_upgrade else None
+        if script is not None and Path(script.path).resolve() in mine:
+            for on, table in calls:
+                (protected.add if on else protected.discard)(table)
+        calls.clear()
+
+    config = current_app.extensions["migrate"].migrate.get_config()
+    target = f"{plugin}@head"
+    with (
+        tempfile.TemporaryDirectory(prefix="desa-contract-") as tmp,
+        mock.patch.object(rls, "enable_rls", enable),
+        mock.patch.object(rls, "disable_rls", disable),
+    ):
+        directory = ScriptDirectory.from_config(config)  # loads the revisions now, with the recorders
+        engine = create_engine(f"sqlite:///{Path(tmp) / 'scratch.db'}")
+        try:
+            with (
+                engine.connect() as conn,
+                EnvironmentContext(
+                    config,
+                    directory,
+                    fn=lambda rev, _context: directory._upgrade_revs(target, rev),  # noqa: SLF001
+                    destination_rev=target,
+                ) as env,
+            ):
+                env.configure(connection=conn, render_as_batch=True, on_version_apply=applied)
+                with env.begin_transaction():
+                    env.run_migrations()
+        except Exception as exc:  # noqa: BLE001 - reported as a contract problem
+            return set(), f"the migrations of {plugin} fail on an empty SQLite database: {exc!r}"
+        finally:
+            engine.dispose()
+    return protected, None

@@ -34,12 +34,14 @@ LAYOUT: tuple[tuple[str, str], ...] = (
     ("pyproject.toml.tmpl", "pyproject.toml"),
     ("README.md.tmpl", "README.md"),
     ("gitignore.tmpl", ".gitignore"),
+    ("babel.cfg.tmpl", "babel.cfg"),
     ("package/__init__.py.tmpl", "$name/__init__.py"),
     ("package/plugin.py.tmpl", "$name/plugin.py"),
     ("package/models.py.tmpl", "$name/models.py"),
     ("package/views.py.tmpl", "$name/views.py"),
     ("package/api.py.tmpl", "$name/api.py"),
     ("package/templates/index.html.tmpl", "$name/templates/$name/index.html"),
+    ("package/translations/id.po.tmpl", "$name/translations/id/LC_MESSAGES/messages.po"),
     ("package/migrations/__init__.py.tmpl", "$name/migrations/__init__.py"),
     ("package/migrations/initial.py.tmpl", "$name/migrations/${revision}_initial.py"),
     ("tests/test_plugin.py.tmpl", "tests/test_$name.py"),
@@ -123,6 +125,7 @@ def create_plugin(name: str, parent: str | os.PathLike[str] = ".") -> Path:
             path.write_text(
                 render((FILES_DIR / source).read_text(encoding="utf-8"), values), encoding="utf-8"
             )
+        compile_catalogues(work / name)
         if target.exists():  # created meanwhile by someone else
             raise ScaffoldError(f"{target} already exists; choose another name or --path.")
         work.rename(target)
@@ -130,6 +133,35 @@ def create_plugin(name: str, parent: str | os.PathLike[str] = ".") -> Path:
         shutil.rmtree(work, ignore_errors=True)
         raise
     return target
+
+
+def compile_catalogues(package: Path) -> list[Path]:
+    """Write ``translations/messages.pot`` from the Indonesian catalogue and compile every
+    ``<locale>/LC_MESSAGES/messages.po`` to ``messages.mo`` (babel's Python API: the author needs
+    no extra step before the page is translated). Returns the compiled files."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po, write_po
+
+    translations = package / "translations"
+    compiled = []
+    template = None
+    for po_path in sorted(translations.glob("*/LC_MESSAGES/messages.po")):
+        with po_path.open("rb") as f:
+            catalog = read_po(f, locale=po_path.parent.parent.name, domain="messages")
+        if template is None:
+            template = Catalog(project=catalog.project, version=catalog.version, fuzzy=False)
+            for message in catalog:
+                if message.id:
+                    template.add(message.id, string=("", "") if message.pluralizable else "")
+        mo_path = po_path.with_suffix(".mo")
+        with mo_path.open("wb") as f:
+            write_mo(f, catalog)
+        compiled.append(mo_path)
+    if template is not None:
+        with (translations / "messages.pot").open("wb") as f:
+            write_po(f, template, omit_header=False, sort_output=False)
+    return compiled
 
 
 def next_steps(target: Path, name: str) -> str:
@@ -149,4 +181,12 @@ def next_steps(target: Path, name: str) -> str:
     )
 
 
-__all__ = ["LAYOUT", "Names", "ScaffoldError", "create_plugin", "next_steps", "validate_name"]
+__all__ = [
+    "LAYOUT",
+    "Names",
+    "ScaffoldError",
+    "compile_catalogues",
+    "create_plugin",
+    "next_steps",
+    "validate_name",
+]
