@@ -74,6 +74,7 @@ def _register(app: Flask) -> None:
     from .api import register as register_api
     from .auth import views as auth_views
     from .documents import bp as documents_bp
+    from .kit import terms_views, verification_views
     from .ops import health
     from .web import errors, home, layout, subdomains
 
@@ -88,4 +89,6 @@ def _register(app: Flask) -> None:
     app.register_blueprint(village.bp)
     app.register_blueprint(rollout.bp)
     app.register_blueprint(documents_bp)
+    verification_views.init_app(app)  # the public page of verifiable papers (/desa/<slug>/verify/<token>)
     register_api(app)
+    terms_views.init_app(app)  # kit: village terms page and API (after the API)
