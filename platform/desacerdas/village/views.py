@@ -13,14 +13,15 @@ from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..auth.permissions import can, can_see_village, memberships_for
+from ..auth.permissions import can
 from ..extensions import db
+from ..kit.access import Scope, require
 from ..models import Hamlet, Membership, Role
 from ..plugin_system import indicators
 from ..plugin_system.state import plugins
 from ..services import ServiceError
 from ..services.tenants import add_hamlet
-from ..web.tenant import current_tenant, make_tenant_blueprint
+from ..web.tenant import make_tenant_blueprint
 
 bp = make_tenant_blueprint("village", __name__)
 
@@ -39,9 +40,7 @@ def home():  # noqa: ANN201
 @bp.get("/dashboard")
 @login_required
 def dashboard():  # noqa: ANN201
-    tenant = current_tenant()
-    if not can(current_user, "village.dashboard.view", tenant):
-        abort(404 if not can_see_village(current_user, tenant) else 403)
+    tenant, _scope, _user = require("village.dashboard.view")
     enabled = g.get("enabled_plugins", frozenset())
     groups = (
         plugins()
@@ -65,22 +64,10 @@ class HamletForm(FlaskForm):
     code = StringField(_l("Code (optional)"), validators=[Optional(), Length(max=20, message=TOO_LONG)])
 
 
-def _hamlet_scope(tenant) -> uuid.UUID | None:  # noqa: ANN001
-    """The one hamlet a hamlet head is limited to, or None when the user sees every hamlet."""
-    if current_user.is_platform_admin:
-        return None
-    roles = memberships_for(current_user, tenant)
-    if roles and all(m.role == Role.HAMLET_HEAD for m in roles):
-        return roles[0].hamlet_id
-    return None
-
-
 @bp.route("/hamlets", methods=["GET", "POST"])
 @login_required
 def hamlets():  # noqa: ANN201
-    tenant = current_tenant()
-    if not can(current_user, "village.dashboard.view", tenant):
-        abort(404 if not can_see_village(current_user, tenant) else 403)
+    tenant, scope, _user = require("village.dashboard.view")
     form = HamletForm()
     may_manage = can(current_user, "village.hamlets.manage", tenant)
     if form.validate_on_submit():
@@ -91,32 +78,27 @@ def hamlets():  # noqa: ANN201
         except ServiceError as exc:
             form.name.errors.append(exc.message)
             return render_template(
-                "village/hamlets.html", form=form, hamlets=_hamlet_list(tenant), may_manage=may_manage
+                "village/hamlets.html", form=form, hamlets=_hamlet_list(scope), may_manage=may_manage
             ), exc.status
         flash(_("Hamlet %(name)s added.", name=hamlet.name), "success")
         return redirect(url_for("village.hamlets"))
     return render_template(
-        "village/hamlets.html", form=form, hamlets=_hamlet_list(tenant), may_manage=may_manage
+        "village/hamlets.html", form=form, hamlets=_hamlet_list(scope), may_manage=may_manage
     )
 
 
-def _hamlet_list(tenant) -> list[Hamlet]:  # noqa: ANN001
-    stmt = select(Hamlet).order_by(Hamlet.name)
-    scope = _hamlet_scope(tenant)
-    if scope is not None:
-        stmt = stmt.where(Hamlet.id == scope)
+def _hamlet_list(scope: Scope) -> list[Hamlet]:
+    """The hamlets the caller sees: every one, or a hamlet head's own."""
+    stmt = scope.filter(select(Hamlet).order_by(Hamlet.name), hamlet_column=Hamlet.id)
     return list(db.session.scalars(stmt))
 
 
 @bp.get("/hamlets/<uuid:hamlet_id>")
 @login_required
 def hamlet(hamlet_id: uuid.UUID):  # noqa: ANN201
-    tenant = current_tenant()
-    if not can(current_user, "village.dashboard.view", tenant):
-        abort(404)
-    scope = _hamlet_scope(tenant)
+    tenant, scope, _user = require("village.dashboard.view")
     item = db.session.get(Hamlet, (tenant.id, hamlet_id))
-    if item is None or (scope is not None and scope != hamlet_id):
+    if item is None or not scope.allows_hamlet(hamlet_id):
         abort(404)
     heads = db.session.scalars(
         select(Membership).where(
