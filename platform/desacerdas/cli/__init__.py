@@ -6,7 +6,7 @@ from flask.cli import FlaskGroup
 
 from ..app import create_app
 from ..kit import terms_cli
-from . import documents, plugins, regions, serve, tenants, users
+from . import documents, indicators, plugins, regions, serve, tenants, users
 
 
 def _make_group() -> FlaskGroup:
@@ -22,6 +22,7 @@ def _make_group() -> FlaskGroup:
     group.add_command(plugins.group)
     group.add_command(documents.group)
     group.add_command(regions.group)
+    group.add_command(indicators.group)
     group.add_command(terms_cli.group)
     return group
 

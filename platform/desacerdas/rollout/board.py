@@ -8,13 +8,12 @@ with six pillars costs at most 150 small reads.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
+from ..kit import tabular
 from ..models import Tenant
 from ..plugin_system.state import enabled_by_village, installed_names, plugins
 from ..plugin_system.types import PluginInfo, ReadinessCheck
@@ -91,32 +90,26 @@ def state_label(state: str) -> str:
     return {ENABLED: _("enabled"), READY: _("ready"), BLOCKED: _("blocked")}.get(state, state)
 
 
-def _safe(value: str) -> str:
-    """Keep spreadsheets from running a cell as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-
-
 def to_csv(rows: list[Row], infos: list[PluginInfo]) -> str:
     """One line per village, one column per plugin named by its identifier; states stay English
-    words (enabled, ready, blocked) so that the file is machine-readable in every language."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "code",
-            "slug",
-            "village",
-            "district",
-            "regency",
-            *(i.name for i in infos),
-            "blocked_by",
-        ]
-    )
-    for row in rows:
-        t = row.tenant
-        blocked = "; ".join(
-            f"{cell.plugin}: {check.label}" for cell in row.cells for _p, check in cell.failing
-        )
-        text = [t.code, t.slug, t.name, t.district_name, t.regency_name]
-        writer.writerow([*map(_safe, text), *(c.state for c in row.cells), _safe(blocked)])
-    return out.getvalue()
+    words (enabled, ready, blocked) so that the file is machine-readable in every language. Text
+    cells are kept from running as formulas (``kit.tabular``)."""
+    header = ["code", "slug", "village", "district", "regency", *(i.name for i in infos), "blocked_by"]
+
+    def lines() -> Iterator[list[str]]:
+        for row in rows:
+            t = row.tenant
+            blocked = "; ".join(
+                f"{cell.plugin}: {check.label}" for cell in row.cells for _p, check in cell.failing
+            )
+            yield [
+                t.code,
+                t.slug,
+                t.name,
+                t.district_name,
+                t.regency_name,
+                *(c.state for c in row.cells),
+                blocked,
+            ]
+
+    return tabular.csv_text(header, lines())

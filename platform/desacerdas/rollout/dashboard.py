@@ -1,4 +1,5 @@
-"""The regency dashboard: the indicators of every village in scope, side by side, with totals.
+"""The regency dashboard: the indicators of every village in scope, side by side, with totals,
+and a 12-month trend per indicator from the monthly snapshots (``kit.snapshots``) plus this month.
 
 Village data is read through ``tenancy.cross_village.read_each``, the one audited path across
 villages: each village through its own session, so isolation still holds, and one audit event
@@ -15,6 +16,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
 from ..extensions import db
+from ..kit import snapshots
 from ..models import Tenant
 from ..plugin_system import indicators as plugin_indicators
 from ..plugin_system.state import enabled_by_village
@@ -58,6 +60,24 @@ class Column:
         return sum(known) if self.summed else round(fmean(known), 2)
 
 
+Stored = dict[str, list[tuple[str, float | None]]]
+
+
+def combine(column: Column, stored: list[Stored]) -> snapshots.Trend:
+    """The trend of one indicator across villages: per month the total (counts, amounts) or the
+    average (ratios, durations) of the villages that have a value; this month from ``column``."""
+    months: dict[str, list[float]] = {p: [] for p in snapshots.window()}
+    for history in stored:
+        for period, value in history.get(column.key, ()):
+            if value is not None and period in months:
+                months[period].append(value)
+    points = [
+        (p, (sum(vs) if column.summed else round(fmean(vs), 2)) if vs else None) for p, vs in months.items()
+    ]
+    now = Indicator(column.key, column.label, column.total, column.unit, column.kind)
+    return snapshots.Trend.of(now, points)
+
+
 def columns_of(results: dict[int, list[Indicator]]) -> list[Column]:
     """Indicators by key, in key order; a village without one has no value there (not zero)."""
     columns: dict[str, Column] = {}
@@ -66,6 +86,13 @@ def columns_of(results: dict[int, list[Indicator]]) -> list[Column]:
             column = columns.setdefault(i.key, Column(i.key, i.label, i.unit, i.kind))
             column.values[tenant_id] = i.value
     return [columns[k] for k in sorted(columns)]
+
+
+@bp.app_template_global("indicator_trends")
+def indicator_trends(found: list[Indicator]) -> list[snapshots.Trend]:
+    """For the village dashboard (its ``db.session`` is bound to the village): the 12-month trend
+    of each indicator shown. Registered here because this blueprint is the one that owns trends."""
+    return snapshots.trends(db.session, found)
 
 
 @bp.get("/rollout/indicators")
@@ -79,20 +106,25 @@ def indicators() -> ResponseReturnValue:
     enabled = enabled_by_village([t.id for t in tenants])
     period = plugin_indicators.current_period()
 
-    def read(session: Session, tenant_id: int) -> list[Indicator]:
+    def read(session: Session, tenant_id: int) -> tuple[list[Indicator], Stored]:
         tenant = db.session.get(Tenant, tenant_id)
-        return plugin_indicators.for_village(tenant, frozenset(enabled[tenant_id]), session, period)
+        found = plugin_indicators.for_village(tenant, frozenset(enabled[tenant_id]), session, period)
+        return found, snapshots.history(session, [i.key for i in found])
 
     results = (
         read_each([t.id for t in tenants], read, actor_id=viewer.id, reason="rollout.indicators")
         if tenants
         else {}
     )
+    columns = columns_of({tid: found for tid, (found, _stored) in results.items()})
+    stored = [history for _found, history in results.values()]
     return render_template(
         "rollout/indicators.html",
         form=form,
         tenants=tenants,
-        columns=columns_of(results),
+        columns=columns,
+        trends=[combine(c, stored) for c in columns],
+        months=snapshots.MONTHS,
         period=period,
         truncated=truncated,
         max_villages=MAX_VILLAGES,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from ..auth.permissions import can
 from ..extensions import db
 from ..services import ServiceError, rollout
-from ..web.pagination import page_links
+from ..web.pagination import page_links, paginate
 from ..web.urls import query_args
 from . import board as matrix
 from . import bulk, scope
@@ -37,11 +37,7 @@ def board() -> ResponseReturnValue:
     """The matrix, one page of villages at a time; filters and paging live in the URL."""
     form, filters = filter_form()
     infos = matrix.columns()
-    size = max(int(current_app.config["PAGE_SIZE"]), 1)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    pagination = db.paginate(
-        scope.villages(user(), filters), page=page, per_page=size, max_per_page=size, error_out=False
-    )
+    pagination = paginate(scope.villages(user(), filters))
     rows = matrix.rows_for(pagination.items, [i.name for i in infos])
     bulk_form = BulkForm(formdata=None, **filters.as_args())
     bulk_form.plugin.choices = _plugin_choices()
