@@ -10,7 +10,7 @@ village Menanga with its letter types seeded, documents in a temporary folder. P
 tests (``DESA_TEST_*`` are used when the ``DESA_BENCH_*`` are not set but ``--pg`` is given). The
 PostgreSQL database must be a throwaway one: it is emptied before and after.
 
-Each letter is issued through ``smart_government.issuing.issue`` from a signed request, exactly as
+Each letter is issued through ``smart_government.letters.issuing.issue`` from a signed request, exactly as
 the "Issue" button does. The PDF rendering alone is measured too, to see what the database and the
 storage add.
 """
@@ -82,9 +82,9 @@ def build_app(root: Path, url: str | None, owner: str | None, role: str | None):
 
 
 def signed_requests(app, tenant_id: int, kaja: uuid.UUID, n: int) -> list[uuid.UUID]:  # noqa: ANN001
-    from smart_government.models import Sex
-    from smart_government.models_letters import Channel, LetterRequest, LetterType, RequestStatus
+    from smart_government.letters.models import Channel, LetterRequest, LetterType, RequestStatus
     from smart_government.registry import create_resident
+    from smart_government.registry.models import Sex
     from sqlalchemy import select
 
     from desacerdas.tenancy import tenant_session
@@ -123,8 +123,8 @@ def signed_requests(app, tenant_id: int, kaja: uuid.UUID, n: int) -> list[uuid.U
 
 
 def issue_all(app, tenant_id: int, clerk_id: int, ids: list[uuid.UUID]) -> list[float]:  # noqa: ANN001
-    from smart_government import issuing
-    from smart_government.models_letters import LetterRequest
+    from smart_government.letters import issuing
+    from smart_government.letters.models import LetterRequest
     from sqlalchemy import select
 
     from desacerdas.models import Tenant, User
@@ -145,7 +145,7 @@ def issue_all(app, tenant_id: int, clerk_id: int, ids: list[uuid.UUID]) -> list[
 def render_only(n: int) -> list[float]:
     from datetime import UTC, datetime
 
-    from smart_government.letter_pdf import LetterDocument, Letterhead, Signer, render_letter
+    from smart_government.letters.pdf import LetterDocument, Letterhead, Signer, render_letter
 
     times = []
     for i in range(n):

@@ -54,8 +54,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from smart_government import importing, registry
-    from smart_government import statistics as population
-    from smart_government.models import Resident
+    from smart_government.registry import statistics as population
+    from smart_government.registry.models import Resident
     from sqlalchemy import create_engine, func, select, text
 
     from desacerdas.extensions import db
@@ -77,7 +77,7 @@ def main() -> None:
         if args.database_url:
             owner = create_engine(args.owner_url or args.database_url, isolation_level="AUTOCOMMIT")
             with owner.connect() as conn:
-                conn.execute(text("VACUUM ANALYZE sg_residents, sg_families"))
+                conn.execute(text("VACUUM ANALYZE smart_government_residents, smart_government_families"))
             owner.dispose()
 
         with app.app_context(), tenant_session(village.id) as session:

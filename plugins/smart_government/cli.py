@@ -15,7 +15,8 @@ from desacerdas.plugin_system.cli_support import village_for_plugin
 from desacerdas.services import ServiceError
 from desacerdas.tenancy import tenant_session
 
-from . import exporting, importing
+from . import importing
+from .registry import exporting
 
 PLUGIN = "smart_government"
 SHOWN_PROBLEMS = 200

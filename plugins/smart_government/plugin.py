@@ -1,26 +1,82 @@
 """Hook implementations of smart_government, registered through the ``desacerdas.plugins`` entry point.
 
-The population registry lives in ``models`` (residents, families, civil events); its pages, API
-and services register on this plugin's blueprints.
+Three features, each a sub-package with its models, services, pages, API and templates: the
+population registry (``registry``), letter services (``letters``) and resident accounts
+(``accounts``). Each feature's pages and API are one blueprint, nested here in the pillar's own
+(:meth:`Government.mount_features`): the platform mounts those at ``/desa/<slug>/smart_government``
+and ``/api/v1/desa/<slug>/smart_government`` and gates them per village.
 """
 
-from flask import Flask
+from __future__ import annotations
+
+from flask import Flask, g
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from desacerdas import hookimpl
+from desacerdas.auth.permissions import can
 from desacerdas.models import Role, Tenant, User
-from desacerdas.plugin_system.pillar import STAFF, Pillar, has_hamlets, has_role, has_staff
+from desacerdas.plugin_system.pillar import Pillar, has_hamlets, has_role, has_staff
 from desacerdas.plugin_system.types import Indicator, NavEntry, PermissionSpec, PluginBlueprints
 
-from . import demo, readiness, statistics
-from .models import MODELS
-from .village_settings import GovernmentSettings
+from . import cli, readiness
+from .accounts import api as accounts_api
+from .accounts import views_resident as accounts_pages
+from .accounts import web as accounts_web
+from .accounts.models import MODELS as ACCOUNT_MODELS
+from .letters import api as letters_api
+from .letters import figures as letter_figures
+from .letters import web as letters_web
+from .letters.demo import load_letters
+from .letters.models import MODELS as LETTER_MODELS
+from .letters.types import seed_defaults
+from .permissions import (
+    LETTERS_CONFIGURE,
+    LETTERS_REQUEST,
+    LETTERS_VIEW,
+    PERMISSIONS,
+    REGISTRATIONS_REVIEW,
+    RESIDENTS_VIEW,
+)
+from .registry import api as registry_api
+from .registry import demo, statistics
+from .registry import web as registry_web
+from .registry.models import MODELS as REGISTRY_MODELS
+from .settings import GovernmentSettings, terms_for
+
+# Children before parents: purging a village's data deletes in this order.
+MODELS: list[type] = [*ACCOUNT_MODELS, *LETTER_MODELS, *REGISTRY_MODELS]
 
 
 class Government(Pillar):
-    """The smart government pillar: the population registry (and, next, letter services)."""
+    """The smart government pillar: population registry, letter services, resident accounts."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.api = ApiBlueprint(
+            f"{self.name}_api",
+            __name__,
+            description="Smart government: the village's population registry (residents, families, events).",
+        )
+        self.mount_features()
+
+    def mount_features(self) -> None:
+        """Nest each feature's blueprint in the pillar's (once: the platform registers the same
+        plugin object in every app the process creates)."""
+        self.pages.register_blueprint(registry_web.blueprint())
+        self.pages.register_blueprint(letters_web.blueprint())
+        self.pages.register_blueprint(accounts_web.blueprint())
+        # Rules for every page of the pillar, whichever feature it belongs to.
+        self.pages.before_request(accounts_pages.pin_change_first)
+        self.pages.register_error_handler(RequestEntityTooLarge, accounts_pages.too_large)
+        self.pages.context_processor(_local_terms)
+        self.api.register_blueprint(registry_api.blp)
+        self.api.register_blueprint(accounts_api.blp)
+        self.api.register_blueprint(letters_api.blp)
+        self.api.before_request(accounts_api.pin_change_first)
 
     @hookimpl
     def desa_owned_models(self) -> list[type]:
@@ -28,132 +84,60 @@ class Government(Pillar):
 
     @hookimpl
     def desa_permissions(self) -> list[PermissionSpec]:
-        """The pillar's view/manage, plus the registry's: a hamlet head reads and edits only their
-        hamlet (``registry.hamlet_scope_for``), so granting them these is safe."""
-        return [
-            *super().desa_permissions(),
-            PermissionSpec(
-                "smart_government.residents.view",
-                "See the population registry and its statistics",
-                (*STAFF, "hamlet_head", "facilitator"),
-                True,
-            ),
-            PermissionSpec(
-                "smart_government.residents.edit",
-                "Register residents and families and record civil events",
-                (*STAFF, "hamlet_head"),
-            ),
-            # Letter services. A hamlet head sees and verifies only their hamlet's requests.
-            PermissionSpec(
-                "smart_government.letters.view",
-                "See letter requests and issued letters",
-                (*STAFF, "hamlet_head", "facilitator"),
-                True,
-            ),
-            PermissionSpec(
-                "smart_government.letters.process",
-                "Enter requests at the counter, verify and reject them",
-                (*STAFF, "hamlet_head"),
-            ),
-            PermissionSpec(
-                "smart_government.letters.approve",
-                "Approve verified requests (when the village uses an approval step)",
-                ("village_head", "village_secretary"),
-            ),
-            PermissionSpec(
-                "smart_government.letters.sign",
-                "Sign letters (the village head, or on their behalf: a.n., u.b., Plt., Plh.)",
-                ("village_head", "village_secretary"),
-            ),
-            PermissionSpec(
-                "smart_government.letters.issue", "Issue signed letters, reprint and revoke them", STAFF
-            ),
-            PermissionSpec(
-                "smart_government.letters.configure",
-                "Edit letter types, the letterhead, the workflow and the number format",
-                ("village_head", "village_secretary"),
-            ),
-            PermissionSpec(
-                "smart_government.letters.request", "Request letters online for oneself", ("resident",)
-            ),
-            # Resident accounts.
-            PermissionSpec(
-                "smart_government.registrations.review",
-                "Approve or reject account requests and new arrivals",
-                (*STAFF, "hamlet_head"),
-            ),
-            PermissionSpec(
-                "smart_government.accounts.manage",
-                "Create resident accounts and reset their PIN",
-                STAFF,
-            ),
-        ]
+        """The pillar's view/manage, plus the features' (:mod:`smart_government.permissions`)."""
+        return [*super().desa_permissions(), *PERMISSIONS]
 
     @hookimpl
     def desa_blueprints(self, app: Flask) -> PluginBlueprints:
-        # These modules register their routes on self.pages and api.blp when imported.
-        from . import api, api_accounts, api_letters, views, views_accounts, views_letters  # noqa: F401
-
-        return PluginBlueprints(pages=self.pages, api=api.blp)
+        return PluginBlueprints(pages=self.pages, api=self.api)
 
     @hookimpl
     def desa_on_enable(self, tenant: Tenant, session: Session) -> None:
         """Seed the common letter types (only those the village does not have yet)."""
-        from .letter_types import seed_defaults
-
         seed_defaults(tenant, session)
 
     @hookimpl
     def desa_navigation(self, tenant: Tenant, user: User | None) -> list[NavEntry]:
-        from desacerdas.auth.permissions import can
-
+        order = self.rollout_order
         entries = [
             NavEntry(
                 self.title_en if str(get_locale()) == "en" else self.title_id,
                 f"{self.name}.index",
-                100 + self.rollout_order,
+                100 + order,
             )
         ]
-        if can(user, "smart_government.residents.view", tenant):
+        if can(user, RESIDENTS_VIEW, tenant):
             entries += [
-                NavEntry(str(_l("Residents")), f"{self.name}.residents", 101 + self.rollout_order),
+                NavEntry(str(_l("Residents")), f"{self.name}.registry.residents", 101 + order),
                 NavEntry(
                     str(_l("Population statistics")),
-                    f"{self.name}.population_statistics",
-                    102 + self.rollout_order,
+                    f"{self.name}.registry.population_statistics",
+                    102 + order,
                 ),
             ]
-        if can(user, "smart_government.registrations.review", tenant):
+        if can(user, REGISTRATIONS_REVIEW, tenant):
             entries.append(
-                NavEntry(str(_l("Registrations")), f"{self.name}.registrations", 103 + self.rollout_order)
+                NavEntry(str(_l("Registrations")), f"{self.name}.accounts.registrations", 103 + order)
             )
-        if can(user, "smart_government.letters.view", tenant):
+        if can(user, LETTERS_VIEW, tenant):
             entries.append(
-                NavEntry(str(_l("Letter requests")), f"{self.name}.letter_requests", 104 + self.rollout_order)
+                NavEntry(str(_l("Letter requests")), f"{self.name}.letters.letter_requests", 104 + order)
             )
-        if can(user, "smart_government.letters.request", tenant):
-            entries.append(
-                NavEntry(str(_l("My letters")), f"{self.name}.my_letters", 105 + self.rollout_order)
-            )
-        if can(user, "smart_government.letters.configure", tenant):
+        if can(user, LETTERS_REQUEST, tenant):
+            entries.append(NavEntry(str(_l("My letters")), f"{self.name}.letters.my_letters", 105 + order))
+        if can(user, LETTERS_CONFIGURE, tenant):
             entries += [
-                NavEntry(str(_l("Letter types")), f"{self.name}.letter_types", 106 + self.rollout_order),
-                NavEntry(
-                    str(_l("Letter settings")), f"{self.name}.letter_settings", 107 + self.rollout_order
-                ),
+                NavEntry(str(_l("Letter types")), f"{self.name}.letters.letter_types", 106 + order),
+                NavEntry(str(_l("Letter settings")), f"{self.name}.letters.letter_settings", 107 + order),
             ]
         if user is None or not getattr(user, "is_authenticated", False):
             entries.append(
-                NavEntry(
-                    str(_l("Residents' sign-in")), f"{self.name}.resident_sign_in", 109 + self.rollout_order
-                )
+                NavEntry(str(_l("Residents' sign-in")), f"{self.name}.accounts.resident_sign_in", 109 + order)
             )
         return entries
 
     @hookimpl
     def desa_indicators(self, tenant: Tenant, period: str, session: Session) -> list[Indicator]:
-        from . import letter_figures
-
         return [
             *statistics.indicators(tenant, period, session),
             *letter_figures.indicators(tenant, period, session),
@@ -161,17 +145,19 @@ class Government(Pillar):
 
     @hookimpl
     def desa_demo_data(self, tenant: Tenant, session: Session) -> None:
-        from .demo_letters import load_letters
-
         demo.load(tenant, session)
         session.flush()
         load_letters(tenant, session)
 
     @hookimpl
     def desa_cli_commands(self):  # noqa: ANN201 - a click group
-        from .cli import group
+        return cli.group()
 
-        return group()
+
+def _local_terms() -> dict[str, object]:
+    """Every page of the pillar names offices as the village does (``terms.hamlet`` …)."""
+    tenant = getattr(g, "tenant", None)
+    return {"terms": terms_for(tenant)} if tenant is not None else {}
 
 
 plugin = Government(
@@ -208,14 +194,3 @@ plugin = Government(
         readiness.letter_type_active,
     ],
 )
-
-
-@plugin.pages.context_processor
-def _local_terms() -> dict[str, object]:
-    """Every page of the pillar names offices as the village does (``terms.hamlet`` …)."""
-    from flask import g
-
-    from .village_settings import terms_for
-
-    tenant = getattr(g, "tenant", None)
-    return {"terms": terms_for(tenant)} if tenant is not None else {}

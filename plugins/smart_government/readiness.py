@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from desacerdas.models import Tenant
 from desacerdas.plugin_system.types import ReadinessCheck
 
-from .models_letters import LetterType
-from .village_settings import settings_for
+from .letters.models import LetterType
+from .settings import settings_for
 
 
 def letterhead_set(tenant: Tenant, session: Session) -> ReadinessCheck:

@@ -20,10 +20,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
-from smart_government import accounts
-from smart_government.models import Sex
-from smart_government.models_letters import Letter, LetterType
+from smart_government.accounts import service as accounts
+from smart_government.letters.models import Letter, LetterType
 from smart_government.registry import create_family, create_resident
+from smart_government.registry.models import Sex
 from sqlalchemy import select
 
 from desacerdas.extensions import db

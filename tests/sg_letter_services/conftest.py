@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
-from smart_government.models import Sex
-from smart_government.models_accounts import ResidentAccount
-from smart_government.models_letters import LetterType
+from smart_government.accounts.models import ResidentAccount
+from smart_government.letters.models import LetterType
 from smart_government.registry import create_family, create_resident
+from smart_government.registry.models import Sex
 from sqlalchemy import select
 
 from desacerdas.auth.passwords import hash_secret

@@ -8,10 +8,10 @@ import uuid
 from datetime import date
 
 import pytest
-from smart_government import issuing
-from smart_government.models import Resident, Sex
-from smart_government.models_letters import Channel, Letter, LetterRequest, LetterSequence, RequestStatus
+from smart_government.letters import issuing
+from smart_government.letters.models import Channel, Letter, LetterRequest, LetterSequence, RequestStatus
 from smart_government.registry import create_resident
+from smart_government.registry.models import Resident, Sex
 from sqlalchemy import func, select
 
 from desacerdas.models import Tenant, User

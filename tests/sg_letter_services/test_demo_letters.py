@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smart_government.models_letters import Letter, LetterRequest, RequestStatus
+from smart_government.letters.models import Letter, LetterRequest, RequestStatus
 from sqlalchemy import func, select
 
 from desacerdas.cli import cli

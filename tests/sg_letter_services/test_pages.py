@@ -8,7 +8,7 @@ import io
 import re
 import uuid
 
-from smart_government.models_letters import Letter, LetterRequest
+from smart_government.letters.models import Letter, LetterRequest
 from sqlalchemy import select
 
 from desacerdas.plugin_system import settings as plugin_settings

@@ -10,8 +10,11 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from smart_government import issuing, letter_figures, letter_types, letters
-from smart_government.models_letters import (
+from smart_government.letters import figures as letter_figures
+from smart_government.letters import issuing
+from smart_government.letters import requests as letters
+from smart_government.letters import types as letter_types
+from smart_government.letters.models import (
     Letter,
     LetterRequest,
     LetterRequestStep,

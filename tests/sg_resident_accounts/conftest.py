@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
-from smart_government import accounts
-from smart_government.models import EventKind, Sex
+from smart_government.accounts import service as accounts
 from smart_government.registry import create_family, create_resident, get_resident, record_event
+from smart_government.registry.models import EventKind, Sex
 
 from desacerdas.extensions import db
 from desacerdas.models import Tenant

@@ -7,8 +7,8 @@ import io
 import re
 import uuid
 
-from smart_government.models import Resident
-from smart_government.models_accounts import Registration
+from smart_government.accounts.models import Registration
+from smart_government.registry.models import Resident
 from sqlalchemy import func, select
 
 from desacerdas.models import Document, Visibility

@@ -7,8 +7,8 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from smart_government import accounts
-from smart_government.models import Resident
+from smart_government.accounts import service as accounts
+from smart_government.registry.models import Resident
 from sqlalchemy import select
 
 from desacerdas.extensions import db

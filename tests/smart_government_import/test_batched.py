@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from smart_government import importing, registry
-from smart_government.models import Family, Resident
+from smart_government import registry
+from smart_government.importing import writer as importing
+from smart_government.registry.models import Family, Resident
 from sqlalchemy import func, select
 
 from desacerdas.models import AuditEvent

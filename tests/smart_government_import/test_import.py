@@ -7,8 +7,9 @@ import io
 from pathlib import Path
 
 import pytest
-from smart_government import exporting, importing
-from smart_government.models import Family, Resident
+from smart_government.importing import writer as importing
+from smart_government.registry import exporting
+from smart_government.registry.models import Family, Resident
 from sqlalchemy import func, select
 
 from desacerdas.services import ServiceError, rollout

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 import segno
 from pypdf import PdfReader
-from smart_government.letter_pdf import (
+from smart_government.letters.pdf import (
     LetterDocument,
     Letterhead,
     MissingTemplateFields,

@@ -8,8 +8,8 @@ import time
 from datetime import date
 
 import pytest
-from smart_government.models_letters import LetterSequence
-from smart_government.numbering import (
+from smart_government.letters.models import LetterSequence
+from smart_government.letters.numbering import (
     DEFAULT_FORMAT,
     PROFILE_VILLAGE_CODE,
     NumberFormatError,

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
-from smart_government.models import Sex
 from smart_government.registry import create_family, create_resident
+from smart_government.registry.models import Sex
 
 from desacerdas.extensions import db
 from desacerdas.services import rollout

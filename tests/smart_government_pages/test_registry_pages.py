@@ -7,7 +7,7 @@ import csv
 import io
 import json
 
-from smart_government.models import Resident
+from smart_government.registry.models import Resident
 from sqlalchemy import func, select
 
 from desacerdas.models import AuditEvent, Document
@@ -470,7 +470,7 @@ def test_a_hamlet_head_learns_nothing_about_another_hamlet_from_a_taken_nik(
 def test_a_hamlet_head_saves_a_resident_whose_family_has_no_hamlet(
     app, pop_menanga, menanga, make_user, login
 ):
-    from smart_government.models import Family
+    from smart_government.registry.models import Family
 
     v = pop_menanga
     with app.app_context(), tenant_session(v.id) as s:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from smart_government.demo import synthesise
-from smart_government.models import CivilEvent, Family, Resident, ResidentStatus
-from smart_government.statistics import population
-from smart_government.validation import check_kk, check_nik
+from smart_government.registry.demo import synthesise
+from smart_government.registry.models import CivilEvent, Family, Resident, ResidentStatus
+from smart_government.registry.statistics import population
+from smart_government.registry.validation import check_kk, check_nik
 from sqlalchemy import func, select
 
 from desacerdas.cli import cli

@@ -6,7 +6,6 @@ import uuid
 from datetime import date
 
 import pytest
-from smart_government.models import CivilEvent, EventKind, Resident, ResidentStatus, Sex
 from smart_government.registry import (
     create_family,
     create_resident,
@@ -18,7 +17,8 @@ from smart_government.registry import (
     search,
     update_resident,
 )
-from smart_government.statistics import monthly_events, years_before
+from smart_government.registry.models import CivilEvent, EventKind, Resident, ResidentStatus, Sex
+from smart_government.registry.statistics import monthly_events, years_before
 from sqlalchemy import select
 
 from desacerdas.extensions import db

@@ -5,9 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from smart_government.models import EventKind, Sex
 from smart_government.registry import create_family, create_resident, record_event
-from smart_government.statistics import NOT_RECORDED, period_range, population, pyramid_bands, years_before
+from smart_government.registry.models import EventKind, Sex
+from smart_government.registry.statistics import (
+    NOT_RECORDED,
+    period_range,
+    population,
+    pyramid_bands,
+    years_before,
+)
 
 from desacerdas.models import Tenant
 from desacerdas.plugin_system.indicators import for_village

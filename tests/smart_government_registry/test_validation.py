@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from smart_government.models import Sex
 from smart_government.registry import create_family, create_resident
-from smart_government.validation import NumberProblem, check_kk, check_nik
+from smart_government.registry.models import Sex
+from smart_government.registry.validation import NumberProblem, check_kk, check_nik
 
 from desacerdas.services import ServiceError
 

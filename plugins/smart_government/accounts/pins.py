@@ -1,0 +1,148 @@
+"""The rules for a resident's PIN (six digits, not a common or a run), and the lockout after too
+many wrong attempts, shared by signing in and by the reset codes.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from desacerdas.auth.passwords import hash_secret
+from desacerdas.models import Tenant, User
+from desacerdas.services import ServiceError, audit
+from desacerdas.services import auth as auth_service
+from desacerdas.services.i18n import _
+
+from ..registry.models import Resident
+from .models import ResidentAccount
+
+PIN_LENGTH = 6
+
+# PINs people pick first; refused with "too common" (repeats and runs have their own message).
+COMMON_PINS = frozenset(
+    {
+        "121212",
+        "112233",
+        "123123",
+        "123321",
+        "101010",
+        "111222",
+        "147258",
+        "159357",
+        "159753",
+        "789456",
+        "131313",
+        "696969",
+        "520520",
+        "142536",
+        "252525",
+        "000111",
+        "007007",
+    }
+)
+
+# A real hash to verify against when the NIK is unknown, so timing does not reveal who has an account.
+_DUMMY_HASH = auth_service.DUMMY_HASH
+_aware = auth_service.aware
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SignInFailed(ServiceError):
+    """Refused sign-in: one generic message for an unknown NIK and a wrong PIN (code ``locked`` apart)."""
+
+    def __init__(self, message: str, code: str = "invalid_credentials") -> None:
+        super().__init__(message, code, 401)
+
+
+def _generic_failure() -> SignInFailed:
+    return SignInFailed(_("Wrong NIK or PIN."))
+
+
+# -- PIN rules ---------------------------------------------------------------------------------------
+
+
+def _is_run(pin: str) -> bool:
+    steps = {(int(b) - int(a)) % 10 for a, b in zip(pin, pin[1:], strict=False)}
+    return steps in ({1}, {9})
+
+
+def pin_problem(pin: str, resident: Resident | None = None) -> str | None:
+    """Why ``pin`` is refused (a message a resident understands), or None when it is acceptable."""
+    pin = pin or ""
+    if len(pin) != PIN_LENGTH or not pin.isascii() or not pin.isdigit():
+        return _("The PIN must be exactly 6 digits.")
+    if len(set(pin)) == 1:
+        return _("The PIN cannot be one digit repeated, like 111111.")
+    if _is_run(pin):
+        return _("The PIN cannot be a run of digits, like 123456 or 654321.")
+    if resident is not None:
+        born = resident.birth_date
+        dates = {born.strftime("%d%m%y"), born.strftime("%y%m%d"), born.strftime("%m%d%y")}
+        if resident.nik and not resident.nik_temporary:
+            dates.add(resident.nik[6:12])  # a woman's NIK has the day + 40
+        if pin in dates:
+            return _("The PIN cannot be your date of birth.")
+    if pin in COMMON_PINS or pin[:3] == pin[3:] or pin[:2] == pin[2:4] == pin[4:]:
+        return _("This PIN is too easy to guess. Choose another one.")
+    return None
+
+
+def random_pin(resident: Resident | None = None) -> str:
+    """A random PIN that passes the rules (given to the resident once, changed at first sign-in)."""
+    while True:
+        pin = "".join(secrets.choice("0123456789") for _i in range(PIN_LENGTH))
+        if pin_problem(pin, resident) is None:
+            return pin
+
+
+# -- signing in ----------------------------------------------------------------------------------------
+
+
+def _lock_message(locked_until: datetime) -> SignInFailed:
+    return SignInFailed(auth_service.lock_message(locked_until), "locked")
+
+
+def locked_until(account: ResidentAccount) -> datetime | None:
+    """When the account's lock ends, or None when it is not locked."""
+    until = _aware(account.locked_until)
+    return until if until and until > _now() else None
+
+
+_locked = locked_until
+
+
+def _count_failure(tenant: Tenant, session: Session, account: ResidentAccount, reason: str) -> None:
+    account.failed_attempts, lock = auth_service.count_failure(account.failed_attempts)
+    if lock is not None:
+        account.locked_until = lock
+        audit.record(
+            "smart_government.account.locked",
+            tenant_id=tenant.id,
+            target=f"resident:{account.resident_id}",
+            actor_label=f"user:{account.user_id}",
+            session=session,
+        )
+    audit.record(
+        "smart_government.account.sign_in_failed",
+        tenant_id=tenant.id,
+        target=f"resident:{account.resident_id}",
+        actor_label=f"user:{account.user_id}",
+        session=session,
+        reason=reason,
+    )
+
+
+def _set_pin(session: Session, account: ResidentAccount, user: User, resident: Resident, new: str) -> None:
+    if problem := pin_problem(new, resident):
+        raise ServiceError(problem, "weak_pin")
+    account.pin_hash = hash_secret(new)
+    account.must_change_pin = False
+    account.failed_attempts = 0
+    account.locked_until = None
+    account.pin_changed_at = _now()
+    user.session_version += 1  # every other session ends; the caller signs the current one in again

@@ -1,0 +1,369 @@
+"""The population registry's API, mounted by the platform at ``/api/v1/desa/<slug>/smart_government/``.
+
+Same service and permissions as the pages: ``smart_government.residents.view`` to read,
+``smart_government.residents.edit`` to register residents and record civil events; a hamlet head
+is limited to their hamlet. An id of another village (or hamlet) is 404.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
+from flask_smorest.pagination import PaginationParameters
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from desacerdas.api.pagination import PAGINATION, page_of
+from desacerdas.api.security import ApiError, api_user, require
+from desacerdas.extensions import db
+from desacerdas.services import ServiceError
+from desacerdas.web.tenant import current_tenant
+
+from .. import importing
+from . import exporting, listing, statistics
+from . import service as registry
+from .models import CivilEvent, EventKind, Family, Resident, ResidentStatus, Sex
+
+# The registry's endpoints; ``plugin.py`` nests them in the pillar's API blueprint (same paths).
+blp = Blueprint("registry", __name__)
+
+VIEW = "smart_government.residents.view"
+EDIT = "smart_government.residents.edit"
+
+
+def _scope(permission: str) -> uuid.UUID | None:
+    tenant = current_tenant()
+    require(permission, tenant)
+    try:
+        return registry.hamlet_scope_for(api_user(), tenant)
+    except ServiceError as exc:
+        raise ApiError(403, exc.message, exc.code) from None
+
+
+# -- schemas -----------------------------------------------------------------------------------------
+
+
+class ResidentQuerySchema(Schema):
+    q = fields.String(metadata={"description": "Part of the name (case and accents ignored) or NIK start"})
+    hamlet_id = fields.UUID()
+    sex = fields.String(validate=validate.OneOf([s.value for s in Sex]))
+    age_band = fields.String(validate=validate.OneOf(list(statistics.AGE_BANDS)))
+    status = fields.String(validate=validate.OneOf([s.value for s in ResidentStatus]))
+    sort = fields.String(load_default="name", validate=validate.OneOf(list(listing.SORTS)))
+
+
+class ResidentSchema(Schema):
+    id = fields.UUID(dump_only=True)
+    nik = fields.String(allow_none=True, validate=validate.Length(max=16))
+    nik_temporary = fields.Boolean(dump_only=True)
+    family_id = fields.UUID(allow_none=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    birth_place = fields.String(allow_none=True)
+    birth_date = fields.Date(required=True)
+    sex = fields.String(required=True, validate=validate.OneOf([s.value for s in Sex]))
+    religion = fields.String(allow_none=True)
+    marital_status = fields.String(allow_none=True)
+    relationship_to_head = fields.String(allow_none=True)
+    education = fields.String(allow_none=True)
+    occupation = fields.String(allow_none=True)
+    citizenship = fields.String(allow_none=True)
+    blood_type = fields.String(allow_none=True)
+    hamlet_id = fields.UUID(allow_none=True)
+    address = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    father_name = fields.String(allow_none=True)
+    father_nik = fields.String(allow_none=True)
+    mother_name = fields.String(allow_none=True)
+    mother_nik = fields.String(allow_none=True)
+    status = fields.String(dump_only=True)
+
+
+class ResidentChangesSchema(ResidentSchema):
+    """A PATCH: only the fields sent change (its own class, so the OpenAPI document names it)."""
+
+
+class EventSchema(Schema):
+    id = fields.UUID(dump_only=True)
+    resident_id = fields.UUID(dump_only=True)
+    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in EventKind]))
+    event_date = fields.Date(required=True)
+    report_date = fields.Date(allow_none=True)
+    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    recorded_by = fields.Integer(dump_only=True, allow_none=True)
+
+
+class FamilySchema(Schema):
+    id = fields.UUID()
+    kk_number = fields.String()
+    kk_temporary = fields.Boolean()
+    hamlet_id = fields.UUID(allow_none=True)
+    address = fields.String(allow_none=True)
+    members = fields.List(fields.Nested(ResidentSchema))
+
+
+class CountSchema(Schema):
+    key = fields.String()
+    count = fields.Integer()
+
+
+class PyramidSchema(Schema):
+    band = fields.String()
+    male = fields.Integer()
+    female = fields.Integer()
+
+
+class StatisticsSchema(Schema):
+    on = fields.Date()
+    total = fields.Integer()
+    living = fields.Integer()
+    households = fields.Integer()
+    by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
+    by_sex = fields.Dict(keys=fields.String(), values=fields.Integer())
+    pyramid = fields.List(fields.Nested(PyramidSchema))
+    by_hamlet = fields.List(fields.Nested(CountSchema))
+    by_religion = fields.List(fields.Nested(CountSchema))
+    by_education = fields.List(fields.Nested(CountSchema))
+    by_occupation = fields.List(fields.Nested(CountSchema))
+    by_marital_status = fields.List(fields.Nested(CountSchema))
+
+
+# -- routes ------------------------------------------------------------------------------------------
+
+
+@blp.route("/residents")
+class Residents(MethodView):
+    @blp.arguments(ResidentQuerySchema, location="query")
+    @blp.response(200, ResidentSchema(many=True))
+    @blp.paginate(**PAGINATION)
+    def get(self, args: dict, pagination_parameters: PaginationParameters) -> list[Resident]:
+        """Residents, filtered like the registry's list page. Paginated (``X-Pagination``)."""
+        scope = _scope(VIEW)
+        stmt = listing.search(db.session, hamlet_scope=scope, **args)
+        return page_of(stmt, pagination_parameters)
+
+    @blp.arguments(ResidentSchema)
+    @blp.response(201, ResidentSchema)
+    @blp.alt_response(400, description="The data is refused (e.g. an invalid NIK).")
+    @blp.alt_response(409, description="The NIK is already registered in this village.")
+    def post(self, data: dict) -> Resident:
+        """Register a resident (``smart_government.residents.edit``). Without a NIK, a temporary number."""
+        scope = _scope(EDIT)
+        person = registry.create_resident(db.session, actor=api_user(), hamlet_scope=scope, **data)
+        db.session.commit()
+        return person
+
+
+@blp.route("/residents/<uuid:resident_id>")
+class ResidentById(MethodView):
+    @blp.response(200, ResidentSchema)
+    def get(self, resident_id: uuid.UUID) -> Resident:
+        """One resident of this village (404 for another village's or hamlet's)."""
+        return registry.get_resident(db.session, resident_id, hamlet_scope=_scope(VIEW))
+
+    @blp.arguments(ResidentChangesSchema(partial=True))
+    @blp.response(200, ResidentSchema)
+    @blp.alt_response(400, description="The data is refused (e.g. a NIK that does not match the birth date).")
+    @blp.alt_response(409, description="The NIK is already registered to another resident.")
+    def patch(self, data: dict, resident_id: uuid.UUID) -> Resident:
+        """Change a resident's data (``smart_government.residents.edit``): only the fields sent.
+        The status follows civil events, not this."""
+        scope = _scope(EDIT)
+        person = registry.get_resident(db.session, resident_id, hamlet_scope=scope)
+        registry.update_resident(person, actor=api_user(), hamlet_scope=scope, **data)
+        db.session.commit()
+        return person
+
+
+@blp.route("/residents/<uuid:resident_id>/events")
+class ResidentEvents(MethodView):
+    @blp.response(200, EventSchema(many=True))
+    def get(self, resident_id: uuid.UUID) -> list[CivilEvent]:
+        """The resident's civil events, most recent first."""
+        person = registry.get_resident(db.session, resident_id, hamlet_scope=_scope(VIEW))
+        stmt = (
+            select(CivilEvent)
+            .where(CivilEvent.resident_id == person.id)
+            .order_by(CivilEvent.event_date.desc(), CivilEvent.recorded_at.desc())
+        )
+        return list(db.session.scalars(stmt))
+
+    @blp.arguments(EventSchema)
+    @blp.response(201, EventSchema)
+    @blp.alt_response(409, description="The resident is deceased: only a correction can be recorded.")
+    def post(self, data: dict, resident_id: uuid.UUID) -> CivilEvent:
+        """Record a civil event; the resident's status follows it (``smart_government.residents.edit``)."""
+        scope = _scope(EDIT)
+        person = registry.get_resident(db.session, resident_id, hamlet_scope=scope)
+        event = registry.record_event(
+            person,
+            data["kind"],
+            data["event_date"],
+            data.get("report_date"),
+            data.get("note"),
+            api_user(),
+            hamlet_scope=scope,
+        )
+        db.session.commit()
+        return event
+
+
+@blp.route("/families/<uuid:family_id>")
+class FamilyById(MethodView):
+    @blp.response(200, FamilySchema)
+    def get(self, family_id: uuid.UUID) -> dict[str, Any]:
+        """A family (Kartu Keluarga) with its members."""
+        scope = _scope(VIEW)
+        kk: Family = registry.get_family(db.session, family_id, hamlet_scope=scope)
+        members = db.session.scalars(
+            listing.search(db.session, family_id=kk.id, sort="birth_date", hamlet_scope=scope)
+        ).all()
+        return {
+            "id": kk.id,
+            "kk_number": kk.kk_number,
+            "kk_temporary": kk.kk_temporary,
+            "hamlet_id": kk.hamlet_id,
+            "address": kk.address,
+            "members": members,
+        }
+
+
+def _counts(counts: dict[str, int]) -> list[dict[str, Any]]:
+    return [{"key": k, "count": v} for k, v in statistics.as_rows(counts)]
+
+
+@blp.route("/statistics")
+class Statistics(MethodView):
+    @blp.response(200, StatisticsSchema)
+    def get(self) -> dict[str, Any]:
+        """Population figures from the one statistics layer every page and indicator uses. Breakdowns
+        other than ``by_status`` count living residents; an empty key means "not recorded"."""
+        pop = statistics.population(db.session, date.today(), hamlet_scope=_scope(VIEW))
+        return {
+            "on": pop.on,
+            "total": pop.total,
+            "living": pop.living,
+            "households": pop.households,
+            "by_status": pop.by_status,
+            "by_sex": pop.by_sex,
+            "pyramid": [{"band": b, "male": m, "female": f} for b, m, f in pop.pyramid],
+            "by_hamlet": _counts(pop.by_hamlet),
+            "by_religion": _counts(pop.by_religion),
+            "by_education": _counts(pop.by_education),
+            "by_occupation": _counts(pop.by_occupation),
+            "by_marital_status": _counts(pop.by_marital_status),
+        }
+
+
+# -- NIK replacement --------------------------------------------------------------------------
+
+
+class NikSchema(Schema):
+    nik = fields.String(required=True, validate=validate.Length(min=1, max=20))
+
+
+@blp.route("/residents/<uuid:resident_id>/nik")
+class ResidentNik(MethodView):
+    @blp.arguments(NikSchema)
+    @blp.response(200, ResidentSchema)
+    @blp.alt_response(409, description="Not a temporary number, or another record holds that NIK.")
+    def post(self, data: dict, resident_id: uuid.UUID) -> Resident:
+        """Replace a temporary number with the real NIK (``smart_government.residents.edit``)."""
+        scope = _scope(EDIT)
+        person = registry.get_resident(db.session, resident_id, hamlet_scope=scope)
+        registry.replace_temporary_nik(
+            person, data["nik"].replace(" ", ""), actor=api_user(), hamlet_scope=scope
+        )
+        db.session.commit()
+        return person
+
+
+# -- import and export -----------------------------------------------------------------------------
+
+
+class ImportArgsSchema(Schema):
+    dry_run = fields.Boolean(
+        load_default=True, metadata={"description": "true (default): check only; false: import"}
+    )
+
+
+class ImportFileSchema(Schema):
+    file = Upload(required=True, metadata={"description": "CSV or XLSX: the platform template or SIAK"})
+
+
+class TotalsSchema(Schema):
+    create = fields.Integer()
+    update = fields.Integer()
+    skip = fields.Integer()
+
+
+class ProblemSchema(Schema):
+    row = fields.Integer()
+    column = fields.String()
+    message = fields.String()
+
+
+class ImportReportSchema(Schema):
+    layout = fields.String()
+    rows = fields.Integer()
+    residents = fields.Nested(TotalsSchema)
+    families = fields.Nested(TotalsSchema)
+    problem_count = fields.Integer()
+    problems = fields.List(fields.Nested(ProblemSchema), metadata={"description": "the first 1,000"})
+    committed = fields.Boolean()
+
+
+class ExportQuerySchema(ResidentQuerySchema):
+    format = fields.String(load_default="csv", validate=validate.OneOf(list(exporting.FORMATS)))
+
+
+def _import_scope() -> Any:
+    tenant = current_tenant()
+    if _scope(EDIT) is not None:
+        raise ApiError(
+            403, "An import writes anywhere in the village: a hamlet head cannot run it.", "forbidden"
+        )
+    return tenant
+
+
+@blp.route("/residents/import")
+class ResidentsImport(MethodView):
+    @blp.arguments(ImportArgsSchema, location="form")
+    @blp.arguments(ImportFileSchema, location="files")
+    @blp.response(200, ImportReportSchema)
+    @blp.alt_response(400, schema=ImportReportSchema, description="dry_run=false and the file has problems.")
+    @blp.alt_response(403, description="Without smart_government.residents.edit, or limited to a hamlet.")
+    def post(self, form: dict, files: dict) -> Any:
+        """Import residents from a multipart upload (``file``). ``dry_run=true`` (the default) only
+        reports what would be created, updated and skipped and every problem per row; ``dry_run=false``
+        imports all or nothing (400 with the report when the file has problems)."""
+        tenant = _import_scope()
+        upload = files["file"]
+        stream, name = upload.stream, upload.filename or "upload.csv"
+        plan = importing.plan_import(db.session, tenant, stream, name)
+        if form["dry_run"]:
+            return plan
+        if not plan.ok:
+            return plan, 400
+        return importing.commit_import(
+            db.session, tenant, stream, name, actor=api_user(), plan=plan, source=f"api:{name}"[:190]
+        )
+
+
+@blp.route("/residents/export")
+class ResidentsExport(MethodView):
+    @blp.arguments(ExportQuerySchema, location="query")
+    @blp.response(200, description="The residents as CSV or XLSX, in the import template.")
+    @blp.alt_response(403, description="Without smart_government.residents.edit.")
+    def get(self, args: dict) -> Any:
+        """The residents matching the list's filters (and the caller's hamlet), as a file
+        (``smart_government.residents.edit``: it is personal data of many people; audited)."""
+        scope = _scope(EDIT)
+        fmt = args.pop("format")
+        stmt = listing.search(db.session, hamlet_scope=scope, **args)
+        filters = {k: str(v) for k, v in args.items()}
+        return exporting.response(db.session, current_tenant(), stmt, fmt, actor=api_user(), filters=filters)

@@ -1,0 +1,487 @@
+"""Pages of the population registry, on the pillar's blueprint (``/desa/<slug>/smart_government/``).
+
+Every page goes through the registry service: the same rules as the API and imports. A hamlet head
+sees and edits only their hamlet (``registry.hamlet_scope_for``); a record outside it is 404."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from desacerdas.auth.permissions import can, can_see_village
+from desacerdas.extensions import db
+from desacerdas.models import Tenant
+from desacerdas.services import ServiceError
+from desacerdas.web.pagination import page_links, paginate
+from desacerdas.web.tenant import current_tenant
+from desacerdas.web.urls import query_args
+
+from ..pages import Routes, hamlet_names, hamlets
+from ..settings import terms_for
+from . import listing, statistics, vocabulary
+from . import service as registry
+from .models import CivilEvent, EventKind, Family, ResidentStatus, Sex
+
+routes = Routes()  # the feature's blueprint (``web.blueprint``) takes them
+
+PLUGIN = "smart_government"
+VIEW = "smart_government.residents.view"
+EDIT = "smart_government.residents.edit"
+
+REQUIRED = _l("This field is required.")
+TOO_LONG = _l("Field cannot be longer than %(max)d characters.")
+BAD_DATE = _l("Give a date as YYYY-MM-DD.")
+
+SEX_LABELS = {Sex.MALE.value: _l("Male"), Sex.FEMALE.value: _l("Female")}
+STATUS_LABELS = {
+    ResidentStatus.LIVING.value: _l("Living"),
+    ResidentStatus.DIED.value: _l("Died"),
+    ResidentStatus.MOVED_OUT.value: _l("Moved out"),
+    ResidentStatus.MISSING.value: _l("Missing"),
+}
+EVENT_LABELS = {
+    EventKind.BIRTH.value: _l("Birth"),
+    EventKind.DEATH.value: _l("Death"),
+    EventKind.MOVE_IN.value: _l("Moved in"),
+    EventKind.MOVE_OUT.value: _l("Moved out"),
+    EventKind.MISSING.value: _l("Missing"),
+    EventKind.CORRECTION.value: _l("Data correction"),
+}
+SORT_LABELS = {"name": _l("Name"), "birth_date": _l("Date of birth"), "nik": _l("NIK")}
+
+
+def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [("", "—"), *((v, v) for v in values)]
+
+
+# -- forms -------------------------------------------------------------------------------------------
+
+
+class FilterForm(FlaskForm):
+    """The list's search: a GET form (bookmarkable), so without a CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Name or NIK"), validators=[Optional(), Length(max=100, message=TOO_LONG)])
+    hamlet = SelectField(_l("Hamlet"), choices=[], validate_choice=False)
+    sex = SelectField(_l("Sex"), choices=[], validate_choice=False)
+    age = SelectField(_l("Age"), choices=[], validate_choice=False)
+    status = SelectField(_l("Status"), choices=[], validate_choice=False)
+    sort = SelectField(_l("Sort by"), choices=[], validate_choice=False)
+
+
+class ResidentForm(FlaskForm):
+    nik = StringField(
+        _l("NIK"),
+        validators=[Optional(), Length(max=16, message=TOO_LONG)],
+        description=_l("16 digits. Leave empty to give a temporary number, replaced later."),
+    )
+    name = StringField(
+        _l("Name"), validators=[DataRequired(message=REQUIRED), Length(max=120, message=TOO_LONG)]
+    )
+    birth_place = StringField(_l("Place of birth"), validators=[Optional(), Length(max=80, message=TOO_LONG)])
+    birth_date = DateField(_l("Date of birth"), validators=[DataRequired(message=BAD_DATE)])
+    sex = SelectField(_l("Sex"), choices=[], validate_choice=False)
+    hamlet_id = SelectField(_l("Hamlet"), choices=[], validate_choice=False)
+    kk_number = StringField(
+        _l("KK number"),
+        validators=[Optional(), Length(max=16, message=TOO_LONG)],
+        description=_l("The family's Kartu Keluarga; a new family is registered when it is not known yet."),
+    )
+    relationship_to_head = SelectField(
+        _l("Relationship to the family head"), choices=[], validate_choice=False
+    )
+    religion = SelectField(_l("Religion"), choices=[], validate_choice=False)
+    marital_status = SelectField(_l("Marital status"), choices=[], validate_choice=False)
+    education = SelectField(_l("Education"), choices=[], validate_choice=False)
+    occupation = StringField(_l("Occupation"), validators=[Optional(), Length(max=80, message=TOO_LONG)])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=300, message=TOO_LONG)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20, message=TOO_LONG)])
+
+
+class EventForm(FlaskForm):
+    kind = SelectField(_l("Event"), choices=[], validate_choice=False)
+    event_date = DateField(_l("Date it happened"), validators=[DataRequired(message=BAD_DATE)])
+    report_date = DateField(_l("Date it was reported"), validators=[Optional()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000, message=TOO_LONG)])
+
+
+# -- access ------------------------------------------------------------------------------------------
+
+
+def _scope(permission: str) -> tuple[Tenant, uuid.UUID | None]:
+    """The village and the user's hamlet scope; 404 to outsiders, 403 without the permission."""
+    tenant = current_tenant()
+    if not can_see_village(current_user, tenant):
+        abort(404)
+    if not can(current_user, permission, tenant):
+        abort(403)
+    try:
+        return tenant, registry.hamlet_scope_for(current_user, tenant)
+    except ServiceError:
+        abort(403)
+
+
+@routes.context_processor
+def _labels() -> dict[str, Any]:
+    return {
+        "sex_label": lambda v: str(SEX_LABELS.get(getattr(v, "value", v), v)),
+        "status_label": lambda v: str(STATUS_LABELS.get(getattr(v, "value", v), v)),
+        "event_label": lambda v: str(EVENT_LABELS.get(getattr(v, "value", v), v)),
+        "not_recorded": statistics.NOT_RECORDED,
+    }
+
+
+# -- residents ---------------------------------------------------------------------------------------
+
+
+def _list_statement(args: Any, scope: uuid.UUID | None):  # noqa: ANN202 - a Select
+    """The list's query from its (bookmarkable) arguments: the page and its export share it."""
+    try:
+        return listing.search(
+            db.session,
+            q=args.get("q"),
+            hamlet_id=args.get("hamlet") or None,
+            sex=args.get("sex") or None,
+            age_band=args.get("age") or None,
+            status=args.get("status") or None,
+            sort=args.get("sort") or "name",
+            hamlet_scope=scope,
+        )
+    except ServiceError as exc:
+        abort(400, exc.message)
+
+
+@routes.route("/residents")
+@login_required
+def residents() -> ResponseReturnValue:
+    tenant, scope = _scope(VIEW)
+    form = FilterForm(request.args)
+    form.hamlet.choices = [("", _("All hamlets")), *((str(h.id), h.name) for h in hamlets(scope))]
+    form.hamlet.label.text = terms_for(tenant).hamlet
+    form.sex.choices = [("", _("Any")), *((k, str(v)) for k, v in SEX_LABELS.items())]
+    form.age.choices = [("", _("Any")), *((b, b) for b in statistics.AGE_BANDS)]
+    form.status.choices = [("", _("Any")), *((k, str(v)) for k, v in STATUS_LABELS.items())]
+    form.sort.choices = [(k, str(v)) for k, v in SORT_LABELS.items()]
+    args = request.args
+    stmt = _list_statement(args, scope)
+    filtered = any(args.get(k) for k in ("q", "hamlet", "sex", "age", "status"))
+    return render_template(
+        "smart_government/residents.html",
+        form=form,
+        pagination=paginate(stmt),
+        page_url=page_links("smart_government.registry.residents"),
+        hamlet_names=hamlet_names(),
+        filtered=filtered,
+        may_edit=can(current_user, EDIT, tenant),
+        may_import=scope is None and can(current_user, EDIT, tenant),
+        export_url=lambda fmt: url_for(
+            ".export_residents", **{k: v for k, v in query_args(format=fmt).items() if k != "page"}
+        ),
+    )
+
+
+@routes.route("/residents/<uuid:resident_id>")
+@login_required
+def resident(resident_id: uuid.UUID) -> ResponseReturnValue:
+    tenant, scope = _scope(VIEW)
+    person = registry.get_resident(db.session, resident_id, hamlet_scope=scope)  # NotFound → 404
+    events = db.session.scalars(
+        select(CivilEvent)
+        .where(CivilEvent.resident_id == person.id)
+        .order_by(CivilEvent.event_date.desc(), CivilEvent.recorded_at.desc())
+    ).all()
+    return render_template(
+        "smart_government/resident.html",
+        person=person,
+        events=events,
+        hamlet_names=hamlet_names(),
+        may_edit=can(current_user, EDIT, tenant),
+        may_manage_account=can(current_user, "smart_government.accounts.manage", tenant),
+        may_counter=can(current_user, "smart_government.letters.process", tenant),
+        form=_event_form(),
+    )
+
+
+@routes.route("/families/<uuid:family_id>")
+@login_required
+def family(family_id: uuid.UUID) -> ResponseReturnValue:
+    _tenant, scope = _scope(VIEW)
+    kk = registry.get_family(db.session, family_id, hamlet_scope=scope)
+    members = db.session.scalars(
+        listing.search(db.session, family_id=kk.id, sort="birth_date", hamlet_scope=scope)
+    ).all()
+    return render_template(
+        "smart_government/family.html", family=kk, members=members, hamlet_names=hamlet_names()
+    )
+
+
+def _resident_form(scope: uuid.UUID | None) -> ResidentForm:
+    form = ResidentForm()
+    form.sex.choices = [(k, str(v)) for k, v in SEX_LABELS.items()]
+    choices = [(str(h.id), h.name) for h in hamlets(scope)]
+    form.hamlet_id.choices = choices if scope is not None else [("", "—"), *choices]
+    form.hamlet_id.label.text = terms_for(current_tenant()).hamlet
+    form.relationship_to_head.choices = _choices(vocabulary.RELATIONSHIPS)
+    form.religion.choices = _choices(vocabulary.RELIGIONS)
+    form.marital_status.choices = _choices(vocabulary.MARITAL_STATUSES)
+    form.education.choices = _choices(vocabulary.EDUCATION_LEVELS)
+    return form
+
+
+def _family_for(kk_number: str, hamlet_id: str | None, scope: uuid.UUID | None) -> uuid.UUID | None:
+    kk_number = (kk_number or "").strip()
+    if not kk_number:
+        return None
+    existing = db.session.scalar(select(Family).where(Family.kk_number == kk_number))
+    if existing is not None:
+        return registry.get_family(db.session, existing.id, hamlet_scope=scope).id
+    created = registry.create_family(
+        db.session, kk_number=kk_number, hamlet_id=hamlet_id, actor=current_user, hamlet_scope=scope
+    )
+    return created.id
+
+
+@routes.route("/residents/new", methods=["GET", "POST"])
+@login_required
+def add_resident() -> ResponseReturnValue:
+    _tenant, scope = _scope(EDIT)
+    form = _resident_form(scope)
+    form_error, status = None, 200
+    if form.validate_on_submit():
+        data = {
+            name: getattr(form, name).data
+            for name in (
+                "nik",
+                "name",
+                "birth_place",
+                "birth_date",
+                "sex",
+                "hamlet_id",
+                "relationship_to_head",
+                "religion",
+                "marital_status",
+                "education",
+                "occupation",
+                "address",
+                "phone",
+            )
+        }
+        try:
+            data["family_id"] = _family_for(form.kk_number.data, data["hamlet_id"] or None, scope)
+            person = registry.create_resident(db.session, actor=current_user, hamlet_scope=scope, **data)
+        except ServiceError as exc:
+            db.session.rollback()
+            form_error, status = exc.message, exc.status
+        else:
+            db.session.commit()
+            flash(_("%(name)s registered.", name=person.name), "success")
+            return redirect(url_for(".resident", resident_id=person.id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("smart_government/resident_form.html", form=form, form_error=form_error), status
+
+
+def _event_form() -> EventForm:
+    form = EventForm()
+    form.kind.choices = [(k, str(v)) for k, v in EVENT_LABELS.items()]
+    return form
+
+
+@routes.route("/residents/<uuid:resident_id>/events", methods=["GET", "POST"])
+@login_required
+def record_event(resident_id: uuid.UUID) -> ResponseReturnValue:
+    _tenant, scope = _scope(EDIT)
+    person = registry.get_resident(db.session, resident_id, hamlet_scope=scope)
+    form = _event_form()
+    form_error, status = None, 200
+    if form.validate_on_submit():
+        try:
+            registry.record_event(
+                person,
+                form.kind.data,
+                form.event_date.data,
+                form.report_date.data or None,
+                form.note.data,
+                current_user,
+                hamlet_scope=scope,
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            form_error, status = exc.message, exc.status
+            person = registry.get_resident(db.session, resident_id, hamlet_scope=scope)
+        else:
+            db.session.commit()
+            flash(_("The event was recorded."), "success")
+            return redirect(url_for(".resident", resident_id=person.id))
+    elif form.is_submitted():
+        status = 400
+    return (
+        render_template("smart_government/event_form.html", person=person, form=form, form_error=form_error),
+        status,
+    )
+
+
+# -- statistics --------------------------------------------------------------------------------------
+
+
+@routes.route("/statistics")
+@login_required
+def population_statistics() -> ResponseReturnValue:
+    _tenant, scope = _scope(VIEW)
+    pop = statistics.population(db.session, date.today(), hamlet_scope=scope)
+    pyramid = []
+    for band, male, female in reversed(pop.pyramid):
+        pyramid += [(_("%(band)s men", band=band), male), (_("%(band)s women", band=band), female)]
+
+    def rows(counts: dict[str, int]) -> list[tuple[str, int]]:
+        return [
+            (_("Not recorded") if k == statistics.NOT_RECORDED else k, v)
+            for k, v in statistics.as_rows(counts)
+        ]
+
+    return render_template(
+        "smart_government/statistics.html",
+        pop=pop,
+        pyramid=pyramid,
+        by_sex=[(str(SEX_LABELS[k]), v) for k, v in pop.by_sex.items()],
+        by_status=[(str(STATUS_LABELS[k]), v) for k, v in pop.by_status.items()],
+        breakdowns=[
+            (_("Per hamlet"), rows(pop.by_hamlet)),
+            (_("Religion"), rows(pop.by_religion)),
+            (_("Education"), rows(pop.by_education)),
+            (_("Occupation"), rows(pop.by_occupation)),
+            (_("Marital status"), rows(pop.by_marital_status)),
+        ],
+    )
+
+
+# -- editing a resident --------------------------------------------------------------------------------
+
+EDITABLE = (
+    "nik",
+    "name",
+    "birth_place",
+    "birth_date",
+    "sex",
+    "hamlet_id",
+    "relationship_to_head",
+    "religion",
+    "marital_status",
+    "education",
+    "occupation",
+    "address",
+    "phone",
+)
+
+
+def _with_current(field: SelectField, value: str | None) -> None:
+    """Keep a registered value the form's list does not offer (an import may bring other wording)."""
+    if value and value not in {v for v, _label in field.choices}:
+        field.choices = [*field.choices, (value, value)]
+
+
+@routes.route("/residents/<uuid:resident_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_resident(resident_id: uuid.UUID) -> ResponseReturnValue:
+    _tenant, scope = _scope(EDIT)
+    person = registry.get_resident(db.session, resident_id, hamlet_scope=scope)  # NotFound → 404
+    form = _resident_form(scope)
+    for name in ("relationship_to_head", "religion", "marital_status", "education"):
+        _with_current(getattr(form, name), getattr(person, name))
+    if not form.is_submitted():
+        for name in EDITABLE:
+            value = getattr(person, name)
+            getattr(form, name).data = str(value) if name == "hamlet_id" and value else value
+        form.sex.data = person.sex.value
+        form.nik.data = "" if person.nik_temporary else person.nik
+        form.kk_number.data = (
+            person.family.kk_number if person.family and not person.family.kk_temporary else ""
+        )
+    form_error, status = None, 200
+    if form.validate_on_submit():
+        data = {name: getattr(form, name).data for name in EDITABLE}
+        data["hamlet_id"] = data["hamlet_id"] or None
+        if person.nik_temporary and not (data["nik"] or "").strip():
+            data.pop("nik")  # the temporary number stays until it is replaced
+        try:
+            kk = (form.kk_number.data or "").strip()
+            if kk and kk != (person.family.kk_number if person.family else None):  # a new KK only
+                data["family_id"] = _family_for(kk, data["hamlet_id"], scope)
+            registry.update_resident(person, actor=current_user, hamlet_scope=scope, **data)
+        except ServiceError as exc:
+            db.session.rollback()
+            form_error, status = exc.message, exc.status
+            person = registry.get_resident(db.session, resident_id, hamlet_scope=scope)
+        else:
+            db.session.commit()
+            flash(_("The data of %(name)s was saved.", name=person.name), "success")
+            return redirect(url_for(".resident", resident_id=person.id))
+    elif form.is_submitted():
+        status = 400
+    return (
+        render_template(
+            "smart_government/resident_form.html", form=form, form_error=form_error, person=person
+        ),
+        status,
+    )
+
+
+class NikForm(FlaskForm):
+    nik = StringField(
+        _l("Real NIK"),
+        validators=[DataRequired(message=REQUIRED), Length(max=16, message=TOO_LONG)],
+        description=_l("The 16 digits on the KTP or the family card (KK)."),
+    )
+
+
+@routes.route("/residents/<uuid:resident_id>/nik", methods=["GET", "POST"])
+@login_required
+def replace_nik(resident_id: uuid.UUID) -> ResponseReturnValue:
+    """Replace a temporary number with the real NIK. When another record holds that NIK the
+    service refuses and names it (the two are probably one person registered twice): the page
+    links to that record so the clerk can compare them."""
+    _tenant, scope = _scope(EDIT)
+    person = registry.get_resident(db.session, resident_id, hamlet_scope=scope)
+    form = NikForm()
+    form_error, status, other = None, 200, None
+    if not person.nik_temporary:
+        form_error, status = _("This resident already has a real NIK."), 409
+    elif form.validate_on_submit():
+        nik = form.nik.data.strip().replace(" ", "")
+        try:
+            registry.replace_temporary_nik(person, nik, actor=current_user, hamlet_scope=scope)
+        except ServiceError as exc:
+            db.session.rollback()
+            form_error, status = exc.message, exc.status
+            person = registry.get_resident(db.session, resident_id, hamlet_scope=scope)
+            if exc.code == "duplicate_nik":
+                other = db.session.scalar(listing.search(db.session, nik=nik, hamlet_scope=scope))
+        else:
+            db.session.commit()
+            flash(_("The NIK of %(name)s is now %(nik)s.", name=person.name, nik=person.nik), "success")
+            return redirect(url_for(".resident", resident_id=person.id))
+    elif form.is_submitted():
+        status = 400
+    return (
+        render_template(
+            "smart_government/registry/nik_form.html",
+            person=person,
+            form=form,
+            form_error=form_error,
+            other=other,
+        ),
+        status,
+    )
