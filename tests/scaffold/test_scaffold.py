@@ -109,6 +109,14 @@ def test_generated_project_layout_and_wiring(tmp_path):
     assert 'blp = Blueprint(\n    f"{NAME}_api",' in (root / "waste_bank/api.py").read_text()
     page = (root / "waste_bank/templates/waste_bank/index.html").read_text()
     assert page.startswith('{% extends "base.html" %}') and '{{ _("Nothing recorded yet.") }}' in page
+    # The pillar kit: access, the shared list and pager, the form helper.
+    assert 'require(MANAGE if request.method == "POST" else VIEW)' in views
+    assert "ITEMS, per_page=per_page).page(select(WasteBankItem))" in views and "handle(\n" in views
+    assert '{% from "_forms.html" import field, pager %}' in page
+    assert "{{ pager(pagination, page_url) }}" in page
+    assert "ITEMS = ListSpec(" in models and "class Exists(ServiceError):" in models
+    api = (root / "waste_bank/api.py").read_text()
+    assert "require_api(VIEW)" in api and "ITEMS.api_page(" in api and "@blp.paginate(**PAGINATION)" in api
     hooks = {
         node.name
         for node in ast.parse((root / "waste_bank/plugin.py").read_text()).body

@@ -1,6 +1,6 @@
 """The plugin developer's loop, end to end, as CI proves it: scaffold a plugin into a temporary
 folder, pip-install it beside the platform, run its own tests, migrate, enable it for one village,
-and see its page there and a 404 in another.
+and see its page there (signed in: the page is for the village's people) and a 404 in another.
 
 The plugin is installed into the running virtualenv (that is the point), so the install window is
 kept short and the distribution is always uninstalled in ``finally``. Everything that needs the
@@ -85,39 +85,51 @@ def _env(instance: Path) -> dict[str, str]:
     return env
 
 
-PROBE = """
+# The page is for the village's people (kit.access.require): a visitor is sent to sign in, so the
+# probes sign in as the operator the loop created (the form is posted directly: no CSRF token).
+SIGN_IN = """
 import json, sys
 from desacerdas.app import create_app
 
-name = sys.argv[1]
-client = create_app().test_client()
+name, login, password = sys.argv[1:4]
+app = create_app()
+app.config["WTF_CSRF_ENABLED"] = False
+client = app.test_client()
+visitor = client.get(f"/desa/menanga/{name}/").status_code
+signed_in = client.post("/auth/login", data={"login": login, "password": password}).status_code
+"""
+
+PROBE = (
+    SIGN_IN
+    + """
 menanga = client.get(f"/desa/menanga/{name}/")
 bebandem = client.get(f"/desa/bebandem/{name}/")
 print(json.dumps({
+    "visitor": visitor,
+    "signed_in": signed_in,
     "menanga": menanga.status_code,
     "bebandem": bebandem.status_code,
     "seeded": "Example" in menanga.get_data(as_text=True),
     "nav": f"/desa/menanga/{name}/" in client.get("/desa/menanga/").get_data(as_text=True),
 }))
 """
+)
 
 # The plugin's own catalogue (compiled by the scaffold) is used: its page is in Indonesian by
 # default, in English with ?lang=en, with no text of the other language.
-LANG_PROBE = """
-import json, sys
-from desacerdas.app import create_app
-
-name = sys.argv[1]
-client = create_app().test_client()
+LANG_PROBE = (
+    SIGN_IN
+    + """
 pages = {lang: client.get(f"/desa/menanga/{name}/" + query).get_data(as_text=True)
          for lang, query in (("id", ""), ("en", "?lang=en"))}
-id_texts = ("Yang sudah dicatat Menanga.", "0 buah")
-en_texts = ("What Menanga has recorded.", "0 units")
+id_texts = ("Yang sudah dicatat Menanga.", "0 buah", "1 barang", "Judul memuat")
+en_texts = ("What Menanga has recorded.", "0 units", "1 item", "Title contains")
 print(json.dumps({
     "id": all(t in pages["id"] for t in id_texts) and not any(t in pages["id"] for t in en_texts),
     "en": all(t in pages["en"] for t in en_texts) and not any(t in pages["en"] for t in id_texts),
 }))
 """
+)
 
 
 def test_scaffold_install_test_migrate_enable_and_serve(tmp_path):
@@ -155,11 +167,18 @@ def test_scaffold_install_test_migrate_enable_and_serve(tmp_path):
         assert f"Enabled {name}" in _ok(
             _run([*desa, "plugins", "enable", name, "--tenant", "menanga"], work, env)
         )
+        login, password = "operator@menanga.test", secrets.token_urlsafe(16)
+        create_user = ["users", "create", "--name", "Operator", "--email", login, "--password", password]
+        _ok(_run([*desa, *create_user], work, env))
+        _ok(_run([*desa, "users", "grant", login, "operator", "--tenant", "menanga"], work, env))
         timings["migrate and enable"] = time.monotonic() - started
 
-        seen = json.loads(_ok(_run([sys.executable, "-c", PROBE, name], work, env)).strip().splitlines()[-1])
+        probe = [name, login, password]
+        seen = json.loads(
+            _ok(_run([sys.executable, "-c", PROBE, *probe], work, env)).strip().splitlines()[-1]
+        )
         languages = json.loads(
-            _ok(_run([sys.executable, "-c", LANG_PROBE, name], work, env)).splitlines()[-1]
+            _ok(_run([sys.executable, "-c", LANG_PROBE, *probe], work, env)).splitlines()[-1]
         )
         timings["serve"] = time.monotonic() - started
 
@@ -171,7 +190,14 @@ def test_scaffold_install_test_migrate_enable_and_serve(tmp_path):
         timings["purge"] = time.monotonic() - started
     finally:
         _pip_uninstall(dist, work, env)
-    assert seen == {"menanga": 200, "bebandem": 404, "seeded": True, "nav": True}
+    assert seen == {
+        "visitor": 302,
+        "signed_in": 302,
+        "menanga": 200,
+        "bebandem": 404,
+        "seeded": True,
+        "nav": True,
+    }
     assert languages == {"id": True, "en": True}
     assert f"{name}_items" in listed and "1 rows" in listed and "Nothing deleted" in listed
     assert "Purged" in purged and "1 rows" in purged

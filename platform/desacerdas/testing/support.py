@@ -146,6 +146,10 @@ def wipe(app: Flask) -> None:
         with engine.begin() as conn:
             present = set(inspect(conn).get_table_names())
             doomed = [t for t in tables if t.name in present and t.name not in KEPT_TABLES]
+            # installed plugins stay, but a test's platform-wide settings must not leak into the next
+            kept = [t for t in tables if t.name in present and t.name in KEPT_TABLES]
+            for table in kept:
+                conn.execute(table.update().values(settings={}))
             if not doomed:
                 return
             if conn.dialect.name == "postgresql":

@@ -176,7 +176,8 @@ def next_steps(target: Path, name: str) -> str:
             f"  desa plugins install {name}           # applies its migrations",
             "  desa tenants add-hamlet SLUG 'Banjar Kaja'  # its readiness check wants a hamlet",
             f"  desa plugins enable {name} --tenant SLUG",
-            f"Then open /desa/SLUG/{name}/ (the tutorial is in docs/plugins.md).",
+            f"Then sign in as someone of that village and open /desa/SLUG/{name}/",
+            "(the tutorial is in docs/plugins.md).",
         ]
     )
 
