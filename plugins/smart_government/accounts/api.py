@@ -6,7 +6,9 @@ their data as a new arrival (``POST …/registrations/account-request`` and ``�
 are rate-limited. While their PIN must be changed, that token
 opens only ``GET /account`` and ``POST /account/pin`` (403 ``pin_change_required`` elsewhere).
 Staff (``smart_government.registrations.review``; a hamlet head only for their hamlet) list and
-decide registrations; ``smart_government.accounts.manage`` opens accounts and resets PINs. A PIN set
+decide registrations (the workflow ``review.FLOW``); ``smart_government.accounts.manage`` opens
+accounts and resets PINs (for residents of the caller's scope). Access is the kit's
+``require_api``: 404 to outsiders, 403 without the permission. A PIN set
 by staff is in the response once and never stored in plain.
 """
 
@@ -22,9 +24,10 @@ from flask_smorest.fields import Upload
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import Schema, fields, validate
 
-from desacerdas.api.pagination import PAGINATION, page_of
-from desacerdas.api.security import ApiError, api_user, public, require
+from desacerdas.api.pagination import PAGINATION
+from desacerdas.api.security import ApiError, api_user, public
 from desacerdas.extensions import db
+from desacerdas.kit.access import Access, require_api
 from desacerdas.models import Role
 from desacerdas.services import NotFound, ServiceError
 from desacerdas.services import auth as auth_service
@@ -33,7 +36,9 @@ from desacerdas.web.tenant import current_tenant
 
 from .. import limits
 from ..pages import uploaded
+from ..permissions import ACCOUNTS_MANAGE, REGISTRATIONS_REVIEW
 from ..registry import service as registry
+from ..registry.models import Resident
 from . import registration, review
 from . import service as accounts
 from .models import Registration, RegistrationKind, RegistrationStatus, ResidentAccount
@@ -41,8 +46,6 @@ from .models import Registration, RegistrationKind, RegistrationStatus, Resident
 # The accounts endpoints; ``plugin.py`` nests them in the pillar's API blueprint (same paths).
 blp = Blueprint("accounts", __name__)
 
-REVIEW = "smart_government.registrations.review"
-MANAGE = "smart_government.accounts.manage"
 OPEN_WHILE_PIN_CHANGE = frozenset(
     {"smart_government_api.accounts.MyAccount", "smart_government_api.accounts.MyPin"}
 )
@@ -61,13 +64,10 @@ def pin_change_first() -> None:
         raise ApiError(403, "Change the PIN first: POST …/account/pin.", "pin_change_required")
 
 
-def _review_scope() -> uuid.UUID | None:
-    tenant = current_tenant()
-    require(REVIEW, tenant)
-    try:
-        return registry.hamlet_scope_for(api_user(), tenant)
-    except ServiceError as exc:
-        raise ApiError(403, exc.message, exc.code) from None
+def _reviewed(registration_id: uuid.UUID) -> tuple[Access, Registration]:
+    """The reviewer's access and the request: 404 outside their scope (a hamlet head: their hamlet)."""
+    access = require_api(REGISTRATIONS_REVIEW)
+    return access, registration.get(db.session, registration_id, scope=access.scope)
 
 
 # -- schemas -----------------------------------------------------------------------------------------
@@ -90,6 +90,10 @@ class RegistrationQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf([s.value for s in RegistrationStatus]))
     kind = fields.String(validate=validate.OneOf([k.value for k in RegistrationKind]))
     q = fields.String(validate=validate.Length(max=100))
+    sort = fields.String(
+        validate=validate.OneOf([f"{d}{k}" for k in registration.REGISTRATIONS.sorts for d in ("", "-")]),
+        metadata={"description": "queue (pending first, then the newest; the default) or name; -… reverses"},
+    )
 
 
 class RegistrationSchema(Schema):
@@ -206,8 +210,9 @@ class Registrations(MethodView):
     @blp.paginate(**PAGINATION)
     def get(self, args: dict, pagination_parameters: PaginationParameters) -> list[Registration]:
         """Account requests and new arrivals, pending first. A hamlet head sees their hamlet's."""
-        stmt = registration.search(db.session, hamlet_scope=_review_scope(), **args)
-        return page_of(stmt, pagination_parameters)
+        access = require_api(REGISTRATIONS_REVIEW)
+        stmt = registration.queue(access.scope)
+        return registration.REGISTRATIONS.api_page(stmt, args, pagination_parameters)
 
 
 @blp.route("/registrations/<uuid:registration_id>")
@@ -215,7 +220,7 @@ class RegistrationById(MethodView):
     @blp.response(200, RegistrationSchema)
     def get(self, registration_id: uuid.UUID) -> Registration:
         """One request; its photos are documents (``GET /api/v1/desa/<slug>/documents/<id>``)."""
-        return registration.get(db.session, registration_id, hamlet_scope=_review_scope())
+        return _reviewed(registration_id)[1]
 
 
 @blp.route("/registrations/<uuid:registration_id>/approve")
@@ -225,16 +230,8 @@ class ApproveRegistration(MethodView):
     @blp.alt_response(409, description="Decided already, or the registry refuses (e.g. the NIK is taken).")
     def post(self, data: dict, registration_id: uuid.UUID) -> dict[str, Any]:
         """Approve: an account request opens the account, a new arrival is added to the registry."""
-        scope = _review_scope()
-        found = registration.get(db.session, registration_id, hamlet_scope=scope)
-        pin = review.approve(
-            current_tenant(),
-            db.session,
-            found,
-            api_user(),
-            hamlet_scope=scope,
-            open_account=data["open_account"],
-        )
+        access, found = _reviewed(registration_id)
+        pin = review.approve(access.tenant, db.session, found, access.user, open_account=data["open_account"])
         return {"registration": found, "pin": pin}
 
 
@@ -244,20 +241,19 @@ class RejectRegistration(MethodView):
     @blp.response(200, RegistrationSchema)
     def post(self, data: dict, registration_id: uuid.UUID) -> Registration:
         """Reject with a reason (required; the applicant sees it)."""
-        scope = _review_scope()
-        found = registration.get(db.session, registration_id, hamlet_scope=scope)
-        return review.reject(
-            current_tenant(), db.session, found, api_user(), data["reason"], hamlet_scope=scope
-        )
+        access, found = _reviewed(registration_id)
+        return review.reject(access.tenant, db.session, found, access.user, data["reason"])
 
 
 # -- a resident's account (staff) ----------------------------------------------------------------------
 
 
-def _manage(resident_id: uuid.UUID) -> tuple[Any, ResidentAccount | None]:
-    require(MANAGE, current_tenant())
-    person = registry.get_resident(db.session, resident_id)
-    return person, accounts.account_for_resident(db.session, person.id)
+def _manage(resident_id: uuid.UUID) -> tuple[Access, Resident, ResidentAccount | None]:
+    """The caller's access, the resident (404 outside their scope: a hamlet head granted
+    ``accounts.manage`` finds only their hamlet's residents) and the resident's account."""
+    access = require_api(ACCOUNTS_MANAGE)
+    person = registry.get_resident(db.session, resident_id, hamlet_scope=access.scope.staff_hamlet())
+    return access, person, accounts.account_for_resident(db.session, person.id)
 
 
 @blp.route("/residents/<uuid:resident_id>/account")
@@ -265,7 +261,7 @@ class ResidentAccountById(MethodView):
     @blp.response(200, AccountSchema)
     def get(self, resident_id: uuid.UUID) -> dict[str, Any]:
         """The resident's account (404 when there is none)."""
-        _person, account = _manage(resident_id)
+        _access, _person, account = _manage(resident_id)
         if account is None:
             raise NotFound("This resident has no account.")
         return _account_dump(account)
@@ -276,8 +272,8 @@ class ResidentAccountById(MethodView):
     )
     def post(self, resident_id: uuid.UUID) -> dict[str, Any]:
         """Open an account; the initial PIN is in this response only."""
-        person, _account = _manage(resident_id)
-        account, pin = accounts.create_account(current_tenant(), db.session, person, api_user())
+        access, person, _account = _manage(resident_id)
+        account, pin = accounts.create_account(access.tenant, db.session, person, access.user)
         db.session.commit()
         return {"account": _account_dump(account), "pin": pin}
 
@@ -287,10 +283,10 @@ class ResidentPinReset(MethodView):
     @blp.response(200, AccountPinSchema)
     def post(self, resident_id: uuid.UUID) -> dict[str, Any]:
         """A new PIN (in this response only), to change at next sign-in; every session and token ends."""
-        _person, account = _manage(resident_id)
+        access, _person, account = _manage(resident_id)
         if account is None:
             raise NotFound("This resident has no account.")
-        pin = accounts.reset_pin(current_tenant(), db.session, account, api_user())
+        pin = accounts.reset_pin(access.tenant, db.session, account, access.user)
         db.session.commit()
         return {"account": _account_dump(account), "pin": pin}
 
@@ -300,10 +296,10 @@ class ResidentAccountDeactivate(MethodView):
     @blp.response(200, AccountSchema)
     def post(self, resident_id: uuid.UUID) -> dict[str, Any]:
         """Close the account (a PIN reset opens it again)."""
-        _person, account = _manage(resident_id)
+        access, _person, account = _manage(resident_id)
         if account is None:
             raise NotFound("This resident has no account.")
-        accounts.deactivate(current_tenant(), db.session, account, api_user())
+        accounts.deactivate(access.tenant, db.session, account, access.user)
         db.session.commit()
         return _account_dump(account)
 

@@ -21,6 +21,8 @@ from flask import current_app
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from desacerdas.kit.access import Scope
+from desacerdas.kit.lists import Filter, ListSpec, Sort, choice
 from desacerdas.models import Hamlet, Tenant, Visibility
 from desacerdas.services import NotFound, ServiceError, audit
 from desacerdas.services import documents as docs
@@ -313,44 +315,44 @@ def new_arrival(
 # -- reviewing -------------------------------------------------------------------------------------------
 
 
-def search(
-    session: Session,
-    *,
-    status: RegistrationStatus | str | None = None,
-    kind: RegistrationKind | str | None = None,
-    q: str | None = None,
-    hamlet_scope: uuid.UUID | None = None,
-) -> Select:
-    """Registrations, pending first, then the oldest waiting / the newest decided."""
-    stmt = select(Registration)
-    if status:
-        try:
-            stmt = stmt.where(Registration.status == RegistrationStatus(status))
-        except ValueError:
-            raise ServiceError(_("Unknown status %(status)s.", status=status), "invalid_status") from None
-    if kind:
-        try:
-            stmt = stmt.where(Registration.kind == RegistrationKind(kind))
-        except ValueError:
-            raise ServiceError(_("Unknown kind %(kind)s.", kind=kind), "invalid_kind") from None
-    if q and q.strip():
-        term = q.strip()
-        stmt = stmt.where(
-            or_(Registration.nik.startswith(term, autoescape=True), Registration.name.ilike(f"%{term}%"))
+def _matching(stmt: Select, term: str) -> Select:
+    return stmt.where(
+        or_(
+            Registration.nik.startswith(term, autoescape=True),
+            Registration.name.icontains(term, autoescape=True),
         )
-    if hamlet_scope is not None:
-        stmt = stmt.where(Registration.hamlet_id == hamlet_scope)
-    pending_first = case((Registration.status == RegistrationStatus.PENDING, 0), else_=1)
-    return stmt.order_by(pending_first, Registration.submitted_at.desc(), Registration.id)
+    )
 
 
-def get(
-    session: Session, registration_id: uuid.UUID | str, *, hamlet_scope: uuid.UUID | None = None
-) -> Registration:
-    """A registration of the session's village; outside a hamlet head's hamlet it does not exist."""
+# Pending requests first (this column is 1 for them, sorted descending), then the newest.
+_WAITING = case((Registration.status == RegistrationStatus.PENDING, 1), else_=0)
+
+REGISTRATIONS = ListSpec(
+    filters={
+        "status": Filter.equals(Registration.status, parse=choice(RegistrationStatus)),
+        "kind": Filter.equals(Registration.kind, parse=choice(RegistrationKind)),
+        "q": Filter(_matching),
+    },
+    sorts={
+        "queue": Sort(_WAITING, Registration.submitted_at, Registration.id, desc=True),
+        "name": Sort(Registration.name, Registration.id),
+    },
+    default_sort="queue",
+)
+"""The review queue, for its page and its API alike: ``REGISTRATIONS.page(queue(scope))``."""
+
+
+def queue(scope: Scope) -> Select:
+    """The registrations a reviewer with ``scope`` sees (a hamlet head: their hamlet's), unordered:
+    :data:`REGISTRATIONS` filters, sorts and pages it."""
+    return scope.filter(select(Registration), hamlet_column=Registration.hamlet_id)
+
+
+def get(session: Session, registration_id: uuid.UUID | str, *, scope: Scope | None = None) -> Registration:
+    """A registration of the session's village; outside the reviewer's ``scope`` it does not exist."""
     wanted = _uuid(registration_id)
     found = session.scalar(select(Registration).where(Registration.id == wanted)) if wanted else None
-    if found is None or (hamlet_scope is not None and found.hamlet_id != hamlet_scope):
+    if found is None or (scope is not None and not scope.allows(hamlet_id=found.hamlet_id)):
         raise NotFound(_("No such registration."))
     return found
 

@@ -1,37 +1,62 @@
-"""Deciding a registration: approving an account request opens the resident's account, approving
-a new arrival registers the resident (and their family) in the registry; rejecting records the
-reason. A hamlet head decides only their hamlet's.
+"""Deciding a registration, as a workflow of the pillar kit: ``pending`` → ``approved`` or
+``rejected``, by holders of ``smart_government.registrations.review`` (a hamlet head only for their
+hamlet's requests; another hamlet's request is 404 to them).
+
+:data:`FLOW` takes each decision through :meth:`~desacerdas.kit.workflow.Workflow.move`: the
+permission and hamlet check, the row lock and re-read (two reviewers deciding at once give one
+decision and one 409), the audit record ``smart_government.registration.approved|rejected`` and the
+domain event of the same name. Approving an account request opens the resident's account; approving
+a new arrival registers the resident (and their family) first. Rejecting records the reason, which
+the applicant sees, and the identity photos are not kept.
+
+There is no timeline table (``step_model=None``): a registration is decided once, and who decided,
+when and why are on the record itself (``decided_by``, ``decided_at``, ``reason``).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
+from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desacerdas.auth.permissions import can
+from desacerdas.kit.access import may, scope_for
+from desacerdas.kit.workflow import Action, MoveContext, Workflow
 from desacerdas.models import Tenant, User
-from desacerdas.services import NotFound, ServiceError, audit
+from desacerdas.services import ServiceError
 from desacerdas.services import documents as docs
 from desacerdas.services.i18n import _
 
+from ..permissions import ACCOUNTS_MANAGE, REGISTRATIONS_REVIEW
 from ..registry import service as registry
 from ..registry.models import EventKind, Family, Resident
 from . import service as accounts
 from .models import Registration, RegistrationKind, RegistrationStatus
-from .registration import REASON_MAX, _now
+from .registration import ARRIVAL_FIELDS, REASON_MAX, _now
+
+# What a new arrival told about themselves that goes into their registry record.
+ARRIVAL_RECORD_FIELDS = tuple(k for k in ARRIVAL_FIELDS if k != "previous_address")
 
 
-def _pending(registration: Registration) -> None:
-    if registration.status != RegistrationStatus.PENDING:
-        raise ServiceError(_("This request has been decided already."), "already_decided", 409)
+def _reason_ok(ctx: MoveContext) -> None:
+    """A rejection needs a reason the applicant can read, within the column's length."""
+    reason = str(ctx.data.get("reason") or "").strip()
+    if not reason:
+        raise ServiceError(_("Say why the request is rejected: the applicant sees it."), "reason_required")
+    if len(reason) > REASON_MAX:
+        raise ServiceError(
+            _("The reason cannot be longer than %(max)d characters.", max=REASON_MAX), "reason_too_long"
+        )
 
 
-def _decided(registration: Registration, status: RegistrationStatus, actor: User) -> None:
-    registration.status = status
-    registration.decided_by = actor.id
+def _decided(ctx: MoveContext) -> None:
+    registration = ctx.record
+    registration.decided_by = ctx.user.id
     registration.decided_at = _now()
 
 
@@ -51,19 +76,6 @@ def _add_arrival(
         )
     else:
         family = registry.get_family(session, family.id, hamlet_scope=scope)
-    fields = {
-        k: data[k]
-        for k in (
-            "birth_place",
-            "religion",
-            "marital_status",
-            "relationship_to_head",
-            "education",
-            "occupation",
-            "address",
-        )
-        if data.get(k)
-    }
     person = registry.create_resident(
         session,
         actor=actor,
@@ -75,7 +87,7 @@ def _add_arrival(
         hamlet_id=registration.hamlet_id,
         family_id=family.id,
         phone=registration.phone,
-        **fields,
+        **{k: data[k] for k in ARRIVAL_RECORD_FIELDS if data.get(k)},
     )
     note = _("Self-registered as a new arrival")
     if data.get("previous_address"):
@@ -86,98 +98,148 @@ def _add_arrival(
     return person
 
 
+def _open_requested_account(ctx: MoveContext, scope: uuid.UUID | None) -> tuple[Resident, str]:
+    """An account request: the matched resident gets their account (a closed one opened again)."""
+    session, registration, actor = ctx.session, ctx.record, ctx.user
+    resident = (
+        registry.get_resident(session, registration.resident_id, hamlet_scope=scope)
+        if registration.resident_id
+        else None
+    )
+    if resident is None:
+        raise ServiceError(_("The resident of this request is no longer in the registry."), "gone", 409)
+    if not resident.phone and registration.phone:
+        registry.update_resident(resident, actor=actor, hamlet_scope=scope, phone=registration.phone)
+    existing = accounts.account_for_resident(session, resident.id)
+    if existing is not None and existing.active:
+        # Approving must never hand out a working PIN for an account someone already uses.
+        raise ServiceError(
+            _("This resident has an account already: reset its PIN instead."), "duplicate_account", 409
+        )
+    if existing is None:
+        return resident, accounts.create_account(ctx.tenant, session, resident, actor)[1]
+    if not may(actor, ctx.tenant, ACCOUNTS_MANAGE):
+        raise ServiceError(_("Only the village office can reopen a closed account."), "forbidden", 403)
+    return resident, accounts.reset_pin(ctx.tenant, session, existing, actor)
+
+
+def _approved(ctx: MoveContext) -> None:
+    """The approval's work, inside the move: ``ctx.results`` gets the PIN to hand over (or None)."""
+    _decided(ctx)
+    scope = scope_for(ctx.user, ctx.tenant, REGISTRATIONS_REVIEW).staff_hamlet()
+    registration = ctx.record
+    if registration.kind == RegistrationKind.ACCOUNT:
+        resident, pin = _open_requested_account(ctx, scope)
+    else:
+        resident = _add_arrival(ctx.session, registration, ctx.user, scope)
+        registration.resident_id = resident.id
+        opened = ctx.data.get("open_account", True)
+        pin = accounts.create_account(ctx.tenant, ctx.session, resident, ctx.user)[1] if opened else None
+    ctx.results.update(pin=pin, resident_id=resident.id)
+
+
+def _rejected(ctx: MoveContext) -> None:
+    _decided(ctx)
+    ctx.record.reason = ctx.note
+
+
+def _audit_detail(ctx: MoveContext) -> dict[str, Any]:
+    """What the audit record keeps besides the states: never the PIN itself."""
+    detail: dict[str, Any] = {"kind": ctx.record.kind.value}
+    if ctx.action.name == "approve":
+        detail.update(resident_id=str(ctx.results["resident_id"]), account=ctx.results["pin"] is not None)
+    return detail
+
+
+FLOW = Workflow(
+    name="smart_government.registration",
+    target="registration",
+    states={
+        RegistrationStatus.PENDING.value: _l("Waiting for review"),
+        RegistrationStatus.APPROVED.value: _l("Approved"),
+        RegistrationStatus.REJECTED.value: _l("Rejected"),
+    },
+    actions=[
+        Action(
+            "approve",
+            ("pending",),
+            "approved",
+            _l("Approve"),
+            REGISTRATIONS_REVIEW,
+            effect=_approved,
+            recorded_as="approved",
+        ),
+        Action(
+            "reject",
+            ("pending",),
+            "rejected",
+            _l("Reject"),
+            REGISTRATIONS_REVIEW,
+            guard=_reason_ok,
+            effect=_rejected,
+            recorded_as="rejected",
+        ),
+    ],
+    final=frozenset({"approved", "rejected"}),
+    path=("approve",),
+    hamlet_attr="hamlet_id",
+    view_permission=REGISTRATIONS_REVIEW,
+    step_model=None,
+    coerce=RegistrationStatus,
+    missing=lambda: _("No such registration."),
+    wrong_state=lambda *_a: _("This request has been decided already."),
+)
+
+
+@contextmanager
+def _decided_already() -> Iterator[None]:
+    """The kit answers a decided request with 409 ``wrong_state``; this API has always said
+    ``already_decided`` (with the same sentence), and clients may rely on it."""
+    try:
+        yield
+    except ServiceError as exc:
+        if exc.code != "wrong_state":
+            raise
+        raise ServiceError(exc.message, "already_decided", 409) from None
+
+
 def approve(
-    tenant: Tenant,
-    session: Session,
-    registration: Registration,
-    actor: User,
-    *,
-    hamlet_scope: uuid.UUID | None = None,
-    open_account: bool = True,
+    tenant: Tenant, session: Session, registration: Registration, actor: User, *, open_account: bool = True
 ) -> str | None:
     """Approve a pending request: an account request opens the account; a new arrival is added to
     the registry (family, resident, "moved in" event) and, with ``open_account``, gets an account
     too. Returns the initial PIN to hand over (shown once), or None. Commits."""
-    if hamlet_scope is not None and registration.hamlet_id != hamlet_scope:
-        raise NotFound(_("No such registration."))
-    _pending(registration)
-    if registration.kind == RegistrationKind.ACCOUNT:
-        resident = (
-            registry.get_resident(session, registration.resident_id, hamlet_scope=hamlet_scope)
-            if (registration.resident_id)
-            else None
+    with _decided_already():
+        made = FLOW.move(
+            session,
+            tenant,
+            actor,
+            registration,
+            "approve",
+            open_account=open_account,
+            audit_detail=_audit_detail,
         )
-        if resident is None:
-            raise ServiceError(_("The resident of this request is no longer in the registry."), "gone", 409)
-        if not resident.phone and registration.phone:
-            registry.update_resident(
-                resident, actor=actor, hamlet_scope=hamlet_scope, phone=registration.phone
-            )
-        existing = accounts.account_for_resident(session, resident.id)
-        if existing is not None and existing.active:
-            # Approving must never hand out a working PIN for an account someone already uses.
-            raise ServiceError(
-                _("This resident has an account already: reset its PIN instead."), "duplicate_account", 409
-            )
-        if existing is not None:
-            if not can(actor, "smart_government.accounts.manage", tenant):
-                raise ServiceError(
-                    _("Only the village office can reopen a closed account."), "forbidden", 403
-                )
-            pin = accounts.reset_pin(tenant, session, existing, actor)  # a closed account opened again
-        else:
-            _account, pin = accounts.create_account(tenant, session, resident, actor)
-    else:
-        resident = _add_arrival(session, registration, actor, hamlet_scope)
-        registration.resident_id = resident.id
-        pin = accounts.create_account(tenant, session, resident, actor)[1] if open_account else None
-    _decided(registration, RegistrationStatus.APPROVED, actor)
-    audit.record(
-        "smart_government.registration.approved",
-        actor=actor,
-        tenant_id=tenant.id,
-        target=f"registration:{registration.id}",
-        session=session,
-        kind=registration.kind.value,
-        resident_id=str(resident.id),
-        account=pin is not None,
-    )
     session.commit()
-    return pin
+    return made.results["pin"]
 
 
 def reject(
-    tenant: Tenant,
-    session: Session,
-    registration: Registration,
-    actor: User,
-    reason: str,
-    *,
-    hamlet_scope: uuid.UUID | None = None,
+    tenant: Tenant, session: Session, registration: Registration, actor: User, reason: str
 ) -> Registration:
-    """Reject a pending request; the reason (required) is shown to the applicant. Commits."""
-    if hamlet_scope is not None and registration.hamlet_id != hamlet_scope:
-        raise NotFound(_("No such registration."))
-    _pending(registration)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ServiceError(_("Say why the request is rejected: the applicant sees it."), "reason_required")
-    if len(reason) > REASON_MAX:
-        raise ServiceError(
-            _("The reason cannot be longer than %(max)d characters.", max=REASON_MAX), "reason_too_long"
+    """Reject a pending request; the reason (required) is shown to the applicant. Commits, then
+    deletes the identity photos (purged after the documents' retention)."""
+    with _decided_already():
+        FLOW.move(
+            session,
+            tenant,
+            actor,
+            registration,
+            "reject",
+            note=reason,
+            reason=reason,
+            audit_detail=_audit_detail,
         )
-    _decided(registration, RegistrationStatus.REJECTED, actor)
-    registration.reason = reason
-    audit.record(
-        "smart_government.registration.rejected",
-        actor=actor,
-        tenant_id=tenant.id,
-        target=f"registration:{registration.id}",
-        session=session,
-        kind=registration.kind.value,
-    )
     session.commit()
-    # Identity photos of a refused request are not kept: deleted now, purged after the retention.
     for document_id in (
         registration.ktp_document_id,
         registration.kk_document_id,

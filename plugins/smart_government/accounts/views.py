@@ -1,5 +1,5 @@
 """What every page of resident accounts and self-registration shares: labels for stored values and
-the permissions. The pages are in ``views_resident`` (residents, phone-first, no script needed) and
+the photos. The pages are in ``views_resident`` (residents, phone-first, no script needed) and
 ``views_staff`` (the review queue and a resident's account panel); apps sign in and apply through
 the village API (``api``: ``sign-in``, ``registrations/…``)."""
 
@@ -7,25 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import (
-    Response,
-)
+from flask import Response
 from flask_babel import lazy_gettext as _l
 
 from ..pages import Routes
 from ..registry.models import Sex
-from .models import RegistrationKind, RegistrationStatus
+from .models import RegistrationKind
+from .review import FLOW
 
 routes = Routes()  # the feature's blueprint (``web.blueprint``) takes them
 
-REVIEW = "smart_government.registrations.review"
-MANAGE = "smart_government.accounts.manage"
-
-STATUS_LABELS = {
-    RegistrationStatus.PENDING.value: _l("Waiting for review"),
-    RegistrationStatus.APPROVED.value: _l("Approved"),
-    RegistrationStatus.REJECTED.value: _l("Rejected"),
-}
 KIND_LABELS = {
     RegistrationKind.ACCOUNT.value: _l("Account request"),
     RegistrationKind.NEW_ARRIVAL.value: _l("New arrival"),
@@ -53,6 +44,6 @@ def _no_store(response: Response) -> Response:
 @routes.context_processor
 def _account_labels() -> dict[str, Any]:
     return {
-        "registration_status_label": lambda v: str(STATUS_LABELS.get(getattr(v, "value", v), v)),
+        "registration_status_label": FLOW.state_label,
         "registration_kind_label": lambda v: str(KIND_LABELS.get(getattr(v, "value", v), v)),
     }

@@ -7,7 +7,7 @@ for an account, submit a new arrival's data, follow a request by its reference.
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
@@ -26,6 +26,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from desacerdas.extensions import db
+from desacerdas.kit.forms import handle
 from desacerdas.models import Role, Tenant
 from desacerdas.services import ServiceError
 from desacerdas.services import documents as docs
@@ -47,6 +48,7 @@ from .forms import (
     SignInForm,
     _choices,
 )
+from .models import Registration
 from .views import SEX_LABELS, _no_store
 
 routes = Routes()  # the feature's blueprint (``web.blueprint``) takes them
@@ -216,34 +218,32 @@ def reset_pin_code() -> ResponseReturnValue:
 def register() -> ResponseReturnValue:
     tenant = current_tenant()
     form = RegisterForm()
-    form_error, status = None, 200
-    if form.validate_on_submit():
-        try:
-            found = registration.request_account(
-                tenant,
-                db.session,
-                nik=form.nik.data,
-                kk_number=form.kk_number.data,
-                birth_date=form.birth_date.data,
-                phone=form.phone.data,
-                ktp=uploaded(form.ktp.data),
-                kk=uploaded(form.kk.data),
-                selfie=uploaded(form.selfie.data),
-            )
-        except ServiceError as exc:
-            db.session.rollback()
-            form_error, status = exc.message, exc.status
-        else:
-            flash(_("Your request is sent. Keep its reference to follow it."), "success")
-            return redirect(url_for("smart_government.accounts.registration_status", reference=found.id))
-    elif form.is_submitted():
-        status = 400
-    return (
-        render_template(
-            "smart_government/accounts/register.html", form=form, form_error=form_error, max_mb=_max_mb()
-        ),
-        status,
+    return handle(
+        form,
+        lambda: registration.request_account(tenant, db.session, **_application(form)),
+        template="smart_government/accounts/register.html",
+        on_success=lambda found: _sent(found, _("Your request is sent. Keep its reference to follow it.")),
+        commit=False,  # the service commits (with the photos)
+        max_mb=_max_mb(),
     )
+
+
+def _application(form: RegisterForm | ArrivalForm) -> dict[str, Any]:
+    """What both application forms give the service: the numbers, the phone and the photos."""
+    return {
+        "nik": form.nik.data,
+        "kk_number": form.kk_number.data,
+        "birth_date": form.birth_date.data,
+        "phone": form.phone.data,
+        "ktp": uploaded(form.ktp.data),
+        "kk": uploaded(form.kk.data),
+        "selfie": uploaded(form.selfie.data),
+    }
+
+
+def _sent(found: Registration, message: str) -> ResponseReturnValue:
+    flash(message, "success")
+    return redirect(url_for("smart_government.accounts.registration_status", reference=found.id))
 
 
 def _max_mb() -> str:
@@ -267,45 +267,24 @@ def _arrival_form() -> ArrivalForm:
 def new_arrival() -> ResponseReturnValue:
     tenant = current_tenant()
     form = _arrival_form()
-    form_error, status = None, 200
-    if form.validate_on_submit():
-        try:
-            found = registration.new_arrival(
-                tenant,
-                db.session,
-                name=form.name.data,
-                nik=form.nik.data,
-                kk_number=form.kk_number.data,
-                birth_date=form.birth_date.data,
-                sex=form.sex.data,
-                hamlet_id=form.hamlet_id.data or None,
-                phone=form.phone.data,
-                ktp=uploaded(form.ktp.data),
-                kk=uploaded(form.kk.data),
-                selfie=uploaded(form.selfie.data),
-                **{k: getattr(form, k).data for k in registration.ARRIVAL_FIELDS},
-            )
-        except ServiceError as exc:
-            db.session.rollback()
-            form_error, status = exc.message, exc.status
-        else:
-            flash(_("Your data is sent to the village office. Keep the reference to follow it."), "success")
-            return redirect(url_for("smart_government.accounts.registration_status", reference=found.id))
-    elif form.is_submitted():
-        status = 400
-    return (
-        render_template(
-            "smart_government/accounts/arrival.html", form=form, form_error=form_error, max_mb=_max_mb()
+    return handle(
+        form,
+        lambda: registration.new_arrival(
+            tenant,
+            db.session,
+            name=form.name.data,
+            sex=form.sex.data,
+            hamlet_id=form.hamlet_id.data or None,
+            **_application(form),
+            **{k: getattr(form, k).data for k in registration.ARRIVAL_FIELDS},
         ),
-        status,
+        template="smart_government/accounts/arrival.html",
+        on_success=lambda found: _sent(
+            found, _("Your data is sent to the village office. Keep the reference to follow it.")
+        ),
+        commit=False,  # the service commits (with the photos)
+        max_mb=_max_mb(),
     )
-
-
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat((value or "").strip())
-    except ValueError:
-        return None
 
 
 @routes.route("/daftar/status")

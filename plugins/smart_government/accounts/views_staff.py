@@ -1,6 +1,10 @@
 """Staff pages of resident accounts: the registrations queue with the photos and the decision,
 and a resident's account panel (open, reset the PIN, close). A PIN set by staff is shown once on
 the response page (``Cache-Control: no-store``), never stored in plain.
+
+Who may: :func:`desacerdas.kit.access.require` with the pillar's permissions: reviewers
+(``registrations.review``) see and decide only the requests of their scope, a hamlet head their
+hamlet's; the account panel (``accounts.manage``) finds only residents of the caller's scope.
 """
 
 from __future__ import annotations
@@ -20,39 +24,28 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from desacerdas.auth.permissions import can, can_see_village
 from desacerdas.extensions import db
-from desacerdas.models import Tenant
-from desacerdas.services import ServiceError
+from desacerdas.kit.access import Access, Scope, require
+from desacerdas.kit.forms import handle
 from desacerdas.services import documents as docs
 from desacerdas.web.downloads import send_version
-from desacerdas.web.pagination import page_links, paginate
-from desacerdas.web.tenant import current_tenant
 
 from ..pages import ConfirmForm, Routes, hamlet_names
+from ..permissions import ACCOUNTS_MANAGE, REGISTRATIONS_REVIEW
 from ..registry import service as registry
+from ..registry.models import Resident
 from . import registration, review
 from . import service as accounts
 from .forms import ApproveForm, QueueFilterForm, RejectForm
 from .models import Registration
-from .views import DATA_LABELS, KIND_LABELS, MANAGE, PHOTOS, REVIEW, SEX_LABELS, STATUS_LABELS, _no_store
+from .views import DATA_LABELS, KIND_LABELS, PHOTOS, SEX_LABELS, _no_store
 
 routes = Routes()  # the feature's blueprint (``web.blueprint``) takes them
 
-
-def _staff(permission: str) -> tuple[Tenant, uuid.UUID | None]:
-    """The village and the reviewer's hamlet scope: 404 to outsiders, 403 without the permission."""
-    tenant = current_tenant()
-    if not can_see_village(current_user, tenant):
-        abort(404)
-    if not can(current_user, permission, tenant):
-        abort(403)
-    try:
-        return tenant, registry.hamlet_scope_for(current_user, tenant)
-    except ServiceError:
-        abort(403)
+REGISTRATION_PAGE = "smart_government/accounts/registration.html"
+PANEL_PAGE = "smart_government/accounts/account_panel.html"
 
 
 # -- staff: the registrations queue --------------------------------------------------------------------
@@ -61,65 +54,75 @@ def _staff(permission: str) -> tuple[Tenant, uuid.UUID | None]:
 @routes.route("/registrations")
 @login_required
 def registrations() -> ResponseReturnValue:
-    _tenant, scope = _staff(REVIEW)
+    _tenant, scope, _user = require(REGISTRATIONS_REVIEW)
     form = QueueFilterForm(request.args)
-    form.status.choices = [("", _("Any")), *((k, str(v)) for k, v in STATUS_LABELS.items())]
+    form.status.choices = [("", _("Any")), *((k, str(v)) for k, v in review.FLOW.states.items())]
     form.kind.choices = [("", _("Any")), *((k, str(v)) for k, v in KIND_LABELS.items())]
-    args = request.args
-    try:
-        stmt = registration.search(
-            db.session,
-            status=args.get("status") or None,
-            kind=args.get("kind") or None,
-            q=args.get("q") or None,
-            hamlet_scope=scope,
-        )
-    except ServiceError as exc:
-        abort(400, exc.message)
+    result = registration.REGISTRATIONS.page(registration.queue(scope))  # a bad filter: 400
     return render_template(
         "smart_government/accounts/registrations.html",
         form=form,
-        pagination=paginate(stmt),
-        page_url=page_links("smart_government.accounts.registrations"),
+        pagination=result,
+        page_url=result.page_url("smart_government.accounts.registrations"),
         hamlet_names=hamlet_names(),
-        filtered=any(args.get(k) for k in ("q", "status", "kind")),
+        filtered=result.filtered,
     )
 
 
-def _render_registration(
-    found: Registration, *, pin: str | None = None, status: int = 200, **forms: Any
-) -> Response:
-    response = make_response(
-        render_template(
-            "smart_government/accounts/registration.html",
-            registration=found,
-            hamlet_names=hamlet_names(),
-            approve_form=forms.get("approve_form") or ApproveForm(formdata=None, open_account=True),
-            reject_form=forms.get("reject_form") or RejectForm(formdata=None),
-            form_error=forms.get("form_error"),
-            pin=pin,
-            photos={name: getattr(found, attr) for name, attr in PHOTOS.items()},
-            sex_labels={k: str(v) for k, v in SEX_LABELS.items()},
-            data_labels=DATA_LABELS,
+def _reviewed(registration_id: uuid.UUID) -> tuple[Access, Registration]:
+    """The reviewer's access and the request, which is 404 outside their scope."""
+    access = require(REGISTRATIONS_REVIEW)
+    return access, registration.get(db.session, registration_id, scope=access.scope)
+
+
+def _registration_context(found: Registration, **forms: Any) -> dict[str, Any]:
+    return {
+        "registration": found,
+        "hamlet_names": hamlet_names(),
+        "approve_form": forms.get("approve_form") or ApproveForm(formdata=None, open_account=True),
+        "reject_form": forms.get("reject_form") or RejectForm(formdata=None),
+        "photos": {name: getattr(found, attr) for name, attr in PHOTOS.items()},
+        "sex_labels": {k: str(v) for k, v in SEX_LABELS.items()},
+        "data_labels": DATA_LABELS,
+    }
+
+
+def _render_registration(found: Registration, *, pin: str | None = None) -> Response:
+    page = render_template(REGISTRATION_PAGE, pin=pin, form_error=None, **_registration_context(found))
+    return _no_store(make_response(page))
+
+
+def _decide(registration_id: uuid.UUID, form: Any, decide: Any, done: Any, **forms: Any) -> Response:
+    """A decision form: ``decide(access, found)`` through the workflow, then ``done(found, result)``;
+    refused (a decided request: 409), the request's page again with the message, read afresh."""
+    access, found = _reviewed(registration_id)
+    answer = handle(
+        form,
+        lambda: decide(access, found),
+        template=REGISTRATION_PAGE,
+        on_success=lambda result: done(found, result),
+        commit=False,  # the review service commits
+        field={"reason_required": "reason", "reason_too_long": "reason"},
+        refresh=lambda: _registration_context(
+            registration.get(db.session, registration_id, scope=access.scope), **forms
         ),
-        status,
+        pin=None,
     )
-    return _no_store(response)
+    return _no_store(make_response(answer))
 
 
 @routes.route("/registrations/<uuid:registration_id>")
 @login_required
 def registration_detail(registration_id: uuid.UUID) -> ResponseReturnValue:
-    _tenant, scope = _staff(REVIEW)
-    return _render_registration(registration.get(db.session, registration_id, hamlet_scope=scope))
+    _access, found = _reviewed(registration_id)
+    return _render_registration(found)
 
 
 @routes.route("/registrations/<uuid:registration_id>/photos/<any(ktp, kk, selfie):which>")
 @login_required
 def registration_photo(registration_id: uuid.UUID, which: str) -> ResponseReturnValue:
     """A photo of the request, for its reviewers (hamlet heads too, who cannot open staff documents)."""
-    _tenant, scope = _staff(REVIEW)
-    found = registration.get(db.session, registration_id, hamlet_scope=scope)
+    _access, found = _reviewed(registration_id)
     document_id = getattr(found, PHOTOS[which])
     if document_id is None:
         abort(404)
@@ -130,101 +133,103 @@ def registration_photo(registration_id: uuid.UUID, which: str) -> ResponseReturn
 @routes.route("/registrations/<uuid:registration_id>/approve", methods=["POST"])
 @login_required
 def approve_registration(registration_id: uuid.UUID) -> ResponseReturnValue:
-    tenant, scope = _staff(REVIEW)
-    found = registration.get(db.session, registration_id, hamlet_scope=scope)
     form = ApproveForm()
-    if not form.validate_on_submit():
-        return _render_registration(found, status=400, approve_form=form)
-    try:
-        pin = review.approve(
-            tenant,
-            db.session,
-            found,
-            current_user,
-            hamlet_scope=scope,
-            open_account=bool(form.open_account.data),
-        )
-    except ServiceError as exc:
-        db.session.rollback()
-        found = registration.get(db.session, registration_id, hamlet_scope=scope)
-        return _render_registration(found, status=exc.status, approve_form=form, form_error=exc.message)
-    flash(_("The request is approved."), "success")
-    return _render_registration(found, pin=pin)
+
+    def approved(found: Registration, pin: str | None) -> Response:
+        flash(_("The request is approved."), "success")
+        return _render_registration(found, pin=pin)
+
+    return _decide(
+        registration_id,
+        form,
+        lambda acc, found: review.approve(
+            acc.tenant, db.session, found, acc.user, open_account=bool(form.open_account.data)
+        ),
+        approved,
+        approve_form=form,
+    )
 
 
 @routes.route("/registrations/<uuid:registration_id>/reject", methods=["POST"])
 @login_required
 def reject_registration(registration_id: uuid.UUID) -> ResponseReturnValue:
-    tenant, scope = _staff(REVIEW)
-    found = registration.get(db.session, registration_id, hamlet_scope=scope)
     form = RejectForm()
-    if not form.validate_on_submit():
-        return _render_registration(found, status=400, reject_form=form)
-    try:
-        review.reject(tenant, db.session, found, current_user, form.reason.data, hamlet_scope=scope)
-    except ServiceError as exc:
-        db.session.rollback()
-        found = registration.get(db.session, registration_id, hamlet_scope=scope)
-        return _render_registration(found, status=exc.status, reject_form=form, form_error=exc.message)
-    flash(_("The request is rejected."), "info")
-    return redirect(url_for("smart_government.accounts.registration_detail", registration_id=found.id))
+
+    def rejected(found: Registration, _result: Any) -> ResponseReturnValue:
+        flash(_("The request is rejected."), "info")
+        return redirect(url_for("smart_government.accounts.registration_detail", registration_id=found.id))
+
+    return _decide(
+        registration_id,
+        form,
+        lambda acc, found: review.reject(acc.tenant, db.session, found, acc.user, form.reason.data),
+        rejected,
+        reject_form=form,
+    )
 
 
 # -- staff: a resident's account ----------------------------------------------------------------------
 
 
-def _panel(
-    resident_id: uuid.UUID, *, pin: str | None = None, status: int = 200, error: str | None = None
-) -> Response:
-    person = registry.get_resident(db.session, resident_id)
+def _person(resident_id: uuid.UUID, scope: Scope) -> Resident:
+    """The resident whose account this is: 404 outside the caller's scope (a hamlet head granted
+    ``accounts.manage`` finds only their hamlet's residents)."""
+    return registry.get_resident(db.session, resident_id, hamlet_scope=scope.staff_hamlet())
+
+
+def _panel_context(person: Resident) -> dict[str, Any]:
     account = accounts.account_for_resident(db.session, person.id)
-    locked = account is not None and accounts.locked_until(account) is not None
-    response = make_response(
-        render_template(
-            "smart_government/accounts/account_panel.html",
-            person=person,
-            account=account,
-            locked=locked,
-            pin=pin,
-            form=ConfirmForm(formdata=None),
-            form_error=error,
-        ),
-        status,
+    return {
+        "person": person,
+        "account": account,
+        "locked": account is not None and accounts.locked_until(account) is not None,
+    }
+
+
+def _panel(person: Resident, *, pin: str | None = None) -> Response:
+    page = render_template(
+        PANEL_PAGE, pin=pin, form=ConfirmForm(formdata=None), form_error=None, **_panel_context(person)
     )
-    return _no_store(response)
+    return _no_store(make_response(page))
 
 
 @routes.route("/residents/<uuid:resident_id>/account")
 @login_required
 def resident_account(resident_id: uuid.UUID) -> ResponseReturnValue:
-    _staff(MANAGE)
-    return _panel(resident_id)
+    _tenant, scope, _user = require(ACCOUNTS_MANAGE)
+    return _panel(_person(resident_id, scope))
 
 
 def _account_action(resident_id: uuid.UUID, action: str) -> ResponseReturnValue:
-    tenant, _scope = _staff(MANAGE)
-    person = registry.get_resident(db.session, resident_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    tenant, scope, user = require(ACCOUNTS_MANAGE)
+    person = _person(resident_id, scope)
     account = accounts.account_for_resident(db.session, person.id)
-    pin = None
-    try:
+    if action != "create" and account is None:
+        abort(404)
+
+    def run() -> str | None:
         if action == "create":
-            _account, pin = accounts.create_account(tenant, db.session, person, current_user)
-        elif account is None:
-            abort(404)
-        elif action == "reset":
-            pin = accounts.reset_pin(tenant, db.session, account, current_user)
-        else:
-            accounts.deactivate(tenant, db.session, account, current_user)
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        return _panel(resident_id, status=exc.status, error=exc.message)
-    if pin is None:
-        flash(_("The account is closed. A PIN reset opens it again."), "info")
-        return redirect(url_for("smart_government.accounts.resident_account", resident_id=resident_id))
-    return _panel(resident_id, pin=pin)
+            return accounts.create_account(tenant, db.session, person, user)[1]
+        if action == "reset":
+            return accounts.reset_pin(tenant, db.session, account, user)
+        accounts.deactivate(tenant, db.session, account, user)
+        return None
+
+    def done(pin: str | None) -> ResponseReturnValue:
+        if pin is None:
+            flash(_("The account is closed. A PIN reset opens it again."), "info")
+            return redirect(url_for("smart_government.accounts.resident_account", resident_id=resident_id))
+        return _panel(person, pin=pin)
+
+    answer = handle(
+        ConfirmForm(),
+        run,
+        template=PANEL_PAGE,
+        on_success=done,
+        refresh=lambda: _panel_context(_person(resident_id, scope)),
+        pin=None,
+    )
+    return _no_store(make_response(answer))
 
 
 @routes.route("/residents/<uuid:resident_id>/account/create", methods=["POST"])
