@@ -9,7 +9,7 @@ and ``/api/v1/desa/<slug>/smart_government`` and gates them per village.
 
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint as ApiBlueprint
@@ -18,11 +18,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from desacerdas import hookimpl
 from desacerdas.auth.permissions import can
-from desacerdas.models import Role, Tenant, User
-from desacerdas.plugin_system.pillar import Pillar, has_hamlets, has_role, has_staff
+from desacerdas.models import Tenant, User
+from desacerdas.plugin_system.pillar import Pillar
 from desacerdas.plugin_system.types import Indicator, NavEntry, PermissionSpec, PluginBlueprints
 
-from . import cli, readiness
+from . import cli, pages, readiness
 from .accounts import api as accounts_api
 from .accounts import views_resident as accounts_pages
 from .accounts import web as accounts_web
@@ -45,7 +45,7 @@ from .registry import api as registry_api
 from .registry import demo, statistics
 from .registry import web as registry_web
 from .registry.models import MODELS as REGISTRY_MODELS
-from .settings import GovernmentSettings, terms_for
+from .settings import GovernmentSettings
 
 # Children before parents: purging a village's data deletes in this order.
 MODELS: list[type] = [*ACCOUNT_MODELS, *LETTER_MODELS, *REGISTRY_MODELS]
@@ -72,7 +72,7 @@ class Government(Pillar):
         # Rules for every page of the pillar, whichever feature it belongs to.
         self.pages.before_request(accounts_pages.pin_change_first)
         self.pages.register_error_handler(RequestEntityTooLarge, accounts_pages.too_large)
-        self.pages.context_processor(_local_terms)
+        self.pages.context_processor(pages.local_terms)
         self.api.register_blueprint(registry_api.blp)
         self.api.register_blueprint(accounts_api.blp)
         self.api.register_blueprint(letters_api.blp)
@@ -98,42 +98,14 @@ class Government(Pillar):
 
     @hookimpl
     def desa_navigation(self, tenant: Tenant, user: User | None) -> list[NavEntry]:
-        order = self.rollout_order
-        entries = [
-            NavEntry(
-                self.title_en if str(get_locale()) == "en" else self.title_id,
-                f"{self.name}.index",
-                100 + order,
-            )
-        ]
-        if can(user, RESIDENTS_VIEW, tenant):
-            entries += [
-                NavEntry(str(_l("Residents")), f"{self.name}.registry.residents", 101 + order),
-                NavEntry(
-                    str(_l("Population statistics")),
-                    f"{self.name}.registry.population_statistics",
-                    102 + order,
-                ),
-            ]
-        if can(user, REGISTRATIONS_REVIEW, tenant):
-            entries.append(
-                NavEntry(str(_l("Registrations")), f"{self.name}.accounts.registrations", 103 + order)
-            )
-        if can(user, LETTERS_VIEW, tenant):
-            entries.append(
-                NavEntry(str(_l("Letter requests")), f"{self.name}.letters.letter_requests", 104 + order)
-            )
-        if can(user, LETTERS_REQUEST, tenant):
-            entries.append(NavEntry(str(_l("My letters")), f"{self.name}.letters.my_letters", 105 + order))
-        if can(user, LETTERS_CONFIGURE, tenant):
-            entries += [
-                NavEntry(str(_l("Letter types")), f"{self.name}.letters.letter_types", 106 + order),
-                NavEntry(str(_l("Letter settings")), f"{self.name}.letters.letter_settings", 107 + order),
-            ]
-        if user is None or not getattr(user, "is_authenticated", False):
-            entries.append(
-                NavEntry(str(_l("Residents' sign-in")), f"{self.name}.accounts.resident_sign_in", 109 + order)
-            )
+        """The pillar's entry, then each of :data:`NAVIGATION` the user may open."""
+        title = self.title_en if str(get_locale()) == "en" else self.title_id
+        first = 100 + self.rollout_order
+        entries = [NavEntry(title, f"{self.name}.index", first)]
+        signed_in = user is not None and getattr(user, "is_authenticated", False)
+        for label, endpoint, position, permission in NAVIGATION:
+            if (not signed_in) if permission is None else can(user, permission, tenant):
+                entries.append(NavEntry(str(label), f"{self.name}.{endpoint}", first + position))
         return entries
 
     @hookimpl
@@ -154,11 +126,18 @@ class Government(Pillar):
         return cli.group()
 
 
-def _local_terms() -> dict[str, object]:
-    """Every page of the pillar names offices as the village does (``terms.hamlet`` …)."""
-    tenant = getattr(g, "tenant", None)
-    return {"terms": terms_for(tenant)} if tenant is not None else {}
-
+# The features' pages in the menu: label, endpoint, place after the pillar's entry, and the
+# permission it needs (None: only for someone not signed in).
+NAVIGATION: tuple[tuple[object, str, int, str | None], ...] = (
+    (_l("Residents"), "registry.residents", 1, RESIDENTS_VIEW),
+    (_l("Population statistics"), "registry.population_statistics", 2, RESIDENTS_VIEW),
+    (_l("Registrations"), "accounts.registrations", 3, REGISTRATIONS_REVIEW),
+    (_l("Letter requests"), "letters.letter_requests", 4, LETTERS_VIEW),
+    (_l("My letters"), "letters.my_letters", 5, LETTERS_REQUEST),
+    (_l("Letter types"), "letters.letter_types", 6, LETTERS_CONFIGURE),
+    (_l("Letter settings"), "letters.letter_settings", 7, LETTERS_CONFIGURE),
+    (_l("Residents' sign-in"), "accounts.resident_sign_in", 9, None),
+)
 
 plugin = Government(
     name="smart_government",
@@ -177,20 +156,5 @@ plugin = Government(
     rollout_order=10,
     requires=(),
     settings_schema=GovernmentSettings,
-    checks=[
-        has_role(
-            Role.VILLAGE_HEAD,
-            _l("A village head account exists"),
-            _l("Create the village head's account and grant the village_head role."),
-        ),
-        has_hamlets(
-            _l("At least one hamlet is registered"), _l("Add the village's hamlets (banjar dinas / dusun).")
-        ),
-        has_staff(
-            _l("A secretary or operator account exists"),
-            _l("Grant an operator or the village secretary an account to serve at the counter."),
-        ),
-        readiness.letterhead_set,
-        readiness.letter_type_active,
-    ],
+    checks=readiness.CHECKS,
 )

@@ -1,27 +1,45 @@
-"""Readiness checks of the pillar beyond the kit's (village head, hamlets, staff): what a village
-must have before it can issue a letter."""
+"""Readiness checks of the pillar: what a village must have before it serves its residents here
+(:data:`CHECKS`, declared by ``plugin.py``). The kit gives the generic ones (village head,
+hamlets, staff); the two below are the pillar's own."""
 
 from __future__ import annotations
 
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from werkzeug.routing import BuildError
 
-from desacerdas.models import Tenant
+from desacerdas.kit import terms as village_terms
+from desacerdas.models import Role, Tenant
+from desacerdas.plugin_system.pillar import Check, has_hamlets, has_role, has_staff
 from desacerdas.plugin_system.types import ReadinessCheck
 
 from .letters.models import LetterType
-from .settings import settings_for
+
+
+def terms_page(tenant: Tenant) -> str:
+    """Where the village sets its letterhead (the core's page), also outside a request (the CLI)."""
+    try:
+        return url_for("village_terms.edit", slug=tenant.slug)
+    except (RuntimeError, BuildError):
+        return f"/desa/{tenant.slug}/settings/terms"
 
 
 def letterhead_set(tenant: Tenant, session: Session) -> ReadinessCheck:
-    """Letters print the office's address under the letterhead: without it they cannot be issued."""
-    ok = bool((settings_for(tenant).get("office_address") or "").strip())
+    """Letters print the office's address under the letterhead: the village must have written its
+    own (the default, built from the district and regency names, is no address a letter can use)."""
+    ok = bool(village_terms.own_values(tenant).get("office_address"))
     return ReadinessCheck(
         "letterhead_set",
         str(_l("The letterhead and the office address are set")),
         ok,
-        str(_l("Fill in the office address (and office line) in the pillar's settings.")),
+        str(
+            _l(
+                "Fill in the office address on the village's page Local terms and letterhead: %(url)s",
+                url=terms_page(tenant),
+            )
+        ),
     )
 
 
@@ -36,3 +54,21 @@ def letter_type_active(tenant: Tenant, session: Session) -> ReadinessCheck:
         total == 0 or active > 0,
         str(_l("Activate a letter type (the common ones are added when the pillar is first enabled).")),
     )
+
+
+CHECKS: list[Check] = [
+    has_role(
+        Role.VILLAGE_HEAD,
+        _l("A village head account exists"),
+        _l("Create the village head's account and grant the village_head role."),
+    ),
+    has_hamlets(
+        _l("At least one hamlet is registered"), _l("Add the village's hamlets (banjar dinas / dusun).")
+    ),
+    has_staff(
+        _l("A secretary or operator account exists"),
+        _l("Grant an operator or the village secretary an account to serve at the counter."),
+    ),
+    letterhead_set,
+    letter_type_active,
+]

@@ -1,19 +1,20 @@
-"""A village's own settings for this pillar: its local terms, its letterhead, its letter workflow
-and its number format (``desa plugins settings smart_government --tenant S key=value`` or the
-letter settings page).
+"""A village's own settings for this pillar: its letter workflow and its number format
+(``desa plugins settings smart_government --tenant S key=value`` or the letter settings page).
 
-Villages name the same offices differently (in Bali a *perbekel* heads the village, a *kelian*
-the *banjar dinas*); pages and letters use :func:`terms_for`, never a hard-coded word.
+The local terms (perbekel / kepala desa, banjar dinas / dusun …) and the letterhead are not the
+pillar's: they belong to the village, in the core (:mod:`desacerdas.kit.terms`, page
+``/desa/<slug>/settings/terms``). Revision ``smart_government_0007`` moved the values villages had
+stored here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields
 
+from desacerdas.kit import terms as village_terms
 from desacerdas.models import Tenant
 from desacerdas.plugin_system import settings as plugin_settings
 
@@ -36,45 +37,6 @@ def _number_format(value: str) -> None:
 class GovernmentSettings(Schema):
     """Typed settings with defaults (village value, then platform value, then these)."""
 
-    # Local terms, used in pages and letters.
-    term_village_head = fields.String(
-        load_default="Kepala Desa",
-        validate=validate.Length(min=1, max=60),
-        metadata=_meta(_l("Title of the village head"), _l("e.g. Kepala Desa, or Perbekel in Bali")),
-    )
-    term_hamlet = fields.String(
-        load_default="Dusun",
-        validate=validate.Length(min=1, max=60),
-        metadata=_meta(_l("Word for a hamlet"), _l("e.g. Dusun, or Banjar Dinas in Bali")),
-    )
-    term_hamlet_head = fields.String(
-        load_default="Kepala Dusun",
-        validate=validate.Length(min=1, max=60),
-        metadata=_meta(_l("Title of a hamlet head"), _l("e.g. Kepala Dusun, or Kelian Banjar Dinas")),
-    )
-    # Letterhead (kop surat). An empty office line is derived from the village's name.
-    office_name = fields.String(
-        load_default="",
-        validate=validate.Length(max=120),
-        metadata=_meta(
-            _l("Office line of the letterhead"), _l("e.g. KANTOR PERBEKEL MENANGA; empty: DESA <name>")
-        ),
-    )
-    office_address = fields.String(
-        load_default="",
-        validate=validate.Length(max=300),
-        metadata=_meta(_l("Office address on the letterhead"), _l("Street, postal code, phone or e-mail")),
-    )
-    logo_document_id = fields.String(
-        load_default="",
-        validate=validate.Length(max=36),
-        metadata=_meta(_l("Logo document"), _l("The id of a PNG or JPEG document with the regency's logo")),
-    )
-    letter_place = fields.String(
-        load_default="",
-        validate=validate.Length(max=80),
-        metadata=_meta(_l("Place written before the date"), _l("Empty: the village's name")),
-    )
     # Letter workflow: submitted → [verified] → [approved] → signed → issued.
     verification_step = fields.Boolean(
         load_default=True,
@@ -99,35 +61,16 @@ class GovernmentSettings(Schema):
     )
 
 
-@dataclass(frozen=True)
-class Terms:
-    """What this village calls its head, its hamlets and their heads."""
-
-    village_head: str
-    hamlet: str
-    hamlet_head: str
-
-
 def settings_for(tenant: Tenant) -> dict[str, Any]:
     """The effective settings of ``tenant`` (defaults filled in)."""
     return plugin_settings.resolve(NAME, tenant.id)
 
 
-def terms_for(tenant: Tenant, values: dict[str, Any] | None = None) -> Terms:
-    values = values if values is not None else settings_for(tenant)
-    return Terms(values["term_village_head"], values["term_hamlet"], values["term_hamlet_head"])
+# -- temporary: the registry and accounts features still import this name ---------------------------
+# It delegates to the village's terms in the core; the coordinator removes it once no feature
+# imports it (``git grep -n "settings import.*terms_for"``).
 
 
-def office_name(tenant: Tenant, values: dict[str, Any] | None = None) -> str:
-    """The letterhead's third line: as configured, else ``DESA <NAME>`` (``KELURAHAN`` for a kelurahan)."""
-    values = values if values is not None else settings_for(tenant)
-    if values.get("office_name"):
-        return values["office_name"]
-    kind = "KELURAHAN" if tenant.kind == "kelurahan" else "DESA"
-    return f"{kind} {tenant.name.upper()}"
-
-
-def letter_place(tenant: Tenant, values: dict[str, Any] | None = None) -> str:
-    """The place printed before the date under a letter (the village's name by default)."""
-    values = values if values is not None else settings_for(tenant)
-    return values.get("letter_place") or tenant.name
+def terms_for(tenant: Tenant) -> village_terms.Terms:
+    """Deprecated: use :func:`desacerdas.kit.terms.terms_for`."""
+    return village_terms.terms_for(tenant)

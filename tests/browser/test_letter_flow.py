@@ -27,7 +27,7 @@ from smart_government.registry.models import Sex
 from sqlalchemy import select
 
 from desacerdas.extensions import db
-from desacerdas.plugin_system import settings as plugin_settings
+from desacerdas.kit import terms
 from desacerdas.services import rollout
 from desacerdas.services import tenants as tenant_svc
 from desacerdas.tenancy import tenant_session
@@ -66,7 +66,7 @@ def _prepare(app, village) -> tuple[str, uuid.UUID]:  # noqa: ANN001
         tenant = village.tenant()
         hamlet = tenant_svc.add_hamlet(tenant, "Banjar Dinas Kaja").id
         rollout.enable(tenant, "smart_government", override_reason="test")
-        plugin_settings.update("smart_government", {"office_address": OFFICE_ADDRESS}, tenant=tenant)
+        terms.update(tenant, {"office_address": OFFICE_ADDRESS})
         db.session.remove()
         tenant = village.tenant()
         with tenant_session(village.id) as s:

@@ -122,10 +122,10 @@ def test_statistics_totals_equal_the_list_count(pop_menanga, menanga, make_user,
 def test_the_resident_page_leads_to_letters_and_the_account_and_uses_the_village_terms(
     app, pop_menanga, menanga, make_user, login
 ):
-    from desacerdas.plugin_system import settings as plugin_settings
+    from desacerdas.kit import terms
 
     with app.app_context():
-        plugin_settings.update("smart_government", {"term_hamlet": "Banjar Dinas"}, tenant=menanga.tenant())
+        terms.update(menanga.tenant(), {"hamlet": "Banjar Dinas"})
     v = pop_menanga
     page = text(login(make_user("operator", menanga)).get(v.page(f"residents/{v.residents['wayan']}")))
     assert f"letters/counter?resident={v.residents['wayan']}" in page
@@ -136,3 +136,18 @@ def test_the_resident_page_leads_to_letters_and_the_account_and_uses_the_village
     kelian = login(make_user("hamlet_head", menanga, hamlet_id=v.kaja))
     own = text(kelian.get(v.page(f"residents/{v.residents['wayan']}")))
     assert "letters/counter" in own and "/account" not in own  # the counter yes, accounts are the office's
+
+
+def test_the_menu_shows_each_feature_to_whoever_may_open_it(pop_menanga, menanga, client, make_user, login):
+    base = f"/desa/{menanga.slug}/smart_government"
+
+    def menu(c) -> list[str]:  # noqa: ANN001
+        html = text(c.get(f"{base}/"))
+        return [h.removeprefix(base) for h in re.findall(r'<a href="([^"]+)"', html) if h.startswith(base)]
+
+    everything = ["/", "/residents", "/statistics", "/registrations", "/letters/requests"]
+    assert menu(client)[:2] == ["/", "/masuk"]  # not signed in: the residents' sign-in
+    operator = menu(login(make_user("operator", menanga)))
+    assert operator[:5] == everything and "/letters/settings" not in operator and "/masuk" not in operator
+    head = menu(login(make_user("village_head", menanga)))
+    assert head[:7] == [*everything, "/letters/types", "/letters/settings"]
