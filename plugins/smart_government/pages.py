@@ -6,13 +6,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, g
+from flask import Blueprint
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from desacerdas.extensions import db
-from desacerdas.kit import terms as village_terms
 from desacerdas.models import Hamlet
 from desacerdas.services.documents import NewFile
 
@@ -47,13 +46,6 @@ class Routes:
             bp.add_url_rule(rule, options.pop("endpoint", None), view, **options)
         for function in self._context:
             bp.context_processor(function)
-
-
-def local_terms() -> dict[str, Any]:
-    """Every page of the pillar names offices as the village does (``terms.hamlet`` …): the
-    village's own words, from the core (:mod:`desacerdas.kit.terms`)."""
-    tenant = g.get("tenant")
-    return {"terms": village_terms.terms_for(tenant)} if tenant is not None else {}
 
 
 class ConfirmForm(FlaskForm):

@@ -22,7 +22,7 @@ from desacerdas.models import Tenant, User
 from desacerdas.plugin_system.pillar import Pillar
 from desacerdas.plugin_system.types import Indicator, NavEntry, PermissionSpec, PluginBlueprints
 
-from . import cli, pages, readiness
+from . import cli, readiness
 from .accounts import api as accounts_api
 from .accounts import views_resident as accounts_pages
 from .accounts import web as accounts_web
@@ -72,7 +72,6 @@ class Government(Pillar):
         # Rules for every page of the pillar, whichever feature it belongs to.
         self.pages.before_request(accounts_pages.pin_change_first)
         self.pages.register_error_handler(RequestEntityTooLarge, accounts_pages.too_large)
-        self.pages.context_processor(pages.local_terms)
         self.api.register_blueprint(registry_api.blp)
         self.api.register_blueprint(accounts_api.blp)
         self.api.register_blueprint(letters_api.blp)

@@ -1,10 +1,11 @@
-"""What every page template can use: the current village, navigation, language links."""
+"""What every page template can use: the current village and its terms, navigation, language links."""
 
 from __future__ import annotations
 
 from flask import Flask, g, request, session
 from flask_babel import get_locale
 
+from ..kit import terms as village_terms
 from . import navigation
 from .urls import query_args
 
@@ -17,6 +18,8 @@ def init_app(app: Flask) -> None:
         tenant = g.get("tenant")
         return {
             "tenant": tenant,
+            # the village's own words (perbekel / kepala desa, banjar dinas / dusun) for every pillar
+            "terms": village_terms.terms_for(tenant) if tenant is not None else None,
             "nav_items": navigation.items_for(tenant),
             "current_locale": str(get_locale()),
             "languages": app.config["LANGUAGES"],

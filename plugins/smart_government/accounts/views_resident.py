@@ -26,6 +26,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from desacerdas.extensions import db
+from desacerdas.kit import terms as village_terms
 from desacerdas.kit.forms import handle
 from desacerdas.models import Role, Tenant
 from desacerdas.services import ServiceError
@@ -35,7 +36,7 @@ from desacerdas.web.tenant import current_tenant
 from .. import limits
 from ..pages import ConfirmForm, Routes, hamlets, uploaded
 from ..registry import vocabulary
-from ..settings import NAME, terms_for
+from ..settings import NAME
 from . import registration
 from . import service as accounts
 from .forms import (
@@ -254,7 +255,7 @@ def _arrival_form() -> ArrivalForm:
     form = ArrivalForm()
     form.sex.choices = [(k, str(v)) for k, v in SEX_LABELS.items()]
     form.hamlet_id.choices = [("", "—"), *((str(h.id), h.name) for h in hamlets())]
-    form.hamlet_id.label.text = terms_for(current_tenant()).hamlet
+    form.hamlet_id.label.text = village_terms.terms_for(current_tenant()).hamlet
     form.religion.choices = _choices(vocabulary.RELIGIONS)
     form.marital_status.choices = _choices(vocabulary.MARITAL_STATUSES)
     form.relationship_to_head.choices = _choices(vocabulary.RELATIONSHIPS)
