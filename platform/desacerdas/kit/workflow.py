@@ -173,6 +173,7 @@ class Workflow:
     audit_prefix: str | None = None
     missing: Callable[[], str] | None = None  # the 404's message ("No such letter request.")
     wrong_state: Callable[[Any, Action, Action | None], str] | None = None  # own 409 wording
+    wrong_state_code: str = "wrong_state"  # the 409's code, for an API that has always used another
 
     def __post_init__(self) -> None:
         names = [a.name for a in self.actions]
@@ -468,7 +469,7 @@ class Workflow:
     ) -> ServiceError:
         label, nxt = self.state_label(state), self.next_action(state, disabled)
         if self.wrong_state is not None:
-            return ServiceError(self.wrong_state(record, act, nxt), "wrong_state", 409)
+            return ServiceError(self.wrong_state(record, act, nxt), self.wrong_state_code, 409)
         if state == act.to_state and (who := self._last_actor(session, record, state)):
             message = _("This is already %(state)s, by %(name)s.", state=label, name=who)
         elif state in self.final:
@@ -486,7 +487,7 @@ class Workflow:
                 state=label,
                 action=self.action_label(act),
             )
-        return ServiceError(message, "wrong_state", 409)
+        return ServiceError(message, self.wrong_state_code, 409)
 
 
 def _same_village(flow: Workflow, session: Session, tenant: Tenant, record: Any) -> None:

@@ -16,8 +16,6 @@ when and why are on the record itself (``decided_by``, ``decided_at``, ``reason`
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -187,20 +185,9 @@ FLOW = Workflow(
     step_model=None,
     coerce=RegistrationStatus,
     missing=lambda: _("No such registration."),
+    wrong_state_code="already_decided",
     wrong_state=lambda *_a: _("This request has been decided already."),
 )
-
-
-@contextmanager
-def _decided_already() -> Iterator[None]:
-    """The kit answers a decided request with 409 ``wrong_state``; this API has always said
-    ``already_decided`` (with the same sentence), and clients may rely on it."""
-    try:
-        yield
-    except ServiceError as exc:
-        if exc.code != "wrong_state":
-            raise
-        raise ServiceError(exc.message, "already_decided", 409) from None
 
 
 def approve(
@@ -209,16 +196,15 @@ def approve(
     """Approve a pending request: an account request opens the account; a new arrival is added to
     the registry (family, resident, "moved in" event) and, with ``open_account``, gets an account
     too. Returns the initial PIN to hand over (shown once), or None. Commits."""
-    with _decided_already():
-        made = FLOW.move(
-            session,
-            tenant,
-            actor,
-            registration,
-            "approve",
-            open_account=open_account,
-            audit_detail=_audit_detail,
-        )
+    made = FLOW.move(
+        session,
+        tenant,
+        actor,
+        registration,
+        "approve",
+        open_account=open_account,
+        audit_detail=_audit_detail,
+    )
     session.commit()
     return made.results["pin"]
 
@@ -228,17 +214,16 @@ def reject(
 ) -> Registration:
     """Reject a pending request; the reason (required) is shown to the applicant. Commits, then
     deletes the identity photos (purged after the documents' retention)."""
-    with _decided_already():
-        FLOW.move(
-            session,
-            tenant,
-            actor,
-            registration,
-            "reject",
-            note=reason,
-            reason=reason,
-            audit_detail=_audit_detail,
-        )
+    FLOW.move(
+        session,
+        tenant,
+        actor,
+        registration,
+        "reject",
+        note=reason,
+        reason=reason,
+        audit_detail=_audit_detail,
+    )
     session.commit()
     for document_id in (
         registration.ktp_document_id,
