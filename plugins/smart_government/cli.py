@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from desacerdas.kit import tabular
 from desacerdas.plugin_system.cli_support import village_for_plugin
 from desacerdas.services import ServiceError
 from desacerdas.tenancy import tenant_session
@@ -79,14 +80,24 @@ def group() -> click.Group:
 
     @smart_government.command("export")
     @click.option("--tenant", "slug", required=True, help="The village's slug.")
-    @click.option("--format", "fmt", type=click.Choice(exporting.FORMATS), default="csv", show_default=True)
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(tabular.FORMATS),
+        default=None,
+        help="csv or xlsx; by default the one the output's name says (.csv, .xlsx; no extension: csv).",
+    )
     @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
     @with_appcontext
-    def export(slug: str, fmt: str, output: Path) -> None:
-        """Export the village's residents in the platform template."""
+    def export(slug: str, fmt: str | None, output: Path) -> None:
+        """Export the village's residents in the platform template (imports back unchanged)."""
         tenant = village_for_plugin(PLUGIN, slug)
-        with tenant_session(tenant.id) as session:
-            count = exporting.export(session, output, fmt)
+        try:
+            fmt = tabular.format_for_path(output, fmt, default=tabular.CSV)
+            with tenant_session(tenant.id) as session:
+                count = exporting.export(session, output, fmt)
+        except ServiceError as exc:
+            raise click.ClickException(exc.message) from None
         click.echo(f"Exported {count} residents of {tenant.name} to {output}.")
 
     return smart_government

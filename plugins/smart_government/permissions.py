@@ -18,7 +18,7 @@ LETTERS_REQUEST = "smart_government.letters.request"
 REGISTRATIONS_REVIEW = "smart_government.registrations.review"
 ACCOUNTS_MANAGE = "smart_government.accounts.manage"
 
-# The registry's: a hamlet head reads and edits only their hamlet (``registry.hamlet_scope_for``),
+# The registry's: a hamlet head reads and edits only their hamlet (the kit's ``Scope.staff_hamlet()``),
 # so granting them these is safe.
 PERMISSIONS: list[PermissionSpec] = [
     PermissionSpec(

@@ -14,7 +14,6 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields
 
-from desacerdas.kit import terms as village_terms
 from desacerdas.models import Tenant
 from desacerdas.plugin_system import settings as plugin_settings
 
@@ -64,13 +63,3 @@ class GovernmentSettings(Schema):
 def settings_for(tenant: Tenant) -> dict[str, Any]:
     """The effective settings of ``tenant`` (defaults filled in)."""
     return plugin_settings.resolve(NAME, tenant.id)
-
-
-# -- temporary: the registry and accounts features still import this name ---------------------------
-# It delegates to the village's terms in the core; the coordinator removes it once no feature
-# imports it (``git grep -n "settings import.*terms_for"``).
-
-
-def terms_for(tenant: Tenant) -> village_terms.Terms:
-    """Deprecated: use :func:`desacerdas.kit.terms.terms_for`."""
-    return village_terms.terms_for(tenant)

@@ -37,16 +37,6 @@ def big_rows(n: int = N) -> list[list[str]]:
     return rows
 
 
-@pytest.fixture
-def village(app, menanga):  # noqa: ANN001, ANN201
-    with app.app_context():
-        tenant = menanga.tenant()
-        tenant_svc.add_hamlet(tenant, "Kaja")
-        tenant_svc.add_hamlet(tenant, "Kelod")
-        rollout.enable(tenant, "smart_government", override_reason="test")
-    return menanga
-
-
 def _plan(app, village, data: bytes, name: str, **kw):  # noqa: ANN001, ANN003, ANN202
     with app.app_context(), tenant_session(village.id) as session:
         return importing.plan_import(session, village.tenant(), data, name, **kw)

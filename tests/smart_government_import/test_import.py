@@ -12,8 +12,7 @@ from smart_government.registry import exporting
 from smart_government.registry.models import Family, Resident
 from sqlalchemy import func, select
 
-from desacerdas.services import ServiceError, rollout
-from desacerdas.services import tenants as tenant_svc
+from desacerdas.services import ServiceError
 from desacerdas.tenancy import tenant_session
 
 HEADER = ["kk_number", "nik", "name", "birth_date", "sex", "hamlet", "address", "religion"]
@@ -51,16 +50,6 @@ def as_file(rows: list[list[object]], kind: str, header: list[str] = HEADER) -> 
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue(), "residents.xlsx"
-
-
-@pytest.fixture
-def village(app, menanga):  # noqa: ANN001, ANN201
-    with app.app_context():
-        tenant = menanga.tenant()
-        tenant_svc.add_hamlet(tenant, "Kaja")
-        tenant_svc.add_hamlet(tenant, "Kelod")
-        rollout.enable(tenant, "smart_government", override_reason="test")
-    return menanga
 
 
 def _plan(app, village, data: bytes, name: str):  # noqa: ANN001, ANN202

@@ -15,6 +15,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from desacerdas.kit import tabular
 from desacerdas.models import AuditEvent, Hamlet, Tenant, User
 from desacerdas.models.base import utcnow
 from desacerdas.services import ServiceError, audit
@@ -22,7 +23,7 @@ from desacerdas.services.i18n import _
 from desacerdas.tenancy import current_tenant_id
 
 from ..registry import service as registry
-from ..registry.models import FAMILY_FK, Family, Resident, ResidentStatus
+from ..registry.models import FAMILY_FK, Family, Resident
 from ..registry.validation import is_temporary
 from .parser import _parse, _Parsed
 from .reader import (
@@ -30,9 +31,8 @@ from .reader import (
     _cell,
     _detect,
     _Layout,
-    _open_binary,
-    _rows,
     estimate_rows,  # noqa: F401 - with plan_import and commit_import, the API
+    read_rows,
 )
 from .report import ImportReport, Problem
 
@@ -131,10 +131,10 @@ class _Import:
     # -- reading the file --
 
     def run(self, file: Source, filename: str) -> ImportReport:
-        stream = _open_binary(file)
+        stream = tabular.open_binary(file)
         try:
             layout: _Layout | None = None
-            for number, values in _rows(stream, filename or getattr(file, "name", "") or str(file)):
+            for number, values in read_rows(stream, file, filename):
                 if not any(_cell(v) for v in values):
                     continue
                 if layout is None:
@@ -295,16 +295,13 @@ class _Import:
 
     def _create_resident(self, parsed: _Parsed, family_id: uuid.UUID | None) -> None:
         fields = parsed.fields
-        row: dict[str, Any] = {c: fields.get(c) for c in _COMPARED}
-        row["citizenship"] = row["citizenship"] or "WNI"
+        row = registry.new_resident_values(
+            {c: fields.get(c) for c in _COMPARED}, nik=parsed.nik, temporary=False
+        )
         row.update(
             tenant_id=self.tenant_id,
             id=uuid.uuid4(),
-            nik=parsed.nik,
-            nik_temporary=False,
             family_id=family_id,
-            name_search=registry.normalise_name(fields["name"]),
-            status=ResidentStatus.LIVING,
             created_at=self.now,
             updated_at=self.now,
         )

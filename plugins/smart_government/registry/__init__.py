@@ -6,7 +6,7 @@ The service's functions are importable from here (``from smart_government.regist
 create_resident``); the pillar's own modules import the submodules.
 """
 
-from .listing import SORTS, search
+from .listing import RESIDENTS, SORTS, search
 from .service import (
     EVENT_STATUS,
     RESIDENT_FIELDS,
@@ -15,7 +15,7 @@ from .service import (
     create_resident,
     get_family,
     get_resident,
-    hamlet_scope_for,
+    new_resident_values,
     normalise_name,
     record_event,
     replace_temporary_nik,
@@ -30,6 +30,7 @@ __all__ = [
     "MARITAL_STATUSES",
     "RELATIONSHIPS",
     "RELIGIONS",
+    "RESIDENTS",
     "RESIDENT_FIELDS",
     "SORTS",
     "clean_text",
@@ -37,7 +38,7 @@ __all__ = [
     "create_resident",
     "get_family",
     "get_resident",
-    "hamlet_scope_for",
+    "new_resident_values",
     "normalise_name",
     "record_event",
     "replace_temporary_nik",

@@ -18,13 +18,13 @@ from flask_smorest.pagination import PaginationParameters
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from desacerdas.api.pagination import PAGINATION, page_of
-from desacerdas.api.security import ApiError, api_user, require
+from desacerdas.api.pagination import PAGINATION
+from desacerdas.api.security import ApiError, api_user
 from desacerdas.extensions import db
-from desacerdas.services import ServiceError
-from desacerdas.web.tenant import current_tenant
+from desacerdas.kit.access import Access, require_api
 
 from .. import importing
+from ..permissions import RESIDENTS_EDIT, RESIDENTS_VIEW
 from . import exporting, listing, statistics
 from . import service as registry
 from .models import CivilEvent, EventKind, Family, Resident, ResidentStatus, Sex
@@ -32,17 +32,11 @@ from .models import CivilEvent, EventKind, Family, Resident, ResidentStatus, Sex
 # The registry's endpoints; ``plugin.py`` nests them in the pillar's API blueprint (same paths).
 blp = Blueprint("registry", __name__)
 
-VIEW = "smart_government.residents.view"
-EDIT = "smart_government.residents.edit"
-
 
 def _scope(permission: str) -> uuid.UUID | None:
-    tenant = current_tenant()
-    require(permission, tenant)
-    try:
-        return registry.hamlet_scope_for(api_user(), tenant)
-    except ServiceError as exc:
-        raise ApiError(403, exc.message, exc.code) from None
+    """The caller's hamlet (None: the whole village), by the kit's access rules: 404 ``not_found``
+    to outsiders, 403 ``forbidden`` without the permission."""
+    return require_api(permission).scope.staff_hamlet()
 
 
 # -- schemas -----------------------------------------------------------------------------------------
@@ -142,9 +136,8 @@ class Residents(MethodView):
     @blp.paginate(**PAGINATION)
     def get(self, args: dict, pagination_parameters: PaginationParameters) -> list[Resident]:
         """Residents, filtered like the registry's list page. Paginated (``X-Pagination``)."""
-        scope = _scope(VIEW)
-        stmt = listing.search(db.session, hamlet_scope=scope, **args)
-        return page_of(stmt, pagination_parameters)
+        stmt = listing.visible(require_api(RESIDENTS_VIEW).scope)
+        return listing.RESIDENTS.api_page(stmt, listing.api_args(args), pagination_parameters)
 
     @blp.arguments(ResidentSchema)
     @blp.response(201, ResidentSchema)
@@ -152,7 +145,7 @@ class Residents(MethodView):
     @blp.alt_response(409, description="The NIK is already registered in this village.")
     def post(self, data: dict) -> Resident:
         """Register a resident (``smart_government.residents.edit``). Without a NIK, a temporary number."""
-        scope = _scope(EDIT)
+        scope = _scope(RESIDENTS_EDIT)
         person = registry.create_resident(db.session, actor=api_user(), hamlet_scope=scope, **data)
         db.session.commit()
         return person
@@ -163,7 +156,7 @@ class ResidentById(MethodView):
     @blp.response(200, ResidentSchema)
     def get(self, resident_id: uuid.UUID) -> Resident:
         """One resident of this village (404 for another village's or hamlet's)."""
-        return registry.get_resident(db.session, resident_id, hamlet_scope=_scope(VIEW))
+        return registry.get_resident(db.session, resident_id, hamlet_scope=_scope(RESIDENTS_VIEW))
 
     @blp.arguments(ResidentChangesSchema(partial=True))
     @blp.response(200, ResidentSchema)
@@ -172,7 +165,7 @@ class ResidentById(MethodView):
     def patch(self, data: dict, resident_id: uuid.UUID) -> Resident:
         """Change a resident's data (``smart_government.residents.edit``): only the fields sent.
         The status follows civil events, not this."""
-        scope = _scope(EDIT)
+        scope = _scope(RESIDENTS_EDIT)
         person = registry.get_resident(db.session, resident_id, hamlet_scope=scope)
         registry.update_resident(person, actor=api_user(), hamlet_scope=scope, **data)
         db.session.commit()
@@ -184,7 +177,7 @@ class ResidentEvents(MethodView):
     @blp.response(200, EventSchema(many=True))
     def get(self, resident_id: uuid.UUID) -> list[CivilEvent]:
         """The resident's civil events, most recent first."""
-        person = registry.get_resident(db.session, resident_id, hamlet_scope=_scope(VIEW))
+        person = registry.get_resident(db.session, resident_id, hamlet_scope=_scope(RESIDENTS_VIEW))
         stmt = (
             select(CivilEvent)
             .where(CivilEvent.resident_id == person.id)
@@ -197,7 +190,7 @@ class ResidentEvents(MethodView):
     @blp.alt_response(409, description="The resident is deceased: only a correction can be recorded.")
     def post(self, data: dict, resident_id: uuid.UUID) -> CivilEvent:
         """Record a civil event; the resident's status follows it (``smart_government.residents.edit``)."""
-        scope = _scope(EDIT)
+        scope = _scope(RESIDENTS_EDIT)
         person = registry.get_resident(db.session, resident_id, hamlet_scope=scope)
         event = registry.record_event(
             person,
@@ -217,7 +210,7 @@ class FamilyById(MethodView):
     @blp.response(200, FamilySchema)
     def get(self, family_id: uuid.UUID) -> dict[str, Any]:
         """A family (Kartu Keluarga) with its members."""
-        scope = _scope(VIEW)
+        scope = _scope(RESIDENTS_VIEW)
         kk: Family = registry.get_family(db.session, family_id, hamlet_scope=scope)
         members = db.session.scalars(
             listing.search(db.session, family_id=kk.id, sort="birth_date", hamlet_scope=scope)
@@ -242,7 +235,7 @@ class Statistics(MethodView):
     def get(self) -> dict[str, Any]:
         """Population figures from the one statistics layer every page and indicator uses. Breakdowns
         other than ``by_status`` count living residents; an empty key means "not recorded"."""
-        pop = statistics.population(db.session, date.today(), hamlet_scope=_scope(VIEW))
+        pop = statistics.population(db.session, date.today(), hamlet_scope=_scope(RESIDENTS_VIEW))
         return {
             "on": pop.on,
             "total": pop.total,
@@ -273,7 +266,7 @@ class ResidentNik(MethodView):
     @blp.alt_response(409, description="Not a temporary number, or another record holds that NIK.")
     def post(self, data: dict, resident_id: uuid.UUID) -> Resident:
         """Replace a temporary number with the real NIK (``smart_government.residents.edit``)."""
-        scope = _scope(EDIT)
+        scope = _scope(RESIDENTS_EDIT)
         person = registry.get_resident(db.session, resident_id, hamlet_scope=scope)
         registry.replace_temporary_nik(
             person, data["nik"].replace(" ", ""), actor=api_user(), hamlet_scope=scope
@@ -321,13 +314,13 @@ class ExportQuerySchema(ResidentQuerySchema):
     format = fields.String(load_default="csv", validate=validate.OneOf(list(exporting.FORMATS)))
 
 
-def _import_scope() -> Any:
-    tenant = current_tenant()
-    if _scope(EDIT) is not None:
+def _import_access() -> Access:
+    access = require_api(RESIDENTS_EDIT)
+    if not access.scope.village_wide:
         raise ApiError(
             403, "An import writes anywhere in the village: a hamlet head cannot run it.", "forbidden"
         )
-    return tenant
+    return access
 
 
 @blp.route("/residents/import")
@@ -341,7 +334,7 @@ class ResidentsImport(MethodView):
         """Import residents from a multipart upload (``file``). ``dry_run=true`` (the default) only
         reports what would be created, updated and skipped and every problem per row; ``dry_run=false``
         imports all or nothing (400 with the report when the file has problems)."""
-        tenant = _import_scope()
+        tenant, _scope_, user = _import_access()
         upload = files["file"]
         stream, name = upload.stream, upload.filename or "upload.csv"
         plan = importing.plan_import(db.session, tenant, stream, name)
@@ -350,7 +343,7 @@ class ResidentsImport(MethodView):
         if not plan.ok:
             return plan, 400
         return importing.commit_import(
-            db.session, tenant, stream, name, actor=api_user(), plan=plan, source=f"api:{name}"[:190]
+            db.session, tenant, stream, name, actor=user, plan=plan, source=f"api:{name}"[:190]
         )
 
 
@@ -362,8 +355,8 @@ class ResidentsExport(MethodView):
     def get(self, args: dict) -> Any:
         """The residents matching the list's filters (and the caller's hamlet), as a file
         (``smart_government.residents.edit``: it is personal data of many people; audited)."""
-        scope = _scope(EDIT)
+        tenant, scope, user = require_api(RESIDENTS_EDIT)
         fmt = args.pop("format")
-        stmt = listing.search(db.session, hamlet_scope=scope, **args)
+        stmt = listing.RESIDENTS.query(listing.visible(scope), listing.api_args(args))
         filters = {k: str(v) for k, v in args.items()}
-        return exporting.response(db.session, current_tenant(), stmt, fmt, actor=api_user(), filters=filters)
+        return exporting.response(db.session, tenant, stmt, fmt, actor=user, filters=filters)

@@ -1,28 +1,28 @@
 """Export a village's residents in the platform template (``importing.TEMPLATE_COLUMNS``), so an
-export imports back unchanged. Rows are streamed: a CSV is written as it is read, an XLSX through
-openpyxl's write-only mode."""
+export imports back unchanged. The rows are built here; writing them (CSV row by row, XLSX in
+openpyxl's write-only mode, a download spooled to a temporary file) is the kit's
+(``desacerdas.kit.tabular``)."""
 
 from __future__ import annotations
 
-import csv
-import io
-import tempfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from flask import Response, send_file
+from flask import Response
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from desacerdas.kit import tabular
 from desacerdas.models import Hamlet, Tenant, User
 from desacerdas.services import audit
 
 from ..importing.codes import TEMPLATE_COLUMNS
 from .models import Family, Resident, Sex
 
-FORMATS = ("csv", "xlsx")
+FORMATS = tabular.FORMATS
+SHEET = "residents"
 
 
 def rows(session: Session, residents: Select | None = None) -> Iterator[list[Any]]:
@@ -51,44 +51,11 @@ def rows(session: Session, residents: Select | None = None) -> Iterator[list[Any
         session.expunge(resident)
 
 
-def export_csv(session: Session, out: IO[str], residents: Select | None = None) -> int:
-    writer = csv.writer(out)
-    writer.writerow(TEMPLATE_COLUMNS)
-    count = 0
-    for row in rows(session, residents):
-        writer.writerow(row)
-        count += 1
-    return count
-
-
-def export_xlsx(session: Session, path: str | Path | IO[bytes], residents: Select | None = None) -> int:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("residents")
-    sheet.append(list(TEMPLATE_COLUMNS))
-    count = 0
-    for row in rows(session, residents):
-        sheet.append(row)  # strings only: NIK/KK keep all 16 digits
-        count += 1
-    book.save(path)
-    return count
-
-
-def export(session: Session, path: str | Path, fmt: str) -> int:
-    """Write the residents to ``path`` as ``csv`` or ``xlsx``; the number of residents written."""
-    if fmt == "csv":
-        with open(path, "w", newline="", encoding="utf-8") as out:
-            return export_csv(session, out)
-    if fmt == "xlsx":
-        return export_xlsx(session, path)
-    raise ValueError(f"unknown format {fmt!r}: use csv or xlsx")
-
-
-CONTENT_TYPES = {
-    "csv": "text/csv",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+def export(session: Session, path: str | Path | IO[bytes], fmt: str | None = None) -> int:
+    """Write every resident to ``path`` as ``fmt`` (by default the format its name says: ``.csv``
+    or ``.xlsx``); the number written. A format the name contradicts, or a name of another type,
+    is a ``ServiceError``."""
+    return tabular.write(path, TEMPLATE_COLUMNS, rows(session), fmt, sheet=SHEET)
 
 
 def response(
@@ -115,17 +82,5 @@ def response(
     )
     session.commit()
     name = f"residents-{tenant.slug}-{date.today().isoformat()}.{fmt}"
-    # Written to a temporary file (memory up to 4 MiB, then disk) while the request still holds its
-    # village session, then sent: memory stays flat for 100,000 residents.
-    spooled = tempfile.SpooledTemporaryFile(max_size=4 << 20)  # noqa: SIM115 - closed by the response
-    if fmt == "csv":
-        text = io.TextIOWrapper(spooled, encoding="utf-8", newline="")
-        export_csv(session, text, residents)
-        text.flush()
-        text.detach()  # the bytes stay in ``spooled`` for send_file
-    else:
-        export_xlsx(session, spooled, residents)
-    spooled.seek(0)
-    resp = send_file(spooled, mimetype=CONTENT_TYPES[fmt], as_attachment=True, download_name=name)
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
+    # Written while the request still holds its village session, then sent.
+    return tabular.response(TEMPLATE_COLUMNS, rows(session, residents), fmt, name, sheet=SHEET)

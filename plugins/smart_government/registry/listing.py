@@ -1,25 +1,108 @@
-"""Finding residents: the filtered, sorted list behind the registry's page, API and exports."""
+"""Finding residents: the one list declaration (:data:`RESIDENTS`, a kit ``ListSpec``) behind the
+registry's page, its API, its exports and the service function :func:`search`.
+
+The page reads ``q``, ``hamlet``, ``sex``, ``age``, ``status`` and ``sort`` from its query string;
+the API names two of them ``hamlet_id`` and ``age_band`` (its documented parameters), which
+:func:`api_args` maps onto the same list. A value the list cannot use is a ``ListError`` (a
+``ServiceError``, 400) with the registry's own message.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from desacerdas.services import ServiceError
+from desacerdas.kit.access import Scope
+from desacerdas.kit.lists import Filter, ListSpec, Sort, uuid_value
 from desacerdas.services.i18n import _
 
 from .models import Resident, ResidentStatus, Sex
 from .service import _tenant_id, _uuid, normalise_name
 from .statistics import AGE_BANDS, born_between
 
-SORTS = {
-    "name": (Resident.name_search, Resident.name, Resident.id),
-    "birth_date": (Resident.birth_date, Resident.name_search, Resident.id),
-    "nik": (Resident.nik, Resident.id),
-}
+# -- the filters' parsers and conditions -------------------------------------------------------------
+
+
+def _sex(value: str) -> Sex:
+    try:
+        return Sex(value.strip())
+    except ValueError:
+        raise ValueError(_("Sex must be male or female.")) from None
+
+
+def _status(value: str) -> ResidentStatus:
+    try:
+        return ResidentStatus(value.strip())
+    except ValueError:
+        raise ValueError(_("Unknown status: %(status)s.", status=value.strip()[:40])) from None
+
+
+def _age_band(value: str) -> str:
+    band = value.strip()
+    if band not in AGE_BANDS:
+        raise ValueError(_("Age band must be one of %(bands)s.", bands=", ".join(AGE_BANDS)))
+    return band
+
+
+def by_text(stmt: Select, q: str) -> Select:
+    """Part of a name, ignoring case and accents, or a NIK: digits (names hold none) are the start
+    of a NIK, or exactly a 16-digit one, which uses the (tenant_id, nik) index."""
+    term = q.replace(" ", "")
+    if term.isdigit():
+        return stmt.where(Resident.nik == term if len(term) == 16 else Resident.nik.startswith(term))
+    return stmt.where(Resident.name_search.contains(normalise_name(q), autoescape=True))
+
+
+def by_age(stmt: Select, band: str, on: date | None = None) -> Select:
+    low, high = AGE_BANDS[band]
+    return stmt.where(born_between(low, high, on or date.today()))
+
+
+RESIDENTS = ListSpec(
+    filters={
+        "q": Filter(by_text),
+        "hamlet": Filter.equals(Resident.hamlet_id, parse=uuid_value),
+        "sex": Filter.equals(Resident.sex, parse=_sex),
+        "age": Filter(by_age, parse=_age_band),
+        "status": Filter.equals(Resident.status, parse=_status),
+    },
+    sorts={
+        "name": Sort(Resident.name_search, Resident.name, Resident.id),
+        "birth_date": Sort(Resident.birth_date, Resident.name_search, Resident.id),
+        "nik": Sort(Resident.nik, Resident.id),
+    },
+    default_sort="name",
+)
+SORTS = RESIDENTS.sorts  # the sort keys (the API's schema offers these)
+
+# The API's parameter names for two of the list's filters.
+_API_NAMES = {"hamlet_id": "hamlet", "age_band": "age"}
+
+
+def api_args(args: Mapping[str, Any]) -> dict[str, Any]:
+    """The API's query arguments (``hamlet_id``, ``age_band``…) as the list's (``hamlet``, ``age``)."""
+    return {_API_NAMES.get(k, k): v for k, v in args.items()}
+
+
+def visible(scope: Scope) -> Select:
+    """Every resident a page or endpoint's caller sees (kit access): the village or one hamlet; an
+    own-records scope sees none (the registry has no owner column)."""
+    return scope.filter(select(Resident), hamlet_column=Resident.hamlet_id)
+
+
+def residents_in_scope(session: Session, hamlet_scope: uuid.UUID | None = None) -> Select:
+    """Every resident the caller sees: the village, or one hamlet. ``session`` only makes sure the
+    caller holds a village session: the statement runs in it."""
+    _tenant_id(session)
+    stmt = select(Resident)
+    if hamlet_scope is not None:
+        stmt = stmt.where(Resident.hamlet_id == hamlet_scope)
+    return stmt
 
 
 # -- search ----------------------------------------------------------------------------------------
@@ -39,45 +122,18 @@ def search(
     hamlet_scope: uuid.UUID | None = None,
     on: date | None = None,
 ) -> Select:
-    """A SELECT of residents for lists, exports and the API (paginate it with the core helper).
-
-    ``q`` finds part of a name, ignoring case and accents, or a NIK (digits: the start of a NIK, or
-    exactly a 16-digit one, which uses the (tenant_id, nik) index); ``nik`` is exact.
-    ``session`` only makes sure the caller holds a village session: the statement runs in it.
-    """
-    _tenant_id(session)
-    stmt = select(Resident)
-    if hamlet_scope is not None:
-        stmt = stmt.where(Resident.hamlet_id == hamlet_scope)
-    if q and q.strip():
-        term = q.strip().replace(" ", "")
-        if term.isdigit():  # a NIK (names hold no digits): exact when complete, else its start
-            stmt = stmt.where(Resident.nik == term if len(term) == 16 else Resident.nik.startswith(term))
-        else:
-            stmt = stmt.where(Resident.name_search.contains(normalise_name(q), autoescape=True))
+    """A SELECT of residents for lists, exports and other features (the letters counter): the
+    :data:`RESIDENTS` list's filters and sort, plus an exact ``nik`` and a ``family_id``.
+    ``on`` is the day the age band is counted on (today by default)."""
+    stmt = residents_in_scope(session, hamlet_scope)
     if nik and nik.strip():
         stmt = stmt.where(Resident.nik == nik.strip().replace(" ", ""))
-    if hamlet_id:
-        stmt = stmt.where(Resident.hamlet_id == _uuid(hamlet_id))
     if family_id:
         stmt = stmt.where(Resident.family_id == _uuid(family_id))
-    if sex:
-        try:
-            stmt = stmt.where(Resident.sex == Sex(sex))
-        except ValueError:
-            raise ServiceError(_("Sex must be male or female."), "invalid_sex") from None
-    if status:
-        try:
-            stmt = stmt.where(Resident.status == ResidentStatus(status))
-        except ValueError:
-            raise ServiceError(_("Unknown status: %(status)s.", status=status), "invalid_status") from None
-    if age_band:
-        if age_band not in AGE_BANDS:
-            raise ServiceError(
-                _("Age band must be one of %(bands)s.", bands=", ".join(AGE_BANDS)), "invalid_age_band"
-            )
-        low, high = AGE_BANDS[age_band]
-        stmt = stmt.where(born_between(low, high, on or date.today()))
-    if sort not in SORTS:
-        raise ServiceError(_("Sort by name, birth_date or nik."), "invalid_sort")
-    return stmt.order_by(*SORTS[sort])
+    args = {"q": q, "hamlet": hamlet_id, "sex": sex, "status": status, "sort": sort}
+    if on is None:
+        args["age"] = age_band
+    stmt = RESIDENTS.query(stmt, args)
+    if on is not None and age_band:
+        stmt = by_age(stmt, RESIDENTS.parse_filters({"age": age_band})["age"], on)
+    return stmt

@@ -16,8 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desacerdas.auth.permissions import memberships_for
-from desacerdas.models import Hamlet, Role, Tenant, User
+from desacerdas.models import Hamlet, User
 from desacerdas.services import NotFound, ServiceError, audit
 from desacerdas.services.i18n import _
 from desacerdas.tenancy import current_tenant_id
@@ -58,19 +57,6 @@ EVENT_STATUS = {
     EventKind.MOVE_OUT: ResidentStatus.MOVED_OUT,
     EventKind.MISSING: ResidentStatus.MISSING,
 }  # a correction changes no status: it is history only
-
-# Roles that see the whole registry of a village; a hamlet head alone sees one hamlet.
-_VILLAGE_WIDE = frozenset(
-    {
-        Role.PLATFORM_ADMIN,
-        Role.REGENCY_ADMIN,
-        Role.FACILITATOR,
-        Role.VILLAGE_HEAD,
-        Role.VILLAGE_SECRETARY,
-        Role.OPERATOR,
-    }
-)
-
 
 # -- small helpers ---------------------------------------------------------------------------------
 
@@ -157,23 +143,6 @@ def _nik_free(session: Session, nik: str, exclude: uuid.UUID | None = None) -> N
             "duplicate_nik",
             409,
         )
-
-
-def hamlet_scope_for(user: User, tenant: Tenant) -> uuid.UUID | None:
-    """The one hamlet ``user`` is limited to in ``tenant``, or None for the whole village.
-
-    Fails closed: a user with neither a village-wide role nor a hamlet gets a refusal, never
-    everything.
-    """
-    if user.is_platform_admin:
-        return None
-    memberships = memberships_for(user, tenant)
-    if any(m.role in _VILLAGE_WIDE for m in memberships):
-        return None
-    hamlets = {m.hamlet_id for m in memberships if m.role == Role.HAMLET_HEAD and m.hamlet_id}
-    if len(hamlets) == 1:
-        return hamlets.pop()
-    raise ServiceError(_("You have no access to this village's population registry."), "forbidden", 403)
 
 
 def get_resident(
@@ -286,6 +255,17 @@ def _clean_fields(session: Session, fields: dict[str, Any], scope: uuid.UUID | N
     return clean
 
 
+def new_resident_values(fields: dict[str, Any], *, nik: str, temporary: bool) -> dict[str, Any]:
+    """The stored values of a new resident from its cleaned fields: the defaults (citizenship WNI,
+    status living) and the search form of the name. ``create_resident`` and the import's bulk
+    insert both build their rows with it, so a typed and an imported resident are stored alike."""
+    values = dict(fields)
+    values["citizenship"] = values.get("citizenship") or "WNI"
+    values["status"] = ResidentStatus.LIVING
+    values.update(nik=nik, nik_temporary=temporary, name_search=normalise_name(values["name"]))
+    return values
+
+
 def create_resident(
     session: Session,
     *,
@@ -307,7 +287,7 @@ def create_resident(
         temporary = False
     else:
         nik, temporary = _temporary_number(session, Resident.nik), True
-    resident = Resident(nik=nik, nik_temporary=temporary, name_search=normalise_name(clean["name"]), **clean)
+    resident = Resident(**new_resident_values(clean, nik=nik, temporary=temporary))
     session.add(resident)
     session.flush()
     audit.record(

@@ -1,7 +1,9 @@
 """Pages of the population registry, on the pillar's blueprint (``/desa/<slug>/smart_government/``).
 
-Every page goes through the registry service: the same rules as the API and imports. A hamlet head
-sees and edits only their hamlet (``registry.hamlet_scope_for``); a record outside it is 404."""
+Every page goes through the registry service: the same rules as the API and imports. Access is the
+kit's (``desacerdas.kit.access``): 404 to outsiders, 403 without the permission; a hamlet head sees
+and edits only their hamlet (``Scope.staff_hamlet``), and a record outside it is 404. The list is
+the registry's ``listing.RESIDENTS``; forms go through ``desacerdas.kit.forms.handle``."""
 
 from __future__ import annotations
 
@@ -9,35 +11,32 @@ import uuid
 from datetime import date
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from desacerdas.auth.permissions import can, can_see_village
 from desacerdas.extensions import db
-from desacerdas.models import Tenant
+from desacerdas.kit import terms as village_terms
+from desacerdas.kit.access import may, require, scope_for
+from desacerdas.kit.forms import handle
+from desacerdas.models import Tenant, User
 from desacerdas.services import ServiceError
-from desacerdas.web.pagination import page_links, paginate
 from desacerdas.web.tenant import current_tenant
-from desacerdas.web.urls import query_args
 
 from ..pages import Routes, hamlet_names, hamlets
-from ..settings import terms_for
+from ..permissions import ACCOUNTS_MANAGE, LETTERS_PROCESS, RESIDENTS_EDIT, RESIDENTS_VIEW
 from . import listing, statistics, vocabulary
 from . import service as registry
-from .models import CivilEvent, EventKind, Family, ResidentStatus, Sex
+from .models import CivilEvent, EventKind, Family, Resident, ResidentStatus, Sex
 
 routes = Routes()  # the feature's blueprint (``web.blueprint``) takes them
-
-PLUGIN = "smart_government"
-VIEW = "smart_government.residents.view"
-EDIT = "smart_government.residents.edit"
 
 REQUIRED = _l("This field is required.")
 TOO_LONG = _l("Field cannot be longer than %(max)d characters.")
@@ -121,17 +120,18 @@ class EventForm(FlaskForm):
 # -- access ------------------------------------------------------------------------------------------
 
 
-def _scope(permission: str) -> tuple[Tenant, uuid.UUID | None]:
-    """The village and the user's hamlet scope; 404 to outsiders, 403 without the permission."""
-    tenant = current_tenant()
-    if not can_see_village(current_user, tenant):
-        abort(404)
-    if not can(current_user, permission, tenant):
-        abort(403)
+def may_import(user: User, tenant: Tenant) -> bool:
+    """Imports write anywhere in the village: the edit permission for the whole village, not a
+    hamlet (for the page's link; the import pages refuse the others with 403)."""
     try:
-        return tenant, registry.hamlet_scope_for(current_user, tenant)
+        return scope_for(user, tenant, RESIDENTS_EDIT).village_wide
     except ServiceError:
-        abort(403)
+        return False
+
+
+def _done(message: str, resident_id: uuid.UUID) -> Response:
+    flash(message, "success")
+    return redirect(url_for(".resident", resident_id=resident_id))
 
 
 @routes.context_processor
@@ -147,57 +147,39 @@ def _labels() -> dict[str, Any]:
 # -- residents ---------------------------------------------------------------------------------------
 
 
-def _list_statement(args: Any, scope: uuid.UUID | None):  # noqa: ANN202 - a Select
-    """The list's query from its (bookmarkable) arguments: the page and its export share it."""
-    try:
-        return listing.search(
-            db.session,
-            q=args.get("q"),
-            hamlet_id=args.get("hamlet") or None,
-            sex=args.get("sex") or None,
-            age_band=args.get("age") or None,
-            status=args.get("status") or None,
-            sort=args.get("sort") or "name",
-            hamlet_scope=scope,
-        )
-    except ServiceError as exc:
-        abort(400, exc.message)
-
-
 @routes.route("/residents")
 @login_required
 def residents() -> ResponseReturnValue:
-    tenant, scope = _scope(VIEW)
+    tenant, scope, user = require(RESIDENTS_VIEW)
     form = FilterForm(request.args)
-    form.hamlet.choices = [("", _("All hamlets")), *((str(h.id), h.name) for h in hamlets(scope))]
-    form.hamlet.label.text = terms_for(tenant).hamlet
+    form.hamlet.choices = [
+        ("", _("All hamlets")),
+        *((str(h.id), h.name) for h in hamlets(scope.staff_hamlet())),
+    ]
+    form.hamlet.label.text = village_terms.terms_for(tenant).hamlet
     form.sex.choices = [("", _("Any")), *((k, str(v)) for k, v in SEX_LABELS.items())]
     form.age.choices = [("", _("Any")), *((b, b) for b in statistics.AGE_BANDS)]
     form.status.choices = [("", _("Any")), *((k, str(v)) for k, v in STATUS_LABELS.items())]
     form.sort.choices = [(k, str(v)) for k, v in SORT_LABELS.items()]
-    args = request.args
-    stmt = _list_statement(args, scope)
-    filtered = any(args.get(k) for k in ("q", "hamlet", "sex", "age", "status"))
+    result = listing.RESIDENTS.page(listing.visible(scope))  # a bad filter: ListError → 400
     return render_template(
         "smart_government/residents.html",
         form=form,
-        pagination=paginate(stmt),
-        page_url=page_links("smart_government.registry.residents"),
+        pagination=result,
+        page_url=result.page_url("smart_government.registry.residents"),
         hamlet_names=hamlet_names(),
-        filtered=filtered,
-        may_edit=can(current_user, EDIT, tenant),
-        may_import=scope is None and can(current_user, EDIT, tenant),
-        export_url=lambda fmt: url_for(
-            ".export_residents", **{k: v for k, v in query_args(format=fmt).items() if k != "page"}
-        ),
+        filtered=result.filtered,
+        may_edit=may(user, tenant, RESIDENTS_EDIT),
+        may_import=may_import(user, tenant),
+        export_url=lambda fmt: url_for(".export_residents", **result.query_args(format=fmt)),
     )
 
 
 @routes.route("/residents/<uuid:resident_id>")
 @login_required
 def resident(resident_id: uuid.UUID) -> ResponseReturnValue:
-    tenant, scope = _scope(VIEW)
-    person = registry.get_resident(db.session, resident_id, hamlet_scope=scope)  # NotFound → 404
+    tenant, scope, user = require(RESIDENTS_VIEW)
+    person = registry.get_resident(db.session, resident_id, hamlet_scope=scope.staff_hamlet())  # → 404
     events = db.session.scalars(
         select(CivilEvent)
         .where(CivilEvent.resident_id == person.id)
@@ -208,9 +190,9 @@ def resident(resident_id: uuid.UUID) -> ResponseReturnValue:
         person=person,
         events=events,
         hamlet_names=hamlet_names(),
-        may_edit=can(current_user, EDIT, tenant),
-        may_manage_account=can(current_user, "smart_government.accounts.manage", tenant),
-        may_counter=can(current_user, "smart_government.letters.process", tenant),
+        may_edit=may(user, tenant, RESIDENTS_EDIT),
+        may_manage_account=may(user, tenant, ACCOUNTS_MANAGE),
+        may_counter=may(user, tenant, LETTERS_PROCESS),
         form=_event_form(),
     )
 
@@ -218,14 +200,34 @@ def resident(resident_id: uuid.UUID) -> ResponseReturnValue:
 @routes.route("/families/<uuid:family_id>")
 @login_required
 def family(family_id: uuid.UUID) -> ResponseReturnValue:
-    _tenant, scope = _scope(VIEW)
-    kk = registry.get_family(db.session, family_id, hamlet_scope=scope)
+    _tenant, scope, _user = require(RESIDENTS_VIEW)
+    hamlet = scope.staff_hamlet()
+    kk = registry.get_family(db.session, family_id, hamlet_scope=hamlet)
     members = db.session.scalars(
-        listing.search(db.session, family_id=kk.id, sort="birth_date", hamlet_scope=scope)
+        listing.search(db.session, family_id=kk.id, sort="birth_date", hamlet_scope=hamlet)
     ).all()
     return render_template(
         "smart_government/family.html", family=kk, members=members, hamlet_names=hamlet_names()
     )
+
+
+# -- registering and editing a resident ------------------------------------------------------------------
+
+EDITABLE = (
+    "nik",
+    "name",
+    "birth_place",
+    "birth_date",
+    "sex",
+    "hamlet_id",
+    "relationship_to_head",
+    "religion",
+    "marital_status",
+    "education",
+    "occupation",
+    "address",
+    "phone",
+)
 
 
 def _resident_form(scope: uuid.UUID | None) -> ResidentForm:
@@ -233,7 +235,7 @@ def _resident_form(scope: uuid.UUID | None) -> ResidentForm:
     form.sex.choices = [(k, str(v)) for k, v in SEX_LABELS.items()]
     choices = [(str(h.id), h.name) for h in hamlets(scope)]
     form.hamlet_id.choices = choices if scope is not None else [("", "—"), *choices]
-    form.hamlet_id.label.text = terms_for(current_tenant()).hamlet
+    form.hamlet_id.label.text = village_terms.terms_for(current_tenant()).hamlet
     form.relationship_to_head.choices = _choices(vocabulary.RELATIONSHIPS)
     form.religion.choices = _choices(vocabulary.RELIGIONS)
     form.marital_status.choices = _choices(vocabulary.MARITAL_STATUSES)
@@ -241,7 +243,9 @@ def _resident_form(scope: uuid.UUID | None) -> ResidentForm:
     return form
 
 
-def _family_for(kk_number: str, hamlet_id: str | None, scope: uuid.UUID | None) -> uuid.UUID | None:
+def _family_for(
+    kk_number: str, hamlet_id: str | None, scope: uuid.UUID | None, actor: User
+) -> uuid.UUID | None:
     kk_number = (kk_number or "").strip()
     if not kk_number:
         return None
@@ -249,7 +253,7 @@ def _family_for(kk_number: str, hamlet_id: str | None, scope: uuid.UUID | None) 
     if existing is not None:
         return registry.get_family(db.session, existing.id, hamlet_scope=scope).id
     created = registry.create_family(
-        db.session, kk_number=kk_number, hamlet_id=hamlet_id, actor=current_user, hamlet_scope=scope
+        db.session, kk_number=kk_number, hamlet_id=hamlet_id, actor=actor, hamlet_scope=scope
     )
     return created.id
 
@@ -257,41 +261,115 @@ def _family_for(kk_number: str, hamlet_id: str | None, scope: uuid.UUID | None) 
 @routes.route("/residents/new", methods=["GET", "POST"])
 @login_required
 def add_resident() -> ResponseReturnValue:
-    _tenant, scope = _scope(EDIT)
-    form = _resident_form(scope)
-    form_error, status = None, 200
-    if form.validate_on_submit():
-        data = {
-            name: getattr(form, name).data
-            for name in (
-                "nik",
-                "name",
-                "birth_place",
-                "birth_date",
-                "sex",
-                "hamlet_id",
-                "relationship_to_head",
-                "religion",
-                "marital_status",
-                "education",
-                "occupation",
-                "address",
-                "phone",
-            )
-        }
+    _tenant, scope, user = require(RESIDENTS_EDIT)
+    hamlet = scope.staff_hamlet()
+    form = _resident_form(hamlet)
+
+    def register() -> Resident:
+        data = {name: getattr(form, name).data for name in EDITABLE}
+        data["family_id"] = _family_for(form.kk_number.data, data["hamlet_id"] or None, hamlet, user)
+        return registry.create_resident(db.session, actor=user, hamlet_scope=hamlet, **data)
+
+    return handle(
+        form,
+        register,
+        template="smart_government/resident_form.html",
+        on_success=lambda person: _done(_("%(name)s registered.", name=person.name), person.id),
+    )
+
+
+def _with_current(field: SelectField, value: str | None) -> None:
+    """Keep a registered value the form's list does not offer (an import may bring other wording)."""
+    if value and value not in {v for v, _label in field.choices}:
+        field.choices = [*field.choices, (value, value)]
+
+
+def _prefill(form: ResidentForm, person: Resident) -> None:
+    for name in EDITABLE:
+        value = getattr(person, name)
+        getattr(form, name).data = str(value) if name == "hamlet_id" and value else value
+    form.sex.data = person.sex.value
+    form.nik.data = "" if person.nik_temporary else person.nik
+    form.kk_number.data = person.family.kk_number if person.family and not person.family.kk_temporary else ""
+
+
+@routes.route("/residents/<uuid:resident_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_resident(resident_id: uuid.UUID) -> ResponseReturnValue:
+    _tenant, scope, user = require(RESIDENTS_EDIT)
+    hamlet = scope.staff_hamlet()
+    person = registry.get_resident(db.session, resident_id, hamlet_scope=hamlet)  # NotFound → 404
+    form = _resident_form(hamlet)
+    for name in ("relationship_to_head", "religion", "marital_status", "education"):
+        _with_current(getattr(form, name), getattr(person, name))
+    if not form.is_submitted():
+        _prefill(form, person)
+
+    def save() -> Resident:
+        data = {name: getattr(form, name).data for name in EDITABLE}
+        data["hamlet_id"] = data["hamlet_id"] or None
+        if person.nik_temporary and not (data["nik"] or "").strip():
+            data.pop("nik")  # the temporary number stays until it is replaced
+        kk = (form.kk_number.data or "").strip()
+        if kk and kk != (person.family.kk_number if person.family else None):  # a new KK only
+            data["family_id"] = _family_for(kk, data["hamlet_id"], hamlet, user)
+        return registry.update_resident(person, actor=user, hamlet_scope=hamlet, **data)
+
+    return handle(
+        form,
+        save,
+        template="smart_government/resident_form.html",
+        on_success=lambda saved: _done(_("The data of %(name)s was saved.", name=saved.name), saved.id),
+        refresh=lambda: {"person": registry.get_resident(db.session, resident_id, hamlet_scope=hamlet)},
+    )
+
+
+class NikForm(FlaskForm):
+    nik = StringField(
+        _l("Real NIK"),
+        validators=[DataRequired(message=REQUIRED), Length(max=16, message=TOO_LONG)],
+        description=_l("The 16 digits on the KTP or the family card (KK)."),
+    )
+
+
+@routes.route("/residents/<uuid:resident_id>/nik", methods=["GET", "POST"])
+@login_required
+def replace_nik(resident_id: uuid.UUID) -> ResponseReturnValue:
+    """Replace a temporary number with the real NIK. When another record holds that NIK the
+    service refuses and names it (the two are probably one person registered twice): the page
+    links to that record so the clerk can compare them."""
+    _tenant, scope, user = require(RESIDENTS_EDIT)
+    hamlet = scope.staff_hamlet()
+    person = registry.get_resident(db.session, resident_id, hamlet_scope=hamlet)
+    form = NikForm()
+    template = "smart_government/registry/nik_form.html"
+    if not person.nik_temporary:
+        message = _("This resident already has a real NIK.")
+        return render_template(template, person=person, form=form, form_error=message, other=None), 409
+    taken: list[str] = []  # the NIK another record holds, when the service says so
+
+    def replace() -> Resident:
+        nik = form.nik.data.strip().replace(" ", "")
         try:
-            data["family_id"] = _family_for(form.kk_number.data, data["hamlet_id"] or None, scope)
-            person = registry.create_resident(db.session, actor=current_user, hamlet_scope=scope, **data)
+            return registry.replace_temporary_nik(person, nik, actor=user, hamlet_scope=hamlet)
         except ServiceError as exc:
-            db.session.rollback()
-            form_error, status = exc.message, exc.status
-        else:
-            db.session.commit()
-            flash(_("%(name)s registered.", name=person.name), "success")
-            return redirect(url_for(".resident", resident_id=person.id))
-    elif form.is_submitted():
-        status = 400
-    return render_template("smart_government/resident_form.html", form=form, form_error=form_error), status
+            if exc.code == "duplicate_nik":
+                taken.append(nik)
+            raise
+
+    def refresh() -> dict[str, Any]:
+        other = None
+        if taken:  # the other record, if the caller may see it (a hamlet head: only in their hamlet)
+            other = db.session.scalar(listing.search(db.session, nik=taken[0], hamlet_scope=hamlet))
+        return {"person": registry.get_resident(db.session, resident_id, hamlet_scope=hamlet), "other": other}
+
+    return handle(
+        form,
+        replace,
+        template=template,
+        on_success=lambda p: _done(_("The NIK of %(name)s is now %(nik)s.", name=p.name, nik=p.nik), p.id),
+        refresh=refresh,
+    )
 
 
 def _event_form() -> EventForm:
@@ -303,34 +381,28 @@ def _event_form() -> EventForm:
 @routes.route("/residents/<uuid:resident_id>/events", methods=["GET", "POST"])
 @login_required
 def record_event(resident_id: uuid.UUID) -> ResponseReturnValue:
-    _tenant, scope = _scope(EDIT)
-    person = registry.get_resident(db.session, resident_id, hamlet_scope=scope)
+    _tenant, scope, user = require(RESIDENTS_EDIT)
+    hamlet = scope.staff_hamlet()
+    person = registry.get_resident(db.session, resident_id, hamlet_scope=hamlet)
     form = _event_form()
-    form_error, status = None, 200
-    if form.validate_on_submit():
-        try:
-            registry.record_event(
-                person,
-                form.kind.data,
-                form.event_date.data,
-                form.report_date.data or None,
-                form.note.data,
-                current_user,
-                hamlet_scope=scope,
-            )
-        except ServiceError as exc:
-            db.session.rollback()
-            form_error, status = exc.message, exc.status
-            person = registry.get_resident(db.session, resident_id, hamlet_scope=scope)
-        else:
-            db.session.commit()
-            flash(_("The event was recorded."), "success")
-            return redirect(url_for(".resident", resident_id=person.id))
-    elif form.is_submitted():
-        status = 400
-    return (
-        render_template("smart_government/event_form.html", person=person, form=form, form_error=form_error),
-        status,
+
+    def record() -> CivilEvent:
+        return registry.record_event(
+            person,
+            form.kind.data,
+            form.event_date.data,
+            form.report_date.data or None,
+            form.note.data,
+            user,
+            hamlet_scope=hamlet,
+        )
+
+    return handle(
+        form,
+        record,
+        template="smart_government/event_form.html",
+        on_success=lambda _event: _done(_("The event was recorded."), resident_id),
+        refresh=lambda: {"person": registry.get_resident(db.session, resident_id, hamlet_scope=hamlet)},
     )
 
 
@@ -340,8 +412,8 @@ def record_event(resident_id: uuid.UUID) -> ResponseReturnValue:
 @routes.route("/statistics")
 @login_required
 def population_statistics() -> ResponseReturnValue:
-    _tenant, scope = _scope(VIEW)
-    pop = statistics.population(db.session, date.today(), hamlet_scope=scope)
+    _tenant, scope, _user = require(RESIDENTS_VIEW)
+    pop = statistics.population(db.session, date.today(), hamlet_scope=scope.staff_hamlet())
     pyramid = []
     for band, male, female in reversed(pop.pyramid):
         pyramid += [(_("%(band)s men", band=band), male), (_("%(band)s women", band=band), female)]
@@ -365,123 +437,4 @@ def population_statistics() -> ResponseReturnValue:
             (_("Occupation"), rows(pop.by_occupation)),
             (_("Marital status"), rows(pop.by_marital_status)),
         ],
-    )
-
-
-# -- editing a resident --------------------------------------------------------------------------------
-
-EDITABLE = (
-    "nik",
-    "name",
-    "birth_place",
-    "birth_date",
-    "sex",
-    "hamlet_id",
-    "relationship_to_head",
-    "religion",
-    "marital_status",
-    "education",
-    "occupation",
-    "address",
-    "phone",
-)
-
-
-def _with_current(field: SelectField, value: str | None) -> None:
-    """Keep a registered value the form's list does not offer (an import may bring other wording)."""
-    if value and value not in {v for v, _label in field.choices}:
-        field.choices = [*field.choices, (value, value)]
-
-
-@routes.route("/residents/<uuid:resident_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_resident(resident_id: uuid.UUID) -> ResponseReturnValue:
-    _tenant, scope = _scope(EDIT)
-    person = registry.get_resident(db.session, resident_id, hamlet_scope=scope)  # NotFound → 404
-    form = _resident_form(scope)
-    for name in ("relationship_to_head", "religion", "marital_status", "education"):
-        _with_current(getattr(form, name), getattr(person, name))
-    if not form.is_submitted():
-        for name in EDITABLE:
-            value = getattr(person, name)
-            getattr(form, name).data = str(value) if name == "hamlet_id" and value else value
-        form.sex.data = person.sex.value
-        form.nik.data = "" if person.nik_temporary else person.nik
-        form.kk_number.data = (
-            person.family.kk_number if person.family and not person.family.kk_temporary else ""
-        )
-    form_error, status = None, 200
-    if form.validate_on_submit():
-        data = {name: getattr(form, name).data for name in EDITABLE}
-        data["hamlet_id"] = data["hamlet_id"] or None
-        if person.nik_temporary and not (data["nik"] or "").strip():
-            data.pop("nik")  # the temporary number stays until it is replaced
-        try:
-            kk = (form.kk_number.data or "").strip()
-            if kk and kk != (person.family.kk_number if person.family else None):  # a new KK only
-                data["family_id"] = _family_for(kk, data["hamlet_id"], scope)
-            registry.update_resident(person, actor=current_user, hamlet_scope=scope, **data)
-        except ServiceError as exc:
-            db.session.rollback()
-            form_error, status = exc.message, exc.status
-            person = registry.get_resident(db.session, resident_id, hamlet_scope=scope)
-        else:
-            db.session.commit()
-            flash(_("The data of %(name)s was saved.", name=person.name), "success")
-            return redirect(url_for(".resident", resident_id=person.id))
-    elif form.is_submitted():
-        status = 400
-    return (
-        render_template(
-            "smart_government/resident_form.html", form=form, form_error=form_error, person=person
-        ),
-        status,
-    )
-
-
-class NikForm(FlaskForm):
-    nik = StringField(
-        _l("Real NIK"),
-        validators=[DataRequired(message=REQUIRED), Length(max=16, message=TOO_LONG)],
-        description=_l("The 16 digits on the KTP or the family card (KK)."),
-    )
-
-
-@routes.route("/residents/<uuid:resident_id>/nik", methods=["GET", "POST"])
-@login_required
-def replace_nik(resident_id: uuid.UUID) -> ResponseReturnValue:
-    """Replace a temporary number with the real NIK. When another record holds that NIK the
-    service refuses and names it (the two are probably one person registered twice): the page
-    links to that record so the clerk can compare them."""
-    _tenant, scope = _scope(EDIT)
-    person = registry.get_resident(db.session, resident_id, hamlet_scope=scope)
-    form = NikForm()
-    form_error, status, other = None, 200, None
-    if not person.nik_temporary:
-        form_error, status = _("This resident already has a real NIK."), 409
-    elif form.validate_on_submit():
-        nik = form.nik.data.strip().replace(" ", "")
-        try:
-            registry.replace_temporary_nik(person, nik, actor=current_user, hamlet_scope=scope)
-        except ServiceError as exc:
-            db.session.rollback()
-            form_error, status = exc.message, exc.status
-            person = registry.get_resident(db.session, resident_id, hamlet_scope=scope)
-            if exc.code == "duplicate_nik":
-                other = db.session.scalar(listing.search(db.session, nik=nik, hamlet_scope=scope))
-        else:
-            db.session.commit()
-            flash(_("The NIK of %(name)s is now %(nik)s.", name=person.name, nik=person.nik), "success")
-            return redirect(url_for(".resident", resident_id=person.id))
-    elif form.is_submitted():
-        status = 400
-    return (
-        render_template(
-            "smart_government/registry/nik_form.html",
-            person=person,
-            form=form,
-            form_error=form_error,
-            other=other,
-        ),
-        status,
     )

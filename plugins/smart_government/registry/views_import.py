@@ -12,26 +12,31 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 from desacerdas.extensions import db
-from desacerdas.models import Tenant, Visibility
+from desacerdas.kit.access import Access, require
+from desacerdas.kit.forms import handle
+from desacerdas.models import Visibility
 from desacerdas.services import ServiceError, documents
 
 from .. import importing
 from ..pages import ConfirmForm, Routes
-from . import exporting
-from .views import EDIT, PLUGIN, REQUIRED, _list_statement, _scope
+from ..permissions import RESIDENTS_EDIT
+from . import exporting, listing
+from .views import REQUIRED
 
 routes = Routes()  # the feature's blueprint (``web.blueprint``) takes them
 
 
 # -- import and export -----------------------------------------------------------------------------
 
+PLUGIN = "smart_government"
 IMPORT_OBJECT = "registry-import"  # the object_id of uploaded import files (documents, staff only)
 SHOWN_PROBLEMS = 100
+IMPORT_TEMPLATE = "smart_government/registry/import.html"
 
 
 class ImportForm(FlaskForm):
@@ -42,12 +47,13 @@ class ImportForm(FlaskForm):
     )
 
 
-def _import_scope() -> Tenant:
-    """Imports write anywhere in the village: staff with the edit permission and no hamlet limit."""
-    tenant, scope = _scope(EDIT)
-    if scope is not None:
+def _import_access() -> Access:
+    """Imports write anywhere in the village: the edit permission for the whole village (404 to
+    outsiders, 403 to a hamlet head or without the permission)."""
+    access = require(RESIDENTS_EDIT)
+    if not access.scope.village_wide:
         abort(403)
-    return tenant
+    return access
 
 
 def _import_document(document_id: uuid.UUID) -> Any:
@@ -73,7 +79,7 @@ def _render_import(
 ) -> ResponseReturnValue:
     return (
         render_template(
-            "smart_government/registry/import.html",
+            IMPORT_TEMPLATE,
             form=form,
             confirm=ConfirmForm(),
             report=report,
@@ -89,13 +95,12 @@ def _render_import(
 @login_required
 def import_residents() -> ResponseReturnValue:
     """Step 1: upload. The file is stored as a staff-only document and checked (the dry run)."""
-    tenant = _import_scope()
+    tenant, _scope, user = _import_access()
     form = ImportForm()
-    if not form.validate_on_submit():
-        return _render_import(form, status=400 if form.is_submitted() else 200)
-    upload = form.file.data
-    try:
-        document = documents.store(
+
+    def store() -> Any:
+        upload = form.file.data
+        return documents.store(  # commits the document itself
             tenant,
             documents.NewFile(upload.stream, upload.filename),
             title=_("Residents import: %(name)s", name=upload.filename or "file"),
@@ -103,20 +108,28 @@ def import_residents() -> ResponseReturnValue:
             plugin=PLUGIN,
             object_id=IMPORT_OBJECT,
             visibility=Visibility.STAFF,
-            actor=current_user,
+            actor=user,
             session=db.session,
         )
-    except ServiceError as exc:
-        db.session.rollback()
-        return _render_import(form, error=exc.message, status=exc.status)
-    return redirect(url_for(".import_report", document_id=document.id))
+
+    return handle(
+        form,
+        store,
+        template=IMPORT_TEMPLATE,
+        on_success=lambda document: redirect(url_for(".import_report", document_id=document.id)),
+        commit=False,
+        confirm=ConfirmForm(),
+        report=None,
+        document=None,
+        shown=SHOWN_PROBLEMS,
+    )
 
 
 @routes.route("/residents/import/<uuid:document_id>")
 @login_required
 def import_report(document_id: uuid.UUID) -> ResponseReturnValue:
     """Step 2: the dry run's report (run again on every view: the registry may have changed)."""
-    tenant = _import_scope()
+    tenant = _import_access().tenant
     document = _import_document(document_id)
     file, filename = _read_document(document)
     with file:
@@ -131,7 +144,7 @@ def import_report(document_id: uuid.UUID) -> ResponseReturnValue:
 @login_required
 def commit_import(document_id: uuid.UUID) -> ResponseReturnValue:
     """Step 3: write the stored file, all or nothing."""
-    tenant = _import_scope()
+    tenant, _scope, user = _import_access()
     confirm = ConfirmForm()
     if not confirm.validate_on_submit():
         abort(400)
@@ -140,7 +153,7 @@ def commit_import(document_id: uuid.UUID) -> ResponseReturnValue:
     with file:
         try:
             done = importing.commit_import(
-                db.session, tenant, file, filename, actor=current_user, source=f"document:{document.id}"
+                db.session, tenant, file, filename, actor=user, source=f"document:{document.id}"
             )
         except ServiceError as exc:
             try:
@@ -166,10 +179,10 @@ def commit_import(document_id: uuid.UUID) -> ResponseReturnValue:
 @login_required
 def export_residents() -> ResponseReturnValue:
     """The list's residents (same filters, same hamlet scope) as CSV or XLSX in the import template."""
-    tenant, scope = _scope(EDIT)
+    tenant, scope, user = require(RESIDENTS_EDIT)
     args = request.args
     fmt = args.get("format", "csv")
     if fmt not in exporting.FORMATS:
         abort(400, _("Export as csv or xlsx."))
-    stmt = _list_statement(args, scope)
-    return exporting.response(db.session, tenant, stmt, fmt, actor=current_user, filters=dict(args))
+    stmt = listing.RESIDENTS.query(listing.visible(scope), args)  # a bad filter: ListError → 400
+    return exporting.response(db.session, tenant, stmt, fmt, actor=user, filters=dict(args))
