@@ -17,6 +17,8 @@ from sqlalchemy import select
 
 from desacerdas.auth.passwords import hash_secret
 from desacerdas.extensions import db, limiter
+from desacerdas.kit import terms
+from desacerdas.models import Tenant
 from desacerdas.plugin_system import settings as plugin_settings
 from desacerdas.services import rollout
 from desacerdas.services import tenants as tenant_svc
@@ -71,44 +73,62 @@ def link_account(app, village_id: int, person: support.Person, resident_id: uuid
         s.commit()
 
 
+# The words these tests were written with. Menanga and Bebandem are in Bali, where the village's
+# default words are Perbekel / Banjar Dinas / Kelian Banjar Dinas: the villages set these explicitly.
+GENERIC_TERMS = {"village_head": "Kepala Desa", "hamlet": "Dusun", "hamlet_head": "Kepala Dusun"}
+
+
+def configure(app, village_id: int, values: dict) -> None:  # noqa: ANN001
+    """Set the village's letter settings; the keys that moved to the village's terms
+    (``term_village_head``, ``office_name``, ``logo_document_id`` …) go to ``kit.terms``."""
+    moved = {terms.LEGACY_KEYS[k]: v for k, v in values.items() if k in terms.LEGACY_KEYS}
+    rest = {k: v for k, v in values.items() if k not in terms.LEGACY_KEYS}
+    with app.app_context():
+        with tenant_session(village_id) as s:
+            if moved:
+                terms.update(s.get(Tenant, village_id), moved, session=s)
+        if rest:
+            plugin_settings.update("smart_government", rest, tenant=db.session.get(Tenant, village_id))
+        db.session.remove()
+
+
 def prepare(app, village, *, settings: dict | None = None) -> LetterVillage:  # noqa: ANN001
     with app.app_context():
         tenant = village.tenant()
         kaja = tenant_svc.add_hamlet(tenant, "Banjar Dinas Kaja").id
         kelod = tenant_svc.add_hamlet(tenant, "Banjar Dinas Kelod").id
         rollout.enable(tenant, "smart_government", override_reason="test")
-        if settings:
-            plugin_settings.update("smart_government", settings, tenant=tenant)
         db.session.remove()
-        with tenant_session(village.id) as s:
-            kk = create_family(s, hamlet_id=kaja, address="Jl. Raya Kaja 7")
-            people = {
-                "wayan": create_resident(
-                    s,
-                    name="I Wayan Sudarsana",
-                    birth_place="Karangasem",
-                    birth_date=date(1990, 5, 17),
-                    sex=Sex.MALE,
-                    hamlet_id=kaja,
-                    family_id=kk.id,
-                    religion="Hindu",
-                    occupation="Petani",
-                ),
-                "kadek": create_resident(
-                    s,
-                    name="Ni Kadek Ayu",
-                    birth_date=date(1995, 3, 2),
-                    sex=Sex.FEMALE,
-                    hamlet_id=kaja,
-                    family_id=kk.id,
-                ),
-                "made": create_resident(
-                    s, name="I Made Kelod", birth_date=date(1988, 1, 9), sex=Sex.MALE, hamlet_id=kelod
-                ),
-            }
-            s.commit()
-            ids = {k: v.id for k, v in people.items()}
-            types = {t.code: t.id for t in s.scalars(select(LetterType))}
+    configure(app, village.id, {**{f"term_{k}": v for k, v in GENERIC_TERMS.items()}, **(settings or {})})
+    with app.app_context(), tenant_session(village.id) as s:
+        kk = create_family(s, hamlet_id=kaja, address="Jl. Raya Kaja 7")
+        people = {
+            "wayan": create_resident(
+                s,
+                name="I Wayan Sudarsana",
+                birth_place="Karangasem",
+                birth_date=date(1990, 5, 17),
+                sex=Sex.MALE,
+                hamlet_id=kaja,
+                family_id=kk.id,
+                religion="Hindu",
+                occupation="Petani",
+            ),
+            "kadek": create_resident(
+                s,
+                name="Ni Kadek Ayu",
+                birth_date=date(1995, 3, 2),
+                sex=Sex.FEMALE,
+                hamlet_id=kaja,
+                family_id=kk.id,
+            ),
+            "made": create_resident(
+                s, name="I Made Kelod", birth_date=date(1988, 1, 9), sex=Sex.MALE, hamlet_id=kelod
+            ),
+        }
+        s.commit()
+        ids = {k: v.id for k, v in people.items()}
+        types = {t.code: t.id for t in s.scalars(select(LetterType))}
     staff = {
         "head": support.make_user(app, "village_head", village, name="I Nyoman Perbekel"),
         "secretary": support.make_user(app, "village_secretary", village, name="Ni Luh Sekretaris"),

@@ -9,12 +9,13 @@ from datetime import date
 
 import pytest
 from smart_government.letters import issuing
-from smart_government.letters.models import Channel, Letter, LetterRequest, LetterSequence, RequestStatus
+from smart_government.letters.models import Channel, Letter, LetterRequest, RequestStatus
 from smart_government.registry import create_resident
 from smart_government.registry.models import Resident, Sex
 from sqlalchemy import func, select
 
 from desacerdas.models import Tenant, User
+from desacerdas.models.kit import Sequence as LetterSequence
 from desacerdas.plugin_system import settings as plugin_settings
 from desacerdas.services import ServiceError
 from desacerdas.tenancy import tenant_session

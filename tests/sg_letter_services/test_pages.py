@@ -11,6 +11,9 @@ import uuid
 from smart_government.letters.models import Letter, LetterRequest
 from sqlalchemy import select
 
+from desacerdas.extensions import db
+from desacerdas.kit import terms
+from desacerdas.models import Tenant
 from desacerdas.plugin_system import settings as plugin_settings
 from desacerdas.tenancy import tenant_session
 
@@ -351,10 +354,12 @@ def test_letter_settings_page(app, as_user, lv, lv_b):
     assert saved.status_code == 302
     with app.app_context():
         values = plugin_settings.resolve("smart_government", lv.id)
+        # The local words and the letterhead are the village's own (desacerdas.kit.terms).
+        a, b = (db.session.get(Tenant, v.id) for v in (lv, lv_b))
         assert values["number_format"] == "{seq:04}/{type_code}/{year}" and values["number_per_type"] is False
-        assert values["approval_step"] is False and values["term_village_head"] == "Perbekel"
-        assert values["logo_document_id"]
-        assert plugin_settings.resolve("smart_government", lv_b.id)["term_village_head"] == "Kepala Desa"
+        assert values["approval_step"] is False and terms.terms_for(a).village_head == "Perbekel"
+        assert terms.letterhead_for(a).logo_document_id
+        assert terms.terms_for(b).village_head == "Kepala Desa"
     assert as_user(lv.people["operator"]).get(lv.page("letters/settings")).status_code == 403
     assert as_user(lv_b.people["head"]).get(lv.page("letters/settings")).status_code == 404
     # The next letter uses the new format, the local word and the logo.

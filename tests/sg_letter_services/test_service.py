@@ -18,19 +18,18 @@ from smart_government.letters.models import (
     Letter,
     LetterRequest,
     LetterRequestStep,
-    LetterSequence,
     LetterType,
 )
 from sqlalchemy import func, select
 
 from desacerdas.models import AuditEvent, Document, Tenant, User
-from desacerdas.plugin_system import settings as plugin_settings
+from desacerdas.models.kit import Sequence as LetterSequence
 from desacerdas.services import NotFound, ServiceError
 from desacerdas.services import documents as docs
 from desacerdas.storage import StorageUnavailable, storage
 from desacerdas.tenancy import tenant_session
 
-from .conftest import PNG_1PX, prepare
+from .conftest import PNG_1PX, configure, prepare
 
 
 @contextmanager
@@ -55,14 +54,7 @@ def signed(s, tenant, lv, **kw) -> LetterRequest:  # noqa: ANN001
 
 
 def set_settings(app, lv, **values) -> None:  # noqa: ANN001
-    with app.app_context():
-        plugin_settings.update("smart_government", values, tenant=lv_tenant(lv))
-
-
-def lv_tenant(lv):  # noqa: ANN001, ANN201
-    from desacerdas.extensions import db
-
-    return db.session.get(Tenant, lv.id)
+    configure(app, lv.id, values)
 
 
 # -- seeding and letter types ----------------------------------------------------------------------

@@ -8,7 +8,6 @@ import time
 from datetime import date
 
 import pytest
-from smart_government.letters.models import LetterSequence
 from smart_government.letters.numbering import (
     DEFAULT_FORMAT,
     PROFILE_VILLAGE_CODE,
@@ -22,6 +21,7 @@ from smart_government.letters.numbering import (
 from sqlalchemy import select
 
 from desacerdas.models import Tenant
+from desacerdas.models.kit import Sequence as LetterSequence
 from desacerdas.tenancy import TenantMismatch, tenant_session
 
 DEC = date(2026, 12, 5)

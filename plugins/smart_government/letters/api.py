@@ -21,14 +21,15 @@ from marshmallow import Schema, validate
 from marshmallow import fields as mf
 
 from desacerdas.api.pagination import PAGINATION, page_of
-from desacerdas.api.security import api_user, public, require
-from desacerdas.auth.permissions import can
+from desacerdas.api.security import api_user, public
 from desacerdas.extensions import db, limiter
+from desacerdas.kit.access import require_api
 from desacerdas.models import Visibility
 from desacerdas.web.downloads import send_version
 from desacerdas.web.tenant import current_tenant
 
-from . import issuing, workflow
+from ..permissions import LETTERS_CONFIGURE, LETTERS_REQUEST, LETTERS_VIEW
+from . import issuing
 from . import requests as letters
 from . import types as letter_types
 from .models import Letter, LetterRequest, LetterType, RequestStatus
@@ -240,9 +241,7 @@ class LetterTypes(MethodView):
     @blp.response(200, LetterTypeSchema(many=True))
     def get(self, args: dict) -> list[LetterType]:
         """The village's letter types (staff with ``letters.view`` or residents who may request)."""
-        tenant = current_tenant()
-        if not (can(api_user(), workflow.VIEW, tenant) or can(api_user(), workflow.REQUEST, tenant)):
-            require(workflow.VIEW, tenant)
+        require_api(LETTERS_VIEW, LETTERS_REQUEST)
         found = letter_types.list_types(db.session)
         if "active" in args:
             found = [t for t in found if t.active == args["active"]]
@@ -256,8 +255,7 @@ class LetterTypes(MethodView):
     @blp.alt_response(409, description="The code is used by another type of this village.")
     def post(self, data: dict) -> LetterType:
         """Add a letter type (``letters.configure``)."""
-        tenant = current_tenant()
-        user = require(workflow.CONFIGURE, tenant)
+        tenant, _scope, user = require_api(LETTERS_CONFIGURE)
         created = letter_types.create_type(db.session, tenant, data, user)
         db.session.commit()
         return created
@@ -268,17 +266,14 @@ class LetterTypeById(MethodView):
     @blp.response(200, LetterTypeSchema)
     def get(self, type_id: uuid.UUID) -> LetterType:
         """One letter type."""
-        tenant = current_tenant()
-        if not can(api_user(), workflow.REQUEST, tenant):
-            require(workflow.VIEW, tenant)
+        require_api(LETTERS_VIEW, LETTERS_REQUEST)
         return letter_types.get_type(db.session, type_id)
 
     @blp.arguments(LetterTypePatchSchema)
     @blp.response(200, LetterTypeSchema)
     def patch(self, data: dict, type_id: uuid.UUID) -> LetterType:
         """Change some attributes (``letters.configure``); ``active: false`` withdraws it."""
-        tenant = current_tenant()
-        user = require(workflow.CONFIGURE, tenant)
+        tenant, _scope, user = require_api(LETTERS_CONFIGURE)
         letter_type = letter_types.get_type(db.session, type_id)
         letter_types.update_type(db.session, tenant, letter_type, data, user)
         db.session.commit()
@@ -287,8 +282,7 @@ class LetterTypeById(MethodView):
     @blp.response(200, LetterTypeSchema)
     def delete(self, type_id: uuid.UUID) -> LetterType:
         """Withdraw the type (deactivate: its requests and letters stay)."""
-        tenant = current_tenant()
-        user = require(workflow.CONFIGURE, tenant)
+        tenant, _scope, user = require_api(LETTERS_CONFIGURE)
         letter_type = letter_types.get_type(db.session, type_id)
         letter_types.set_active(db.session, tenant, letter_type, False, user)
         db.session.commit()
@@ -307,17 +301,13 @@ class LetterRequests(MethodView):
         """The staff queue (a hamlet head: their hamlet), or with ``mine=true`` the caller's own
         requests. Paginated (``X-Pagination``)."""
         tenant = current_tenant()
-        user = api_user()
         if args.get("mine"):
-            stmt = letters.my_requests(db.session, user)
-            if args.get("status"):
-                stmt = stmt.where(LetterRequest.status == RequestStatus(args["status"]))
+            stmt = letters.my_requests(db.session, api_user())
         else:
-            require(workflow.VIEW, tenant)
-            stmt = letters.queue(
-                db.session, tenant, user, status=args.get("status"), type_id=args.get("type_id")
-            )
-        return [_request_out(r) for r in page_of(stmt, pagination_parameters)]
+            tenant, _scope, user = require_api(LETTERS_VIEW)
+            stmt = letters.queue(db.session, tenant, user)
+        filters = {"status": args.get("status"), "type": args.get("type_id")}
+        return [_request_out(r) for r in letters.QUEUE.api_page(stmt, filters, pagination_parameters)]
 
     @blp.arguments(LetterRequestCreateSchema)
     @blp.response(201, LetterRequestSchema)
@@ -381,8 +371,7 @@ class Letters(MethodView):
     @blp.paginate(**PAGINATION)
     def get(self, args: dict, pagination_parameters: PaginationParameters) -> list[Letter]:
         """Issued letters, newest first (``letters.view``; a hamlet head: their hamlet's)."""
-        tenant = current_tenant()
-        user = require(workflow.VIEW, tenant)
+        tenant, _scope, user = require_api(LETTERS_VIEW)
         return page_of(
             issuing.letters_query(db.session, tenant, user, type_code=args.get("type_code")),
             pagination_parameters,
@@ -428,6 +417,5 @@ class VerifyToken(MethodView):
     def get(self, token: str) -> dict[str, Any]:
         """What the public verification page shows for a token of this village; open without a
         token (apps that scan the QR code), rate-limited."""
-        tenant = current_tenant()
         letter = issuing.find_by_token(db.session, token)
-        return issuing.verification(tenant, letter).as_dict()
+        return issuing.verification(current_tenant(), letter).as_dict()

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desacerdas.auth.passwords import hash_secret
+from desacerdas.kit import terms
 from desacerdas.models import Membership, Role, Tenant, User
 from desacerdas.services import audit
 from desacerdas.services import users as user_svc
@@ -25,12 +26,11 @@ from desacerdas.services.documents import NewFile
 from ..accounts import service as accounts
 from ..registry.models import Resident, ResidentStatus
 from ..registry.statistics import years_before
-from ..settings import terms_for
 from . import requests as letters
 from . import types as letter_types
-from . import workflow
 from .issuing import issue
 from .models import LetterRequest, LetterType, RequestStatus
+from .workflow import FLOW
 
 # The state each demo request is left in, in order; "issued" thrice so the list has several numbers.
 STATES = (
@@ -63,7 +63,7 @@ def _village_head(tenant: Tenant, session: Session) -> User:
     if head is not None:
         return head
     head = User(
-        name=f"{terms_for(tenant).village_head} {tenant.name} (demo)",
+        name=f"{terms.terms_for(tenant).head_title} (demo)",
         password_hash=hash_secret(secrets.token_urlsafe(32)),
     )
     session.add(head)
@@ -93,16 +93,16 @@ def _sample(field: dict, on: date) -> str:
 
 def _advance_to(session: Session, tenant: Tenant, req: LetterRequest, head: User, target: str) -> None:
     """Take ``req`` forward with the village's workflow until it reaches ``target``."""
-    flow = workflow.workflow_for(tenant)
+    off = FLOW.disabled(session, tenant)
     order = ("submitted", "verified", "approved", "signed", "issued")
     while req.status.value != target:
-        action = flow.next_action(req.status)
+        action = FLOW.next_action(req.status, off)
         if action is None or order.index(req.status.value) >= order.index(target):
             return  # the village skips this step (no approval, say): stop at the nearest state
-        if action == "issue":
+        if action.name == "issue":
             issue(session, tenant, req, head)
         else:
-            letters.transition(session, tenant, req, head, action)
+            letters.transition(session, tenant, req, head, action.name)
 
 
 def load_letters(tenant: Tenant, session: Session, *, on: date | None = None) -> int:

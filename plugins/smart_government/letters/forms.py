@@ -113,7 +113,3 @@ class SettingsForm(FlaskForm):
     )
     logo = FileField(_l("Logo (PNG or JPEG)"))
     remove_logo = BooleanField(_l("Remove the logo"))
-
-
-class VerifyForm(FlaskForm):
-    file = FileField(_l("The PDF you received"))

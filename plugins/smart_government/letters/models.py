@@ -1,16 +1,15 @@
-"""Letter services (layanan surat): letter types, requests and their timeline, issued letters, and
-the per-village number sequences.
+"""Letter services (layanan surat): letter types, requests and their timeline, and issued letters.
 
 A request moves ``submitted → verified → approved → signed → issued`` (the verification and
 approval steps can be switched off per village) or ends ``rejected``/``cancelled``; every move is a
 :class:`LetterRequestStep`, which is the timeline the resident sees. Issuing creates one
 :class:`Letter`: the number (unique per village by a constraint), the random verification token,
-the SHA-256 of the PDF stored as a document, and the signer as they were at signing time.
+the SHA-256 of the PDF stored as a document, and the signer as they were at signing time; the
+public record of the same letter is the kit's ``verifications`` row with the same token
+(:mod:`desacerdas.kit.verification`).
 
-A sequence row exists per village, scope and year. ``scope_key`` is a letter type code when each
-type counts on its own, or ``"*"`` when every type of the village shares one counter. Numbers are
-allocated by :func:`smart_government.numbering.next_number`, which locks this row, so two staff
-issuing at once never get the same number and an aborted letter gives its number back.
+Numbers come from the kit's ``sequences`` table (namespace ``smart_government.letters``, scope the
+type's code or ``"*"``): :func:`smart_government.letters.numbering.next_number`.
 """
 
 from __future__ import annotations
@@ -38,8 +37,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from desacerdas.models.base import Base, TenantScoped, Timestamped, string_enum, utcnow
 
-SHARED_SCOPE = "*"
-
 
 class RequestStatus(enum.StrEnum):
     SUBMITTED = "submitted"
@@ -54,21 +51,6 @@ class RequestStatus(enum.StrEnum):
 class Channel(enum.StrEnum):
     ONLINE = "online"  # the resident asked from their phone
     COUNTER = "counter"  # staff entered it at the village office
-
-
-class LetterSequence(TenantScoped, Timestamped, Base):
-    """The last letter number handed out in one village, for one scope (type code or ``*``) and year."""
-
-    __tablename__ = "smart_government_letter_sequences"
-
-    scope_key: Mapped[str] = mapped_column(String(20))
-    year: Mapped[int] = mapped_column(Integer)
-    last_value: Mapped[int] = mapped_column(Integer, default=0)
-
-    __table_args__ = (UniqueConstraint("tenant_id", "scope_key", "year"),)
-
-    def __repr__(self) -> str:
-        return f"<LetterSequence {self.scope_key} {self.year}: {self.last_value}>"
 
 
 class LetterType(TenantScoped, Timestamped, Base):
@@ -214,4 +196,4 @@ class Letter(TenantScoped, Timestamped, Base):
     )
 
 
-MODELS: list[type] = [Letter, LetterRequestStep, LetterRequest, LetterType, LetterSequence]
+MODELS: list[type] = [Letter, LetterRequestStep, LetterRequest, LetterType]

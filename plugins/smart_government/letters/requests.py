@@ -23,6 +23,9 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from desacerdas.auth.permissions import can, memberships_for
+from desacerdas.kit import terms
+from desacerdas.kit.access import scope_for
+from desacerdas.kit.lists import Filter, ListSpec, choice, uuid_value
 from desacerdas.models import Role, Tenant, User, Visibility
 from desacerdas.models.base import utcnow
 from desacerdas.services import NotFound, ServiceError
@@ -30,33 +33,15 @@ from desacerdas.services import documents as docs
 from desacerdas.services.i18n import _
 
 from ..accounts import service as accounts
+from ..permissions import LETTERS_PROCESS, LETTERS_REQUEST, LETTERS_VIEW
 from ..registry import service as registry
 from ..registry.models import Resident, ResidentStatus
-from ..settings import terms_for
 from . import issuing
 from . import types as letter_types
 from .content import _check_attached, _check_uploads, _clean_purpose, attachment_kind, clean_data
 from .models import Channel, LetterRequest, LetterRequestStep, LetterType, RequestStatus
 from .pdf import DELEGATION_PREFIXES, Signer
-from .workflow import (
-    _RANK,
-    ACTION_PERMISSION,
-    OPEN,
-    PROCESS,
-    REQUEST,
-    InvalidRequest,
-    _advance,
-    _forbidden,
-    _is_owner,
-    _is_staff_for,
-    _lock,
-    _wrong_state,
-    check_move,
-    may_see,
-    record_step,
-    staff_scope,
-    workflow_for,
-)
+from .workflow import FLOW, OPEN, InvalidRequest, _forbidden, switched_off
 
 
 def get_request(
@@ -69,34 +54,38 @@ def get_request(
     except ValueError:
         raise NotFound(_("No such letter request.")) from None
     req = session.scalar(select(LetterRequest).where(LetterRequest.id == key))
-    if req is None or not may_see(session, tenant, user, req):
+    if req is None or not FLOW.visible(session, tenant, user, req):
         raise NotFound(_("No such letter request."))
     return req
 
 
-def queue(
-    session: Session,
-    tenant: Tenant,
-    user: User,
-    *,
-    status: str | None = None,
-    type_id: uuid.UUID | str | None = None,
-    open_only: bool = False,
-) -> Select:
-    """The staff queue: requests of the village (a hamlet head's hamlet only), newest first."""
-    scope = staff_scope(user, tenant)
+def _by_status(stmt: Select, status: Any) -> Select:
+    if status == "all":
+        return stmt
+    if status == "open":
+        return stmt.where(LetterRequest.status.in_(OPEN))
+    return stmt.where(LetterRequest.status == status)
+
+
+# The queue's filters, for its page and its API: ``status`` (a state, ``open`` or ``all``) and
+# ``type`` (a letter type's id). A status that is none of these is a 400 naming it.
+QUEUE = ListSpec(
+    filters={
+        "status": Filter(
+            _by_status, parse=choice({"open": "open", "all": "all", **{s.value: s for s in RequestStatus}})
+        ),
+        "type": Filter.equals(LetterRequest.type_id, parse=uuid_value),
+    }
+)
+
+
+def queue(session: Session, tenant: Tenant, user: User) -> Select:
+    """The staff queue: requests of the village (a hamlet head's hamlet only), newest first;
+    :data:`QUEUE` filters and pages it. 404 to outsiders, 403 without ``letters.view``."""
+    scope = scope_for(user, tenant, LETTERS_VIEW)
+    scope.staff_hamlet()  # an own-records scope is no queue
     stmt = select(LetterRequest).options(selectinload(LetterRequest.steps))
-    if scope is not None:
-        stmt = stmt.where(LetterRequest.hamlet_id == scope)
-    if status:
-        try:
-            stmt = stmt.where(LetterRequest.status == RequestStatus(status))
-        except ValueError:
-            raise ServiceError(_("Unknown status %(status)s.", status=status), "invalid_status") from None
-    elif open_only:
-        stmt = stmt.where(LetterRequest.status.in_(OPEN))
-    if type_id:
-        stmt = stmt.where(LetterRequest.type_id == letter_types.get_type(session, type_id).id)
+    stmt = scope.filter(stmt, hamlet_column=LetterRequest.hamlet_id)
     return stmt.order_by(LetterRequest.submitted_at.desc(), LetterRequest.id)
 
 
@@ -113,21 +102,19 @@ def my_requests(session: Session, user: User) -> Select:
     return stmt.where(LetterRequest.resident_id == resident.id)
 
 
+_RANK = {state: i for i, state in enumerate(FLOW.states)}
+
+
 def timeline(req: LetterRequest) -> list[LetterRequestStep]:
-    return sorted(req.steps, key=lambda s: (s.at, _RANK.get(s.action, 9)))
+    """The request's steps, oldest first (a counter request's two first steps share an instant)."""
+    return sorted(req.steps, key=lambda s: (s.at, _RANK.get(s.status.value, len(_RANK))))
 
 
 def allowed_actions(session: Session, tenant: Tenant, user: User | None, req: LetterRequest) -> list[str]:
     """The moves this user may make on this request now (for the buttons of the detail page)."""
-    if req.status not in OPEN or user is None:
+    if req.status not in OPEN:
         return []
-    out: list[str] = []
-    nxt = workflow_for(tenant).next_action(req.status)
-    if nxt and _is_staff_for(user, tenant, req) and can(user, ACTION_PERMISSION[nxt], tenant):
-        out += [nxt, "reject"]
-    if _is_owner(session, user, req):
-        out.append("cancel")
-    return out
+    return [a.name for a in FLOW.allowed_actions(session, tenant, user, req)]
 
 
 def _no_open_duplicate(session: Session, resident: Resident, letter_type: LetterType) -> None:
@@ -223,7 +210,6 @@ def _submit(
     linked = _check_attached(session, tenant, actor, letter_type, attached or {})
     checked = _check_uploads(tenant, letter_type, uploads)
 
-    wf = workflow_for(tenant)
     req = LetterRequest(
         id=uuid.uuid4(),
         type_id=letter_type.id,
@@ -244,10 +230,14 @@ def _submit(
         )
     session.add(req)
     session.flush()
-    record_step(session, tenant, req, "submitted", actor, note, channel=channel.value, type=letter_type.code)
-    if channel == Channel.COUNTER and wf.verification and can(actor, PROCESS, tenant):
-        req.status = RequestStatus.VERIFIED
-        record_step(session, tenant, req, "verified", actor, _("Checked at the counter."))
+    detail = {"channel": channel.value, "type": letter_type.code}
+    FLOW.begin(session, tenant, actor, req, "submitted", note, detail)
+    if (
+        channel == Channel.COUNTER
+        and "verify" not in switched_off(session, tenant)
+        and can(actor, LETTERS_PROCESS, tenant)
+    ):
+        FLOW.move(session, tenant, actor, req, "verify", _("Checked at the counter."))
     owner = accounts.user_of(session, resident)
     if checked:
         _store_and_commit(session, tenant, req, checked, actor, owner, letter_type)
@@ -269,7 +259,7 @@ def submit_online(
 ) -> LetterRequest:
     """A resident asks for a letter for themself (types allowed online only); required
     attachments must be uploaded. Commits."""
-    if not can(user, REQUEST, tenant):
+    if not can(user, LETTERS_REQUEST, tenant):
         raise _forbidden()
     resident = accounts.resident_of(user, session)
     if resident is None:
@@ -304,9 +294,7 @@ def submit_counter(
     Attachments are optional here: staff tick the paper originals they saw (kept in the step's
     note). With the verification step on, the request starts verified. Commits.
     """
-    if not can(user, PROCESS, tenant):
-        raise _forbidden()
-    scope = staff_scope(user, tenant)
+    scope = scope_for(user, tenant, LETTERS_PROCESS).staff_hamlet()
     resident = registry.get_resident(session, resident_id, hamlet_scope=scope)
     letter_type = letter_types.get_type(session, type_id)
     return _submit(
@@ -328,7 +316,7 @@ def verify(
     session: Session, tenant: Tenant, req: LetterRequest, user: User, note: str | None = None
 ) -> LetterRequest:
     """The hamlet head (or staff) confirm the resident and the data. Commits."""
-    _advance(session, tenant, req, user, "verify", note)
+    FLOW.move(session, tenant, user, req, "verify", note)
     session.commit()
     return req
 
@@ -337,7 +325,7 @@ def approve(
     session: Session, tenant: Tenant, req: LetterRequest, user: User, note: str | None = None
 ) -> LetterRequest:
     """The secretary or the head approve (only when the village uses an approval step). Commits."""
-    _advance(session, tenant, req, user, "approve", note)
+    FLOW.move(session, tenant, user, req, "approve", note)
     session.commit()
     return req
 
@@ -363,7 +351,7 @@ def build_signer(
 ) -> Signer:
     """Who signs and how: the village head plainly; anyone else for them with a.n., u.b., Plt. or
     Plh., under the village's own word for its head (``a.n. Perbekel Menanga`` / ``Sekretaris Desa``)."""
-    head_title = f"{terms_for(tenant).village_head} {tenant.name}"
+    head_title = terms.terms_for(tenant).head_title
     prefix = (prefix or "").strip() or None
     id_line = (id_line or "").strip()[:80] or None
     if _is_village_head(user, tenant):
@@ -398,9 +386,9 @@ def sign(
     note: str | None = None,
 ) -> LetterRequest:
     """Sign: the signer as they are now is kept on the request and printed on the letter. Commits."""
-    check_move(session, tenant, user, req, "sign")  # refuse before looking at the signer's form
+    FLOW.check(session, tenant, user, req, "sign")  # refuse before looking at the signer's form
     signer = build_signer(tenant, user, prefix=prefix, title=title, id_line=id_line)
-    _advance(session, tenant, req, user, "sign", note)  # locks the row and checks again
+    FLOW.move(session, tenant, user, req, "sign", note)  # locks the row and checks again
     req.signed_by = user.id
     req.signed_at = utcnow()
     req.signer_name = signer.name
@@ -416,22 +404,7 @@ def reject(
 ) -> LetterRequest:
     """Refuse an open request with a reason the resident reads; whoever may take its next step may
     refuse it. Commits."""
-    _lock(session, req)
-    if not may_see(session, tenant, user, req):
-        raise NotFound(_("No such letter request."))
-    expected = workflow_for(tenant).next_action(req.status)
-    if expected is None:
-        raise _wrong_state(req, "reject", None)
-    if not can(user, ACTION_PERMISSION[expected], tenant) or not _is_staff_for(user, tenant, req):
-        raise _forbidden()
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidRequest({"reason": _("Give the reason for the rejection; the resident reads it.")})
-    previous = req.status
-    req.status = RequestStatus.REJECTED
-    req.rejection_reason = reason[:500]
-    req.closed_at = utcnow()
-    record_step(session, tenant, req, "rejected", user, reason, previous=previous.value)
+    FLOW.move(session, tenant, user, req, "reject", reason)
     session.commit()
     return req
 
@@ -440,19 +413,11 @@ def cancel(
     session: Session, tenant: Tenant, req: LetterRequest, user: User, note: str | None = None
 ) -> LetterRequest:
     """The resident who asked withdraws an open request. Commits."""
-    _lock(session, req)
-    if not may_see(session, tenant, user, req):
-        raise NotFound(_("No such letter request."))
-    if not _is_owner(session, user, req):
+    if FLOW.visible(session, tenant, user, req) and not FLOW.owns(session, user, req):
         raise _forbidden(
             _("Only the resident who asked can cancel a request; staff reject it with a reason.")
         )
-    if req.status not in OPEN:
-        raise _wrong_state(req, "cancel", None)
-    previous = req.status
-    req.status = RequestStatus.CANCELLED
-    req.closed_at = utcnow()
-    record_step(session, tenant, req, "cancelled", user, note, previous=previous.value)
+    FLOW.move(session, tenant, user, req, "cancel", note)
     session.commit()
     return req
 

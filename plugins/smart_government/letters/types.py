@@ -19,13 +19,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from desacerdas.kit.numbering import SHARED_SCOPE
 from desacerdas.models import Tenant, User
 from desacerdas.services import NotFound, ServiceError, audit
 from desacerdas.services.i18n import _
 from desacerdas.tenancy import current_tenant_id
 
 from .defaults import DEFAULT_TYPES
-from .models import SHARED_SCOPE, LetterType
+from .models import LetterType
 
 # The resident's data every template may use (filled by ``letters.resident_values``).
 RESIDENT_PLACEHOLDERS: dict[str, str] = {

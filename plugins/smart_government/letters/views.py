@@ -1,5 +1,6 @@
 """What every page of the letter services shares (``/desa/<slug>/smart_government/letters/…``):
-access (404 to outsiders, 403 without the permission), the labels for states and actions.
+the labels for states and actions, and a service's 404 as the page's. Access is the kit's
+(:mod:`desacerdas.kit.access`: 404 to outsiders, 403 without the permission).
 
 Staff: the request queue and a request's page (``views_requests``), the counter form
 (``views_counter``), letter types and the letter settings (``views_config``). Residents: "My
@@ -13,48 +14,19 @@ import uuid
 from typing import Any
 
 from flask import abort
-from flask_login import current_user
 from sqlalchemy import select
 
-from desacerdas.auth.permissions import can, can_see_village
 from desacerdas.extensions import db
-from desacerdas.models import Tenant
-from desacerdas.services import NotFound, ServiceError
-from desacerdas.web.tenant import current_tenant
+from desacerdas.services import NotFound
 
 from ..pages import Routes
 from ..registry.models import Resident
-from . import workflow
 from .models import LetterType
+from .workflow import FLOW
 
 routes = Routes()  # the feature's blueprint (``web.blueprint``) takes them
 
 T = "smart_government/letters/"
-
-
-# -- access ----------------------------------------------------------------------------------------
-
-
-def _village() -> Tenant:
-    """The village; 404 to visitors who are not members of it."""
-    tenant = current_tenant()
-    if not can_see_village(current_user, tenant):
-        abort(404)
-    return tenant
-
-
-def _allowed(permission: str) -> Tenant:
-    tenant = _village()
-    if not can(current_user, permission, tenant):
-        abort(403)
-    return tenant
-
-
-def _staff_scope(tenant: Tenant) -> uuid.UUID | None:
-    try:
-        return workflow.staff_scope(current_user, tenant)
-    except ServiceError:
-        abort(403)
 
 
 def _service(fn, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN001
@@ -68,8 +40,8 @@ def _service(fn, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN001
 @routes.context_processor
 def _letter_helpers() -> dict[str, Any]:
     return {
-        "letter_status_label": workflow.status_label,
-        "letter_action_label": workflow.action_label,
+        "letter_status_label": FLOW.state_label,
+        "letter_action_label": FLOW.action_label,
     }
 
 

@@ -1,11 +1,12 @@
 """Configuring letters: the village's letter types (fields, attachments, template) and its
-letter settings (letterhead, workflow steps, number format with a live preview).
+letter settings (workflow steps, number format with a live preview), with the village's letterhead
+and local terms, which belong to the village (:mod:`desacerdas.kit.terms`, also on its terms page).
 """
 
 from __future__ import annotations
 
-import io
 import uuid
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -15,35 +16,30 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from desacerdas.extensions import db
-from desacerdas.models import Tenant, Visibility
+from desacerdas.kit import terms
+from desacerdas.kit.access import require
+from desacerdas.kit.forms import handle
+from desacerdas.kit.terms_views import _logo_change as logo_change
+from desacerdas.models import Tenant
 from desacerdas.plugin_system import settings as plugin_settings
 from desacerdas.services import ServiceError
-from desacerdas.services import documents as docs
 
 from ..pages import ConfirmForm, Routes
+from ..permissions import LETTERS_CONFIGURE
 from ..settings import NAME, settings_for
 from . import types as letter_types
-from . import workflow
 from .forms import SettingsForm, TypeForm
 from .models import LetterType
 from .numbering import NumberFormatError, format_number, village_letter_code
-from .views import T, _allowed, _service
+from .views import T, _service
 
 routes = Routes()  # the feature's blueprint (``web.blueprint``) takes them
 
 
-SETTING_KEYS = (
-    "number_format",
-    "number_per_type",
-    "verification_step",
-    "approval_step",
-    "office_name",
-    "office_address",
-    "letter_place",
-    "term_village_head",
-    "term_hamlet",
-    "term_hamlet_head",
-)
+SETTING_KEYS = ("number_format", "number_per_type", "verification_step", "approval_step")
+# The village's terms and letterhead under this form's field names (``term_village_head`` …).
+TERM_FIELDS = {old: new for old, new in terms.LEGACY_KEYS.items() if new in terms.LIMITS}
+WORDS = ("village_head", "hamlet", "hamlet_head")  # always shown filled in (the default, if unset)
 
 
 # -- letter types ----------------------------------------------------------------------------------
@@ -52,7 +48,7 @@ SETTING_KEYS = (
 @routes.route("/letters/types", endpoint="letter_types")
 @login_required
 def letter_types_page() -> ResponseReturnValue:
-    _allowed(workflow.CONFIGURE)
+    require(LETTERS_CONFIGURE)
     return render_template(
         T + "types.html", types=letter_types.list_types(db.session), confirm=ConfirmForm(formdata=None)
     )
@@ -123,63 +119,72 @@ def _type_data(form: TypeForm) -> dict[str, Any]:
     }
 
 
-def _type_form_page(
-    form: TypeForm, letter_type: LetterType | None, error: str | None, status: int
+def _type_form(
+    form: TypeForm,
+    action: Callable[[], LetterType],
+    letter_type: LetterType | None,
+    message: Callable[[LetterType], str],
+    refresh: Callable[[], dict[str, Any]] | None = None,
 ) -> ResponseReturnValue:
-    return render_template(
-        T + "type_form.html",
-        form=form,
+    """The letter type form (kit.forms.handle): saved → back to the list; refused → the form again."""
+
+    def saved(done: LetterType) -> ResponseReturnValue:
+        flash(message(done), "success")
+        return redirect(url_for("smart_government.letters.letter_types"))
+
+    return handle(
+        form,
+        action,
+        template=T + "type_form.html",
+        on_success=saved,
+        refresh=refresh,
         letter_type=letter_type,
-        form_error=error,
         placeholders=letter_types.RESIDENT_PLACEHOLDERS,
-    ), status
+    )
 
 
 @routes.route("/letters/types/new", methods=["GET", "POST"])
 @login_required
 def letter_type_new() -> ResponseReturnValue:
-    tenant = _allowed(workflow.CONFIGURE)
+    tenant = require(LETTERS_CONFIGURE).tenant
     form = TypeForm()
     if request.method == "GET":
         form.online.data = True
-    if form.validate_on_submit():
-        try:
-            created = letter_types.create_type(db.session, tenant, _type_data(form), current_user)
-            db.session.commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            return _type_form_page(form, None, exc.message, exc.status)
-        flash(_("Letter type %(code)s added.", code=created.code), "success")
-        return redirect(url_for("smart_government.letters.letter_types"))
-    return _type_form_page(form, None, None, 400 if form.is_submitted() else 200)
+    return _type_form(
+        form,
+        lambda: letter_types.create_type(db.session, tenant, _type_data(form), current_user),
+        None,
+        lambda created: _("Letter type %(code)s added.", code=created.code),
+    )
 
 
 @routes.route("/letters/types/<uuid:type_id>/edit", methods=["GET", "POST"])
 @login_required
 def letter_type_edit(type_id: uuid.UUID) -> ResponseReturnValue:
-    tenant = _allowed(workflow.CONFIGURE)
+    tenant = require(LETTERS_CONFIGURE).tenant
     letter_type = _service(letter_types.get_type, db.session, type_id)
     form = TypeForm(obj=letter_type if request.method == "GET" else None)
     if request.method == "GET":
         form.fields_text.data = _fields_to_lines(letter_type.fields)
         form.attachments_text.data = _attachments_to_lines(letter_type.attachments)
-    if form.validate_on_submit():
-        try:
-            letter_types.update_type(db.session, tenant, letter_type, _type_data(form), current_user)
-            db.session.commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            letter_type = _service(letter_types.get_type, db.session, type_id)
-            return _type_form_page(form, letter_type, exc.message, exc.status)
-        flash(_("Letter type %(code)s saved.", code=letter_type.code), "success")
-        return redirect(url_for("smart_government.letters.letter_types"))
-    return _type_form_page(form, letter_type, None, 400 if form.is_submitted() else 200)
+
+    def save() -> LetterType:
+        letter_types.update_type(db.session, tenant, letter_type, _type_data(form), current_user)
+        return letter_type
+
+    return _type_form(
+        form,
+        save,
+        letter_type,
+        lambda saved: _("Letter type %(code)s saved.", code=saved.code),
+        refresh=lambda: {"letter_type": _service(letter_types.get_type, db.session, type_id)},
+    )
 
 
 @routes.route("/letters/types/<uuid:type_id>/active", methods=["POST"])
 @login_required
 def letter_type_active(type_id: uuid.UUID) -> ResponseReturnValue:
-    tenant = _allowed(workflow.CONFIGURE)
+    tenant = require(LETTERS_CONFIGURE).tenant
     letter_type = _service(letter_types.get_type, db.session, type_id)
     if not ConfirmForm().validate():
         abort(400)
@@ -207,56 +212,42 @@ def _preview(tenant: Tenant, fmt: str) -> tuple[str | None, str | None]:
         return None, str(exc)
 
 
-def _readable_logo(stream: Any) -> bytes:
-    """The logo's bytes if the letter PDF can print them (a broken image is refused here, not at
-    the first letter)."""
-    from PIL import Image, UnidentifiedImageError
-
-    data = stream.read(docs.max_bytes() + 1)
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            if image.format not in ("PNG", "JPEG"):
-                raise ValueError(image.format)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ServiceError(_("The logo must be a PNG or JPEG image that opens."), "invalid_logo") from None
+def _form_data(tenant: Tenant, values: dict[str, Any]) -> dict[str, Any]:
+    """What the form shows: the settings, the local words (the default when unset), and the
+    letterhead as the village set it (empty: the default)."""
+    own, effective = terms.own_values(tenant), terms.values_for(tenant)
+    data = {k: values.get(k) for k in SETTING_KEYS}
+    for old, new in TERM_FIELDS.items():
+        data[old] = effective[new] if new in WORDS else own.get(new, "")
     return data
+
+
+def _save(tenant: Tenant, form: SettingsForm) -> None:
+    """Store the terms and the letterhead (with the logo) in the village's terms, and the workflow
+    and number settings in the pillar's: one commit for both."""
+    changes = {new: getattr(form, old).data or None for old, new in TERM_FIELDS.items()}
+    changes.update(logo_change(tenant, form))  # a new logo is stored (and committed) first
+    terms.update(tenant, changes, actor=current_user, commit=False)
+    plugin_settings.update(
+        NAME, {k: getattr(form, k).data for k in SETTING_KEYS}, tenant=tenant, actor=current_user
+    )
 
 
 @routes.route("/letters/settings", methods=["GET", "POST"])
 @login_required
 def letter_settings() -> ResponseReturnValue:
-    tenant = _allowed(workflow.CONFIGURE)
+    tenant = require(LETTERS_CONFIGURE).tenant
     values = settings_for(tenant)
-    form = SettingsForm(data={k: values.get(k) for k in SETTING_KEYS} if request.method == "GET" else None)
+    form = SettingsForm(data=_form_data(tenant, values) if request.method == "GET" else None)
     form_error, status = None, 200
     if request.method == "POST" and form.validate():
-        changes = {k: getattr(form, k).data for k in SETTING_KEYS}
-        preview, problem = _preview(tenant, changes["number_format"])
+        _preview_text, problem = _preview(tenant, form.number_format.data)
         if problem:
             form.number_format.errors = [*form.number_format.errors, problem]
             form_error, status = problem, 400
-        elif request.form.get("preview"):
-            pass  # show the preview of the typed format without saving
-        else:
+        elif not request.form.get("preview"):  # "Preview" shows the typed format without saving
             try:
-                upload = form.logo.data
-                if form.remove_logo.data:
-                    changes["logo_document_id"] = ""
-                elif upload is not None and getattr(upload, "filename", ""):
-                    data = _readable_logo(upload.stream)
-                    logo = docs.store(
-                        tenant,
-                        docs.NewFile(io.BytesIO(data), upload.filename),
-                        title=_("Letterhead logo"),
-                        kind="photo",
-                        plugin="smart_government",
-                        object_id="letterhead",
-                        visibility=Visibility.STAFF,
-                        actor=current_user,
-                    )
-                    changes["logo_document_id"] = str(logo.id)
-                plugin_settings.update(NAME, changes, tenant=tenant, actor=current_user)
+                _save(tenant, form)
             except ServiceError as exc:
                 db.session.rollback()
                 form_error, status = exc.message, exc.status
@@ -272,7 +263,7 @@ def letter_settings() -> ResponseReturnValue:
         form_error=form_error,
         preview=preview,
         preview_error=problem,
-        has_logo=bool(values.get("logo_document_id")),
+        has_logo=terms.letterhead_for(tenant).logo_document_id is not None,
         placeholders=["{type_code}", "{seq:03}", "{village_code}", "{month_roman}", "{month:02}", "{year}"],
     ), status
 
@@ -281,6 +272,6 @@ def letter_settings() -> ResponseReturnValue:
 @login_required
 def letter_number_preview() -> ResponseReturnValue:
     """The live preview of the settings page (a small script asks it while the format is typed)."""
-    tenant = _allowed(workflow.CONFIGURE)
+    tenant = require(LETTERS_CONFIGURE).tenant
     preview, problem = _preview(tenant, request.args.get("format", ""))
     return jsonify(preview=preview, error=problem), 200 if problem is None else 400

@@ -12,21 +12,23 @@ from sqlalchemy import select
 
 from desacerdas.auth.permissions import can
 from desacerdas.extensions import db
+from desacerdas.kit.access import require, visible_village
 from desacerdas.services import NotFound, ServiceError
 from desacerdas.services import documents as docs
 from desacerdas.web.pagination import page_links, paginate
 
 from ..accounts import service as accounts
 from ..pages import Routes, hamlet_names
+from ..permissions import LETTERS_PROCESS, LETTERS_REQUEST
 from ..registry import listing
 from ..registry import service as registry
 from ..registry.models import Resident
 from . import requests as letters
 from . import types as letter_types
-from . import workflow
 from .forms import RequestForm
 from .models import Letter, LetterType, RequestStatus
-from .views import T, _allowed, _service, _staff_scope, _types, _village
+from .views import T, _service, _types
+from .workflow import InvalidRequest
 
 routes = Routes()  # the feature's blueprint (``web.blueprint``) takes them
 
@@ -46,7 +48,7 @@ def _request_values(letter_type: LetterType) -> tuple[dict[str, str], dict[str, 
 
 
 def _field_problems(exc: ServiceError) -> dict[str, str]:
-    return exc.fields if isinstance(exc, workflow.InvalidRequest) else {}
+    return exc.fields if isinstance(exc, InvalidRequest) else {}
 
 
 @routes.route("/letters/counter", methods=["GET", "POST"])
@@ -54,8 +56,10 @@ def _field_problems(exc: ServiceError) -> dict[str, str]:
 def letter_counter() -> ResponseReturnValue:
     """Staff enter a request for a resident at the counter: find them by NIK or name, pick the
     letter, fill it in."""
-    tenant = _allowed(workflow.PROCESS)
-    scope = _staff_scope(tenant)
+    tenant, access_scope, _user = require(LETTERS_PROCESS)
+    if access_scope.kind == "own":
+        abort(403)
+    scope = access_scope.hamlet_id
     q = (request.args.get("q") or "").strip()
     found: list[Resident] = []
     if q:
@@ -119,7 +123,7 @@ def letter_counter() -> ResponseReturnValue:
 @login_required
 def my_letters() -> ResponseReturnValue:
     """The signed-in resident's requests, their state and timeline, and the issued PDFs."""
-    tenant = _village()
+    tenant = visible_village()
     resident = accounts.resident_of(current_user, db.session)
     pagination = paginate(letters.my_requests(db.session, current_user))
     ids = [req.id for req in pagination.items if req.status == RequestStatus.ISSUED]
@@ -134,7 +138,7 @@ def my_letters() -> ResponseReturnValue:
         page_url=page_links("smart_government.letters.my_letters"),
         types=_types(),
         issued=issued,
-        may_request=resident is not None and can(current_user, workflow.REQUEST, tenant),
+        may_request=resident is not None and can(current_user, LETTERS_REQUEST, tenant),
     )
 
 
@@ -142,7 +146,7 @@ def my_letters() -> ResponseReturnValue:
 @login_required
 def request_letter() -> ResponseReturnValue:
     """A resident asks for a letter online (only the types the village serves online)."""
-    tenant = _allowed(workflow.REQUEST)
+    tenant = require(LETTERS_REQUEST).tenant
     resident = accounts.resident_of(current_user, db.session)
     if resident is None:
         abort(403)

@@ -14,21 +14,23 @@ from sqlalchemy import select
 
 from desacerdas.auth.permissions import can
 from desacerdas.extensions import db
+from desacerdas.kit import terms
+from desacerdas.kit.access import require, visible_village
 from desacerdas.models import Tenant, Visibility
 from desacerdas.services import NotFound, ServiceError
 from desacerdas.services import documents as docs
 from desacerdas.web.downloads import send_version
-from desacerdas.web.pagination import page_links, paginate
 
 from ..pages import ConfirmForm, Routes, hamlet_names
+from ..permissions import LETTERS_CONFIGURE, LETTERS_ISSUE, LETTERS_PROCESS, LETTERS_VIEW
 from ..registry.models import Resident
-from ..settings import terms_for
-from . import issuing, workflow
+from . import issuing
 from . import requests as letters
 from .forms import ActionForm, QueueFilter
 from .models import LetterRequest, LetterType, RequestStatus
 from .pdf import DELEGATION_PREFIXES
-from .views import T, _allowed, _names, _service, _staff_scope, _types, _village
+from .views import T, _names, _service, _types
+from .workflow import ACTIONS, FLOW
 
 routes = Routes()  # the feature's blueprint (``web.blueprint``) takes them
 
@@ -39,12 +41,11 @@ routes = Routes()  # the feature's blueprint (``web.blueprint``) takes them
 @routes.route("/letters/requests")
 @login_required
 def letter_requests() -> ResponseReturnValue:
-    tenant = _allowed(workflow.VIEW)
-    _staff_scope(tenant)
+    tenant, _scope, user = require(LETTERS_VIEW)
     form = QueueFilter(request.args)
     types = _types()
     form.status.choices = [("", _("Open requests")), ("all", _("All"))] + [
-        (s.value, workflow.status_label(s)) for s in RequestStatus
+        (s.value, FLOW.state_label(s)) for s in RequestStatus
     ]
     form.type.choices = [("", _("All letters"))] + [
         (str(t.id), t.title) for t in sorted(types.values(), key=lambda t: (t.position, t.title))
@@ -52,31 +53,23 @@ def letter_requests() -> ResponseReturnValue:
     status = request.args.get("status") or None
     type_id = request.args.get("type") or None
     try:
-        stmt = letters.queue(
-            db.session,
-            tenant,
-            current_user,
-            status=None if status in (None, "all") else status,
-            type_id=type_id,
-            open_only=status is None,
-        )
-    except NotFound:
-        abort(404)
+        stmt = letters.queue(db.session, tenant, user)
     except ServiceError as exc:
-        abort(400, exc.message)
-    pagination = paginate(stmt)
+        abort(exc.status)
+    args = {"status": status or "open", "type": type_id or "", "page": request.args.get("page", "")}
+    pagination = letters.QUEUE.apply(stmt, args)
     return render_template(
         T + "queue.html",
         form=form,
         pagination=pagination,
-        page_url=page_links("smart_government.letters.letter_requests"),
+        page_url=pagination.page_url("smart_government.letters.letter_requests"),
         people=_names({r.resident_id for r in pagination.items}),
         types=types,
         hamlets=hamlet_names(),
         filtered=bool(status or type_id),
-        may_enter=can(current_user, workflow.PROCESS, tenant),
-        may_configure=can(current_user, workflow.CONFIGURE, tenant),
-        terms=terms_for(tenant),
+        may_enter=can(user, LETTERS_PROCESS, tenant),
+        may_configure=can(user, LETTERS_CONFIGURE, tenant),
+        terms=terms.terms_for(tenant),
     )
 
 
@@ -112,8 +105,8 @@ def _render_request(
         verification=issuing.verification(tenant, letter) if letter else None,
         may_revoke=letter is not None
         and letter.revoked_at is None
-        and can(current_user, workflow.ISSUE, tenant),
-        is_staff=can(current_user, workflow.VIEW, tenant),
+        and can(current_user, LETTERS_ISSUE, tenant),
+        is_staff=can(current_user, LETTERS_VIEW, tenant),
         hamlets=hamlet_names(),
         confirm=ConfirmForm(formdata=None),
     ), status
@@ -122,7 +115,7 @@ def _render_request(
 @routes.route("/letters/requests/<uuid:request_id>")
 @login_required
 def letter_request(request_id: uuid.UUID) -> ResponseReturnValue:
-    tenant = _village()
+    tenant = visible_village()
     req = _service(letters.get_request, db.session, tenant, current_user, request_id)
     return _render_request(tenant, req)
 
@@ -130,8 +123,8 @@ def letter_request(request_id: uuid.UUID) -> ResponseReturnValue:
 @routes.route("/letters/requests/<uuid:request_id>/<action>", methods=["POST"])
 @login_required
 def letter_request_action(request_id: uuid.UUID, action: str) -> ResponseReturnValue:
-    tenant = _village()
-    if action not in workflow.ACTIONS:
+    tenant = visible_village()
+    if action not in ACTIONS:
         abort(404)
     req = _service(letters.get_request, db.session, tenant, current_user, request_id)
     form = ActionForm()
@@ -173,7 +166,7 @@ def letter_request_action(request_id: uuid.UUID, action: str) -> ResponseReturnV
 @login_required
 def letter_attachment(request_id: uuid.UUID, key: str) -> ResponseReturnValue:
     """An attachment of a request, for whoever may see the request (hamlet heads included)."""
-    tenant = _village()
+    tenant = visible_village()
     req = _service(letters.get_request, db.session, tenant, current_user, request_id)
     document_id = (req.attachments or {}).get(key)
     if not document_id:
@@ -186,7 +179,7 @@ def letter_attachment(request_id: uuid.UUID, key: str) -> ResponseReturnValue:
 @login_required
 def letter_download(letter_id: uuid.UUID) -> ResponseReturnValue:
     """The issued PDF (a reprint is the same stored file: same bytes, same SHA-256)."""
-    tenant = _village()
+    tenant = visible_village()
     letter = _service(issuing.get_letter, db.session, tenant, current_user, letter_id)
     version = _service(issuing.reprint, db.session, tenant, letter, current_user)
     return send_version(version, Visibility.OWNER, attachment=request.args.get("inline") != "1")
@@ -195,7 +188,7 @@ def letter_download(letter_id: uuid.UUID) -> ResponseReturnValue:
 @routes.route("/letters/<uuid:letter_id>/revoke", methods=["POST"])
 @login_required
 def letter_revoke(letter_id: uuid.UUID) -> ResponseReturnValue:
-    tenant = _village()
+    tenant = visible_village()
     letter = _service(issuing.get_letter, db.session, tenant, current_user, letter_id)
     form = ActionForm()
     form.prefix.choices = [("", "—")]
