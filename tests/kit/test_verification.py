@@ -138,7 +138,7 @@ def issue_certificate(app, village, *, valid_until=None, issued_at=ISSUED_AT, **
             urls.append(url)
             return render_certificate(tenant, number.text, url, issued_at)
 
-        row, version = verification.issue(
+        row, document = verification.issue(
             s,
             tenant,
             plugin="core",
@@ -155,7 +155,7 @@ def issue_certificate(app, village, *, valid_until=None, issued_at=ISSUED_AT, **
             issued_at=issued_at,
             **kw,
         )
-        pdf = b"".join(docs.open_version(version))
+        pdf = b"".join(docs.open_version(docs.version(document)))
         return {"token": row.token, "sha256": row.sha256, "id": row.id, "number": row.number}, pdf, urls
 
 

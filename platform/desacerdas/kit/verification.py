@@ -28,7 +28,7 @@ from flask import current_app, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import DocumentVersion, Tenant, User, Visibility
+from ..models import Document, DocumentVersion, Tenant, User, Visibility
 from ..models.base import utcnow
 from ..models.kit import Verification
 from ..services import NotFound, ServiceError, audit, regions
@@ -123,8 +123,9 @@ def issue(
     url: Callable[[str], str] | None = None,
     issued_at: datetime | None = None,
     before_store: Callable[[Verification], None] | None = None,
-) -> tuple[Verification, DocumentVersion]:
-    """Issue a verifiable paper and COMMIT it with everything pending in ``session``.
+) -> tuple[Verification, Document]:
+    """Issue a verifiable paper and COMMIT it with everything pending in ``session``; returns the
+    row and its document (``documents.version(document)`` loads the stored PDF's version when needed).
 
     ``render(verify_url)`` returns the PDF bytes with that address in its QR code. ``url(token)``
     gives the address (default :func:`verify_url`; a pillar with its own printed address passes its
@@ -189,7 +190,7 @@ def issue(
     except BaseException:
         session.rollback()  # a refused file is refused before store's own rollback: undo it all here
         raise
-    return row, docs.version(document)
+    return row, document
 
 
 def stored_version(session: Session, verification: Verification) -> DocumentVersion:

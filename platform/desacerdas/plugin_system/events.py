@@ -39,12 +39,17 @@ def emit(event: DomainEvent) -> None:
     from .state import enabled_for, plugins
 
     registry = plugins()
+    # Only plugins that implement the hook are asked: an event nobody listens to opens no session.
+    listening = {impl.plugin_name for impl in registry.pm.hook.desa_event.get_hookimpls()}
+    if not listening:
+        return
     if event.tenant_id is None:
         targets = list(registry.working())
     else:
         with tenant_session(event.tenant_id) as session:
             targets = sorted(enabled_for(event.tenant_id, session))
-    for name in [CORE, *targets]:
+    core = [CORE] if CORE in listening else []
+    for name in [*core, *(t for t in targets if t in listening)]:
         if event.tenant_id is None:
             _deliver(registry, name, event, None)
             continue
