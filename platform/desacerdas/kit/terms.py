@@ -121,8 +121,8 @@ def _words(tenant: TenantLike) -> _Words:
     return BALINESE if (tenant.code or "")[:2] == BALI else GENERIC
 
 
-def _bare(name: str, *prefixes: str) -> str:
-    """``Kecamatan Rendang`` → ``Rendang``."""
+def bare_name(name: str, *prefixes: str) -> str:
+    """``Kecamatan Rendang`` → ``Rendang``: a template writes the word itself."""
     name = (name or "").strip()
     for prefix in prefixes:
         if name.lower().startswith(prefix.lower() + " "):
@@ -135,7 +135,7 @@ def regency_title(regency_name: str) -> str:
     name = (regency_name or "").strip()
     if name.lower().startswith("kota "):
         return f"Kota {name[5:].strip()}"
-    return f"Kabupaten {_bare(name, 'Kabupaten', 'Kab.')}"
+    return f"Kabupaten {bare_name(name, 'Kabupaten', 'Kab.')}"
 
 
 def defaults_for(tenant: TenantLike) -> dict[str, str | None]:
@@ -143,7 +143,7 @@ def defaults_for(tenant: TenantLike) -> dict[str, str | None]:
     (``KELURAHAN <NAME>``), an address built from the village's area, its name as the place."""
     words = _words(tenant)
     title = Terms("", "", "", words.village, tenant.name).village_title
-    district = _bare(tenant.district_name, "Kecamatan", "Kec.")
+    district = bare_name(tenant.district_name, "Kecamatan", "Kec.")
     return {
         "village_head": words.village_head,
         "hamlet": words.hamlet,
@@ -198,7 +198,7 @@ class Letterhead:
 
     @property
     def district_line(self) -> str:
-        return f"KECAMATAN {_bare(self.district, 'Kecamatan', 'Kec.').upper()}"
+        return f"KECAMATAN {bare_name(self.district, 'Kecamatan', 'Kec.').upper()}"
 
     @property
     def office_line(self) -> str:

@@ -93,7 +93,7 @@ def _changes(form: TermsForm, own: dict[str, str]) -> dict[str, Any]:
     return {key: value for key, value in typed.items() if value != own.get(key)}
 
 
-def _logo_change(tenant: Tenant, form: TermsForm) -> dict[str, str | None]:
+def logo_change(tenant: Tenant, form: TermsForm) -> dict[str, str | None]:
     if form.remove_logo.data:
         return {"logo_document_id": None}
     upload = form.logo.data
@@ -121,7 +121,7 @@ def edit() -> ResponseReturnValue:
     form_error, status = None, 200
     if request.method == "POST" and form.validate():
         try:
-            changes = {**_changes(form, own), **_logo_change(tenant, form)}
+            changes = {**_changes(form, own), **logo_change(tenant, form)}
             terms.update(tenant, changes, actor=current_user)
         except ServiceError as exc:
             db.session.rollback()

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from desacerdas.kit import terms as village_terms
 from desacerdas.models import Hamlet, Tenant, User
 from desacerdas.services import NotFound, ServiceError
 from desacerdas.services import documents as docs
@@ -27,15 +28,6 @@ ATTACHMENT_KINDS = ("identity", "general", "photo")
 
 
 # -- the resident's data, for templates and the letter ---------------------------------------------
-
-
-def bare_name(name: str, *words: str) -> str:
-    """``Kabupaten Karangasem`` → ``Karangasem``: templates write the word themselves."""
-    name = (name or "").strip()
-    for word in words:
-        if name.lower().startswith(word.lower() + " "):
-            return name[len(word) + 1 :].strip()
-    return name
 
 
 def resident_values(session: Session, tenant: Tenant, resident: Resident) -> dict[str, str]:
@@ -61,8 +53,8 @@ def resident_values(session: Session, tenant: Tenant, resident: Resident) -> dic
         "alamat": address or "-",
         "dusun": hamlet.name if hamlet else "-",
         "desa": tenant.name,
-        "kecamatan": bare_name(tenant.district_name, "Kecamatan", "Kec."),
-        "kabupaten": bare_name(tenant.regency_name, "Kabupaten", "Kab."),
+        "kecamatan": village_terms.bare_name(tenant.district_name, "Kecamatan", "Kec."),
+        "kabupaten": village_terms.bare_name(tenant.regency_name, "Kabupaten", "Kab."),
         "provinsi": tenant.province_name,
     }
 

@@ -19,7 +19,7 @@ from desacerdas.extensions import db
 from desacerdas.kit import terms
 from desacerdas.kit.access import require
 from desacerdas.kit.forms import handle
-from desacerdas.kit.terms_views import _logo_change as logo_change
+from desacerdas.kit.terms_views import logo_change
 from desacerdas.models import Tenant
 from desacerdas.plugin_system import settings as plugin_settings
 from desacerdas.services import ServiceError
