@@ -123,6 +123,7 @@ def issue(
     url: Callable[[str], str] | None = None,
     issued_at: datetime | None = None,
     before_store: Callable[[Verification], None] | None = None,
+    audit_issue: bool = True,  # False when the pillar records the issue itself (letters: letter.issued)
 ) -> tuple[Verification, Document]:
     """Issue a verifiable paper and COMMIT it with everything pending in ``session``; returns the
     row and its document (``documents.version(document)`` loads the stored PDF's version when needed).
@@ -160,17 +161,18 @@ def issue(
         valid_until=valid_until,
     )
     session.add(row)
-    audit.record(
-        "verification.issued",
-        actor=actor,
-        tenant_id=tenant.id,
-        target=f"verification:{row.id}",
-        session=session,
-        plugin=plugin,
-        kind=kind,
-        number=number,
-        sha256=row.sha256,
-    )
+    if audit_issue:
+        audit.record(
+            "verification.issued",
+            actor=actor,
+            tenant_id=tenant.id,
+            target=f"verification:{row.id}",
+            session=session,
+            plugin=plugin,
+            kind=kind,
+            number=number,
+            sha256=row.sha256,
+        )
     try:
         if before_store is not None:
             before_store(row)

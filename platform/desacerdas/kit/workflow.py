@@ -8,8 +8,7 @@ state), locks and re-reads the record so that two people taking the same move at
 and one 409, then writes the new state, a step row (the timeline, append-only), an audit record
 and a domain event ``<workflow name>.<recorded word>``, delivered after the caller commits.
 
-Step tables are each pillar's own (:class:`StepMixin`, or an existing table mapped through
-:class:`StepColumns`).
+Step tables are each pillar's own (:class:`StepMixin`, or an existing table via :class:`StepColumns`).
 """
 
 from __future__ import annotations
@@ -271,11 +270,12 @@ class Workflow:
         """Whether the user may see the record at all (else it is 404 to them)."""
         if user is None or getattr(record, "tenant_id", None) != tenant.id:
             return False
+        view = self.view_permission
+        if view is not None and self._covers(session, user, tenant, view, record):
+            return True  # staff first: the owner lookup may cost a query
         if self.owns(session, user, record):
             return True
-        if self.view_permission is None:  # each action decides (403), but outsiders see nothing
-            return can_see_village(user, tenant)
-        return bool(self._covers(session, user, tenant, self.view_permission, record))
+        return self.view_permission is None and can_see_village(user, tenant)  # else each action decides
 
     def _permitted(
         self, session: Session, tenant: Tenant, user: User, record: Any, act: Action, disabled: frozenset[str]

@@ -192,6 +192,7 @@ def _paper(
         actor=user,
         url=lambda token: verify_url(tenant, token, base_url),
         issued_at=issued_at,
+        audit_issue=False,  # letter.issued records it, with the letter's number and SHA-256
         before_store=lambda row: made.append(
             _letter(session, tenant, req, row, letter_type, number, user, valid_until)
         ),
