@@ -115,6 +115,7 @@ def test_filters_narrow_the_list(lapp, four):
         ("page_size=4", "The page size must be a number from 1 to 3."),
         ("page_size=0", "The page size must be a number from 1 to 3."),
         ("page_size=x", "The page size must be a number from 1 to 3."),
+        ("page_size=" + "9" * 5000, "The page size must be a number from 1 to 3."),  # int() would refuse it
     ],
 )
 def test_bad_values_are_a_clear_400(lapp, four, query, needle):

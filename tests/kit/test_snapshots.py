@@ -34,11 +34,12 @@ class Metrics(FakePlugin):
     def __init__(self, name: str) -> None:
         super().__init__(name)
         self.values: dict[tuple[str, str], int | None] = {}
+        self.extra: list[Indicator] = []
 
     @hookimpl
     def desa_indicators(self, tenant, period, session) -> list[Indicator]:  # noqa: ANN001
         value = self.values.get((tenant.slug, period), 0)
-        return [Indicator("metrics.visits", "Visits", value, "people")]
+        return [Indicator("metrics.visits", "Visits", value, "people"), *self.extra]
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +95,19 @@ def test_take_is_idempotent_and_updates(sapp, metrics, two):
     assert len(rows) == 3 and rows[(NOW, "metrics.visits")] == 8.0
     assert {k for _p, k in rows} == CORE_KEYS | {"metrics.visits"}
     assert _rows(sapp, _bebandem) == {}  # nothing leaked into the other village
+
+
+def test_a_key_longer_than_the_column_is_stored_once_and_updated(sapp, metrics, two):
+    menanga, _bebandem = two
+    long_key = "metrics." + "x" * 150
+    metrics.extra = [Indicator(long_key, "Long", 1, "people")]
+    try:
+        assert _take(sapp, menanga) == 4
+        metrics.extra = [Indicator(long_key, "Long", 2, "people")]
+        assert _take(sapp, menanga) == 4  # found again by its stored (cut) key: updated, not inserted
+        assert _rows(sapp, menanga)[(NOW, long_key[:120])] == 2.0
+    finally:
+        metrics.extra = []
 
 
 def test_a_plugin_not_enabled_is_not_snapshotted_and_history_stays(sapp, metrics, two):

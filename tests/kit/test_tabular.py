@@ -47,6 +47,14 @@ def test_csv_cells_that_look_like_formulas_get_an_apostrophe(tmp_path: Path) -> 
     assert raw_rows[1][3] == "'=1+1"
 
 
+def test_csv_cells_starting_with_a_tab_or_carriage_return_are_neutralised(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    tabular.write(path, ["a", "b"], [["\t=1+1", "\r=2"]])
+    raw = path.read_bytes().decode("utf-8")
+    assert "'\t=1+1" in raw and "'\r=2" in raw
+    assert [row for _n, row in tabular.read_rows(path)][1] == ["\t=1+1", "\r=2"]  # read back as written
+
+
 def test_xlsx_formula_looking_text_is_a_text_cell(tmp_path: Path) -> None:
     from openpyxl import load_workbook
 

@@ -38,11 +38,11 @@ def profile(app, village) -> dict:  # noqa: ANN001
         return dict(db.session.get(Tenant, village.id).profile or {})
 
 
-def png() -> bytes:
+def png(size: tuple[int, int] = (8, 8)) -> bytes:
     from PIL import Image
 
     out = io.BytesIO()
-    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, format="PNG")
+    Image.new("RGB", size, (200, 30, 30)).save(out, format="PNG")
     return out.getvalue()
 
 
@@ -150,6 +150,12 @@ def test_a_bad_value_re_renders_the_form_with_its_message_in_indonesian(app, men
         content_type="multipart/form-data",
     )
     assert not_an_image.status_code == 400 and "PNG atau JPEG" in html(not_an_image)
+    huge = client.post(  # a few KB of PNG that would decode to 64 MB of pixels: refused before decoding
+        page(menanga),
+        data={"logo": (io.BytesIO(png((5000, 4000))), "logo.png")},
+        content_type="multipart/form-data",
+    )
+    assert huge.status_code == 400 and "PNG atau JPEG" in html(huge)
     assert own(app, menanga) == {}
 
 

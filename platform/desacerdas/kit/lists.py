@@ -261,6 +261,7 @@ class ListSpec:
         if (
             not text_value.isascii()
             or not text_value.isdigit()
+            or len(text_value) > 6  # int() refuses thousands of digits with a ValueError
             or not 1 <= int(text_value) <= self.max_per_page
         ):
             raise ListError(

@@ -89,9 +89,10 @@ def _store(session: Session, tenant_id: int, period: str, found: list[Indicator]
     }
     now = utcnow()
     for indicator in found:
-        row = existing.get(indicator.key)
+        key = indicator.key[:120]  # the column's width: look up what is stored
+        row = existing.get(key)
         if row is None:
-            row = IndicatorSnapshot(tenant_id=tenant_id, period=period, key=indicator.key[:120])
+            row = IndicatorSnapshot(tenant_id=tenant_id, period=period, key=key)
             session.add(row)
         row.label = str(indicator.label)[:200]
         row.value = None if indicator.value is None else float(indicator.value)

@@ -31,6 +31,7 @@ from . import terms
 bp = make_tenant_blueprint("village_terms", __name__)
 
 # WTForms has no Indonesian catalogue: its messages are ours, translated with the others.
+MAX_LOGO_PIXELS = 4000 * 4000  # a letterhead logo; a larger image is refused before it is decoded
 TOO_LONG = _l("Field cannot be longer than %(max)d characters.")
 ONE_LINE = _l("Write this on one line, without tabs or line breaks.")
 
@@ -79,10 +80,10 @@ def readable_logo(stream: BinaryIO) -> bytes:
     data = stream.read(docs.max_bytes() + 1)
     try:
         with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            if image.format not in ("PNG", "JPEG"):
+            if image.format not in ("PNG", "JPEG") or image.width * image.height > MAX_LOGO_PIXELS:
                 raise ValueError(image.format)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise ServiceError(_("The logo must be a PNG or JPEG image that opens."), "invalid_logo") from None
     return data
 

@@ -397,10 +397,9 @@ class Workflow:
 
         PostgreSQL: ``SELECT … FOR UPDATE`` (a second mover waits, then reads the first one's
         move). SQLite has no row locks and reads outside a transaction, so a no-op write first
-        takes the write lock (a transaction that wrote already holds it); the re-read is then current.
+        takes the database's single write lock; the re-read then sees every committed move.
         """
-        connection = session.connection()
-        if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        if session.connection().dialect.name == "sqlite":
             model = type(record)
             mapper = sa.inspect(model)
             column = getattr(model, self.state_attr)
