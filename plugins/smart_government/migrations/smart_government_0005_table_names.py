@@ -163,10 +163,16 @@ def _sqlite(pairs: dict[str, tuple[str, list[tuple[str, str]]]]) -> None:
     bind = op.get_bind()
     if bind.exec_driver_sql("PRAGMA foreign_keys").scalar():
         # Dropping a rebuilt table would cascade to the rows that refer to it.
-        raise RuntimeError("run this migration with PRAGMA foreign_keys=OFF (as migrations/env.py does)")
+        raise RuntimeError(
+            "run this migration with PRAGMA foreign_keys=OFF (SQLite's default on a new connection)"
+        )
+    # SQLite runs this DDL outside a transaction: every step is written so that a second run after a
+    # failure carries on where the first stopped.
+    present = set(sa.inspect(bind).get_table_names())
     for old_table, (new_table, _names) in pairs.items():
-        # Also rewrites the references of the other tables' foreign keys (SQLite >= 3.26).
-        op.execute(f'ALTER TABLE "{old_table}" RENAME TO "{new_table}"')
+        if old_table in present and new_table not in present:
+            # Also rewrites the references of the other tables' foreign keys (SQLite >= 3.26).
+            op.execute(f'ALTER TABLE "{old_table}" RENAME TO "{new_table}"')
     for new_table, names in pairs.values():
         _rebuild(bind, new_table, dict(names))
 
@@ -174,11 +180,15 @@ def _sqlite(pairs: dict[str, tuple[str, list[tuple[str, str]]]]) -> None:
 def _rebuild(bind, table: str, names: dict[str, str]) -> None:  # noqa: ANN001
     """Rebuild ``table`` with its constraints renamed (copy, drop, rename), then its indexes."""
     schema = "SELECT sql FROM sqlite_master WHERE type = :type AND tbl_name = :table AND sql IS NOT NULL"
+    temporary = f"_rename_{table}"
+    present = set(sa.inspect(bind).get_table_names())
+    if table not in present and temporary in present:  # an earlier run stopped between drop and rename
+        op.execute(f'ALTER TABLE "{temporary}" RENAME TO "{table}"')
+    op.execute(f'DROP TABLE IF EXISTS "{temporary}"')
     create = bind.execute(sa.text(schema), {"type": "table", "table": table}).scalar_one()
     indexes = list(bind.execute(sa.text(schema), {"type": "index", "table": table}).scalars())
     for old, new in names.items():
         create = re.sub(rf"\bCONSTRAINT {old}\b", f"CONSTRAINT {new}", create)
-    temporary = f"_rename_{table}"
     create = re.sub(r'^CREATE TABLE\s+("?)[^\s"(]+\1\s*\(', f'CREATE TABLE "{temporary}" (', create, count=1)
     bind.exec_driver_sql(create)
     op.execute(f'INSERT INTO "{temporary}" SELECT * FROM "{table}"')  # noqa: S608 - this file's names

@@ -113,7 +113,10 @@ def upgrade() -> None:
     for tenant in _tenants(conn):
         profile = dict(tenant.profile or {})
         own = dict(profile.get(PROFILE_KEY) or {})
-        moved = village_terms.legacy_changes(tenant, villages.get(tenant.id), platform)
+        # The platform's old values reached only villages where the pillar had been set up.
+        moved = village_terms.legacy_changes(
+            tenant, villages.get(tenant.id), platform if tenant.id in villages else None
+        )
         merged = {**moved, **own}  # what the village set in the core already wins
         if merged != own:
             _set_profile(conn, tenant.id, {**profile, PROFILE_KEY: merged})
