@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from desacerdas.models import Document, DocumentVersion, Tenant, Visibility
+from desacerdas.services import document_upkeep as upkeep
 from desacerdas.services import documents as docs
 from desacerdas.storage import storage
 from desacerdas.tenancy import tenant_session
@@ -124,13 +125,13 @@ def test_check_finds_and_fixes_both_sides(dapp, menanga, samples):
         tenant = s.get(Tenant, menanga.id)
         storage().delete(lost_key)
         storage().put(f"{menanga.code}/core/stray/v1-x", io.BytesIO(b"junk"), 4, "application/octet-stream")
-        report = docs.check(tenant, s)
+        report = upkeep.check(tenant, s)
         assert report.missing_objects == [lost_key] and report.orphan_objects == [
             f"{menanga.code}/core/stray/v1-x"
         ]
-        fixed = docs.check(tenant, s, fix=True)
+        fixed = upkeep.check(tenant, s, fix=True)
         assert fixed.fixed
-        assert docs.check(tenant, s).orphan_objects == []
+        assert upkeep.check(tenant, s).orphan_objects == []
         with pytest.raises(docs.NotFound):
             docs.get(lost_id, s)  # hidden: its file is gone
         assert docs.get(keep_id, s).current.storage_key == keep_key
@@ -143,8 +144,8 @@ def test_soft_delete_then_purge_after_retention(dapp, menanga, samples):
         docs.soft_delete(tenant, docs.get(doc_id, s), session=s)
         with pytest.raises(docs.NotFound):
             docs.get(doc_id, s)
-        assert docs.purge_deleted(tenant, s, older_than_days=30) == []  # still within retention
-        assert docs.purge_deleted(tenant, s, older_than_days=0) == [str(doc_id)]
+        assert upkeep.purge_deleted(tenant, s, older_than_days=30) == []  # still within retention
+        assert upkeep.purge_deleted(tenant, s, older_than_days=0) == [str(doc_id)]
         assert s.scalar(select(func.count()).select_from(DocumentVersion)) == 0
         assert key not in set(storage().keys(f"{menanga.code}/"))
 

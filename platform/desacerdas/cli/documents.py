@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Document, DocumentVersion, Tenant
+from ..services import document_upkeep as upkeep
 from ..services import documents as svc
 from ..services import tenants as tenant_svc
 from ..storage import StorageUnavailable, storage
@@ -97,13 +98,13 @@ def check(slug: str | None, fix: bool) -> None:
     with _reachable_storage("Villages checked so far are listed above; run the check again later."):
         for n, tenant in enumerate(villages, 1):
             with tenant_session(tenant.id) as session:
-                report = svc.check(tenant, session)
+                report = upkeep.check(tenant, session)
                 known = _hidden_keys(session, report.missing_objects)
                 missing = [k for k in report.missing_objects if k not in known]
                 broken = remains = bool(missing or report.orphan_objects)
                 if fix and broken:
-                    svc.check(tenant, session, fix=True)
-                    after = svc.check(tenant, session)  # what is left (an object that would not go)
+                    upkeep.check(tenant, session, fix=True)
+                    after = upkeep.check(tenant, session)  # what is left (an object that would not go)
                     remains = bool(after.orphan_objects) or bool(
                         set(after.missing_objects) - _hidden_keys(session, after.missing_objects)
                     )
@@ -156,7 +157,7 @@ def purge(slug: str | None, days: int | None, dry_run: bool) -> None:
     with _reachable_storage("Villages listed above were purged; run the purge again later."):
         for n, tenant in enumerate(villages, 1):
             with tenant_session(tenant.id) as session:
-                ids = svc.purge_deleted(tenant, session, older_than_days=days, dry_run=dry_run)
+                ids = upkeep.purge_deleted(tenant, session, older_than_days=days, dry_run=dry_run)
             total += len(ids)
             click.echo(f"[{n}/{len(villages)}] {tenant.slug} ({tenant.code}): {verb} {len(ids)} documents")
             for doc_id in ids if dry_run else ():
