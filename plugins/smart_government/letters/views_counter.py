@@ -4,7 +4,9 @@ account asks online and follows their requests (``/letters/mine``).
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from collections.abc import Callable
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -26,7 +28,7 @@ from ..registry.models import Resident
 from . import requests as letters
 from . import types as letter_types
 from .forms import RequestForm
-from .models import Letter, LetterType, RequestStatus
+from .models import Letter, LetterRequest, LetterType, RequestStatus
 from .views import T, _service, _types
 from .workflow import InvalidRequest
 
@@ -47,8 +49,23 @@ def _request_values(letter_type: LetterType) -> tuple[dict[str, str], dict[str, 
     return data, uploads, seen
 
 
-def _field_problems(exc: ServiceError) -> dict[str, str]:
-    return exc.fields if isinstance(exc, InvalidRequest) else {}
+def _submitted(
+    form: RequestForm, submit: Callable[[], LetterRequest], done: str
+) -> tuple[Response | None, dict[str, str], str | None, int]:
+    """A request form's POST (counter or online): the redirect to the new request, or what goes back
+    on the form (each field's problem, the message above it, the status)."""
+    if not form.validate():
+        return None, {}, _("Some fields are not valid."), 400
+    try:
+        req = submit()
+    except NotFound:
+        abort(404)
+    except ServiceError as exc:
+        db.session.rollback()
+        problems = exc.fields if isinstance(exc, InvalidRequest) else {}
+        return None, problems, exc.message, exc.status
+    flash(done, "success")
+    return redirect(url_for("smart_government.letters.letter_request", request_id=req.id)), {}, None, 200
 
 
 @routes.route("/letters/counter", methods=["GET", "POST"])
@@ -80,30 +97,24 @@ def letter_counter() -> ResponseReturnValue:
     if request.method == "POST":
         if resident is None or letter_type is None:
             abort(400)
-        if form.validate():
-            data, uploads, seen = _request_values(letter_type)
-            try:
-                req = letters.submit_counter(
-                    db.session,
-                    tenant,
-                    current_user,
-                    resident.id,
-                    letter_type.id,
-                    purpose=form.purpose.data,
-                    data=data,
-                    uploads=uploads,
-                    originals_seen=seen,
-                )
-            except NotFound:
-                abort(404)
-            except ServiceError as exc:
-                db.session.rollback()
-                problems, form_error, status = _field_problems(exc), exc.message, exc.status
-            else:
-                flash(_("The request is entered."), "success")
-                return redirect(url_for("smart_government.letters.letter_request", request_id=req.id))
-        else:
-            form_error, status = _("Some fields are not valid."), 400
+        data, uploads, seen = _request_values(letter_type)
+        done, problems, form_error, status = _submitted(
+            form,
+            lambda: letters.submit_counter(
+                db.session,
+                tenant,
+                current_user,
+                resident.id,
+                letter_type.id,
+                purpose=form.purpose.data,
+                data=data,
+                uploads=uploads,
+                originals_seen=seen,
+            ),
+            _("The request is entered."),
+        )
+        if done is not None:
+            return done
     return render_template(
         T + "counter.html",
         q=q,
@@ -165,28 +176,22 @@ def request_letter() -> ResponseReturnValue:
     if request.method == "POST":
         if letter_type is None:
             abort(400)
-        if form.validate():
-            data, uploads, _seen = _request_values(letter_type)
-            try:
-                req = letters.submit_online(
-                    db.session,
-                    tenant,
-                    current_user,
-                    letter_type.id,
-                    purpose=form.purpose.data,
-                    data=data,
-                    uploads=uploads,
-                )
-            except NotFound:
-                abort(404)
-            except ServiceError as exc:
-                db.session.rollback()
-                problems, form_error, status = _field_problems(exc), exc.message, exc.status
-            else:
-                flash(_("Your request is sent. You can follow it here."), "success")
-                return redirect(url_for("smart_government.letters.letter_request", request_id=req.id))
-        else:
-            form_error, status = _("Some fields are not valid."), 400
+        data, uploads, _seen = _request_values(letter_type)
+        done, problems, form_error, status = _submitted(
+            form,
+            lambda: letters.submit_online(
+                db.session,
+                tenant,
+                current_user,
+                letter_type.id,
+                purpose=form.purpose.data,
+                data=data,
+                uploads=uploads,
+            ),
+            _("Your request is sent. You can follow it here."),
+        )
+        if done is not None:
+            return done
     return render_template(
         T + "request_form.html",
         types=types,
