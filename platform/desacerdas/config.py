@@ -74,6 +74,40 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DESA_TRACE_HOOKS", None, "If set, every plugin hook call is logged (debugging)."),
     Setting("DESA_GUNICORN_ACCESS_LOG", "-", "Access log file (`-` is standard output)."),
     Setting("DESA_FORWARDED_ALLOW_IPS", "127.0.0.1", "Proxies whose X-Forwarded-* headers gunicorn trusts."),
+    Setting(
+        "DESA_BROKER_URL",
+        "filesystem://<instance>/broker",
+        "Celery broker for background jobs: `redis://…` or `amqp://…` in production (required there); "
+        "the default is a folder under the instance, so a laptop needs no server.",
+    ),
+    Setting(
+        "DESA_JOB_STALE_MINUTES", "10", "A running job whose worker was silent this long is marked failed."
+    ),
+    Setting(
+        "DESA_SMTP_URL",
+        None,
+        "E-mail channel: `smtp://user:password@host:587?starttls=1` or `smtps://…:465`. Unset: no e-mail.",
+    ),
+    Setting("DESA_MAIL_FROM", "Desa Cerdas <noreply@localhost>", "Sender address of e-mails."),
+    Setting("DESA_WHATSAPP_TOKEN", None, "WhatsApp Business Cloud API access token. Unset: no WhatsApp."),
+    Setting("DESA_WHATSAPP_PHONE_NUMBER_ID", None, "The WhatsApp Business phone number id messages go from."),
+    Setting(
+        "DESA_WHATSAPP_API_URL", "https://graph.facebook.com/v21.0", "Base address of the WhatsApp Cloud API."
+    ),
+    Setting("DESA_WHATSAPP_APP_SECRET", None, "Meta app secret that signs delivery-status webhooks."),
+    Setting("DESA_WHATSAPP_VERIFY_TOKEN", None, "Token Meta echoes when the webhook is registered."),
+    Setting("DESA_SMS_URL", None, "HTTP SMS gateway address (send endpoint). Unset: no SMS."),
+    Setting("DESA_SMS_USERKEY", None, "SMS gateway user key."),
+    Setting("DESA_SMS_PASSKEY", None, "SMS gateway pass key."),
+    Setting(
+        "DESA_NOTIFY_DAILY_CAP",
+        "300",
+        "WhatsApp, SMS and e-mail messages per village per day (inbox is free).",
+    ),
+    Setting("DESA_NOTIFY_MAX_ATTEMPTS", "5", "Delivery attempts before a message is marked failed."),
+    Setting("DESA_NOTIFY_COST_WHATSAPP", "350", "Cost of one WhatsApp template message, in rupiah."),
+    Setting("DESA_NOTIFY_COST_SMS", "250", "Cost of one SMS, in rupiah."),
+    Setting("DESA_NOTIFY_COST_EMAIL", "0", "Cost of one e-mail, in rupiah."),
 )
 
 
@@ -113,6 +147,27 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "DOCUMENT_QUOTA_BYTES": int(float(_env("DESA_DOCUMENT_QUOTA_MB", "1024")) * 1024 * 1024),
         "DOCUMENT_RETENTION_DAYS": int(_env("DESA_DOCUMENT_RETENTION_DAYS", "30")),
         "STORAGE_PRESIGN": _env("DESA_STORAGE_PRESIGN", "0") in ("1", "true", "yes"),
+        "BROKER_URL": _env("DESA_BROKER_URL", f"filesystem://{instance / 'broker'}"),
+        "JOBS_EAGER": False,  # tests set True: a submitted job runs in the process, after commit
+        "JOB_STALE_MINUTES": int(_env("DESA_JOB_STALE_MINUTES", "10")),
+        "SMTP_URL": _env("DESA_SMTP_URL"),
+        "MAIL_FROM": _env("DESA_MAIL_FROM", "Desa Cerdas <noreply@localhost>"),
+        "WHATSAPP_TOKEN": _env("DESA_WHATSAPP_TOKEN"),
+        "WHATSAPP_PHONE_NUMBER_ID": _env("DESA_WHATSAPP_PHONE_NUMBER_ID"),
+        "WHATSAPP_API_URL": _env("DESA_WHATSAPP_API_URL", "https://graph.facebook.com/v21.0"),
+        "WHATSAPP_APP_SECRET": _env("DESA_WHATSAPP_APP_SECRET"),
+        "WHATSAPP_VERIFY_TOKEN": _env("DESA_WHATSAPP_VERIFY_TOKEN"),
+        "SMS_URL": _env("DESA_SMS_URL"),
+        "SMS_USERKEY": _env("DESA_SMS_USERKEY"),
+        "SMS_PASSKEY": _env("DESA_SMS_PASSKEY"),
+        "NOTIFY_DAILY_CAP": int(_env("DESA_NOTIFY_DAILY_CAP", "300")),
+        "NOTIFY_MAX_ATTEMPTS": int(_env("DESA_NOTIFY_MAX_ATTEMPTS", "5")),
+        "NOTIFY_COST": {
+            "whatsapp": int(_env("DESA_NOTIFY_COST_WHATSAPP", "350")),
+            "sms": int(_env("DESA_NOTIFY_COST_SMS", "250")),
+            "email": int(_env("DESA_NOTIFY_COST_EMAIL", "0")),
+            "inbox": 0,
+        },
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
@@ -161,5 +216,7 @@ def check_production(cfg: dict[str, Any]) -> None:
         problems.append("DESA_SECRET_KEY must be set to a random value of at least 32 characters")
     if not cfg.get("REDIS_URL"):
         problems.append("DESA_REDIS_URL is required: in-memory rate limits are per worker")
+    if str(cfg.get("BROKER_URL", "")).startswith("filesystem://"):
+        problems.append("DESA_BROKER_URL must name Redis or RabbitMQ: the folder broker is for one machine")
     if problems:
         raise ConfigError("Refusing to start in production: " + "; ".join(problems))
