@@ -51,6 +51,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from .plugin_system import runtime
 
     runtime.init_app(app)
+    from . import jobs, notifications
+
+    jobs.init_app(app)  # Celery, job pages and API
+    notifications.init_app(app)  # outbox tasks, WhatsApp webhook, inbox and contact pages
     _register(app)
     return app
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from ..models import Tenant, User
+    from ..notifications import NotificationKind
     from .types import (
         DocumentKind,
         DomainEvent,
@@ -200,6 +201,17 @@ def desa_owned_models() -> list[type]:
     """The plugin's models, so that the platform can check they are tenant-owned and purge them.
 
     :return: model classes (``TenantScoped`` or marked ``__platform_level__``).
+    """
+
+
+@hookspec
+def desa_notification_kinds() -> list[NotificationKind]:
+    """The kinds of message the plugin sends with ``desacerdas.notifications.notify`` (docs/notifications.md).
+
+    Each kind carries its default wording in Bahasa Indonesia and English, the external channels in
+    order of preference and, for WhatsApp, the name of the pre-approved template.
+
+    :return: a list of :class:`~desacerdas.notifications.NotificationKind`.
     """
 
 
