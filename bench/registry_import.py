@@ -19,17 +19,14 @@ allocations per step, at the cost of a much slower run.
 from __future__ import annotations
 
 import argparse
-import csv
 import logging
 import os
-import random
 import resource
 import sys
 import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,50 +35,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plugins"))
 CODE = "51.07.01.2003"  # Menanga, kecamatan Rendang (510701)
 DISTRICT = "510701"
 HAMLETS = ("Kaja", "Kelod", "Kangin", "Kauh", "Tengah", "Pura", "Sari", "Lebah")
-BIRTH_ORDER = ("Wayan", "Made", "Nyoman", "Ketut", "Putu", "Kadék", "Komang", "Gede", "Luh", "Gedé")
-SYLLABLES = ("su", "dar", "ma", "ar", "ta", "wi", "ja", "ya", "ka", "sa", "ri", "na", "pu", "tra", "dé")
-SYLLABLES += ("ni", "la", "ra", "wa", "ti", "gu", "ba", "di", "ko", "ang", "se", "mer", "yu", "an", "to")
-
-
-def name_for(rng: random.Random, female: bool) -> str:
-    """A Balinese-looking name, sometimes with an accent: 'Ni Kadék Suartini'."""
-    given = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))).capitalize()
-    return f"{'Ni' if female else 'I'} {rng.choice(BIRTH_ORDER)} {given}"
 
 
 def generate(path: Path, rows: int) -> None:
-    from smart_government.importing import TEMPLATE_COLUMNS
+    from smart_government.importing import sample
 
-    rng = random.Random(7)
-    serials: dict[tuple[date, bool], int] = {}  # a NIK's serial is unique per birth date and sex
-    with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(TEMPLATE_COLUMNS)
-        for i in range(rows):
-            if i % 4 == 0:
-                family = i // 4 + 1
-                issued = f"{1 + family // 9999 % 28:02d}{1 + family // 279972 % 12:02d}20"
-                kk = f"{DISTRICT}{issued}{family % 9999 + 1:04d}"
-                hamlet = HAMLETS[rng.randrange(len(HAMLETS))]
-            female = rng.random() < 0.5
-            born = date(1940, 1, 1) + timedelta(days=rng.randrange(30000))
-            serial = serials[born, female] = serials.get((born, female), 0) + 1
-            day = born.day + (40 if female else 0)
-            nik = f"{DISTRICT}{day:02d}{born.month:02d}{born.year % 100:02d}{serial:04d}"
-            row = {
-                "kk_number": kk,
-                "nik": nik,
-                "name": name_for(rng, female),
-                "birth_place": "Karangasem",
-                "birth_date": born.isoformat(),
-                "sex": "P" if female else "L",
-                "religion": "Hindu",
-                "education": rng.choice(("SLTA", "SLTP", "Tamat SD", "Diploma IV/S1")),
-                "occupation": rng.choice(("Petani/pekebun", "Wiraswasta", "Pelajar/mahasiswa")),
-                "hamlet": hamlet,
-                "address": f"Jl. Raya {family}",
-            }
-            writer.writerow([row.get(c, "") for c in TEMPLATE_COLUMNS])
+    sample.write(path, rows, DISTRICT, HAMLETS)
 
 
 def database_options(parser: argparse.ArgumentParser) -> None:

@@ -2,7 +2,8 @@
 # One command to run the platform on the embedded default (SQLite + files under ./instance):
 # installs into .venv, migrates, provisions the 20 Karangasem villages, creates the demo platform
 # admin (its password is printed once), fills Menanga with demo residents and letters, and serves
-# with gunicorn.
+# with gunicorn beside one Celery worker and Celery beat (background jobs, notifications, schedules).
+# The three stop together: Ctrl+C, a SIGTERM to this script, or any one of them ending stops the others.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -20,5 +21,24 @@ export DESA_INSTANCE_PATH=${DESA_INSTANCE_PATH:-$PWD/instance}
 .venv/bin/desa users ensure-demo-admin
 # A demo population with letters in every state, in Menanga only (skipped once it has residents).
 .venv/bin/desa plugins demo smart_government --tenant menanga
-echo "Desa Cerdas is starting on http://${DESA_BIND:-127.0.0.1:8000}/ (Ctrl+C stops it)"
-exec .venv/bin/desa serve
+# A file to try the import page with (runs as a background job with a progress bar).
+sample="$DESA_INSTANCE_PATH/menanga-import-sample.csv"
+[ -f "$sample" ] || .venv/bin/desa smart_government sample-file --tenant menanga --rows 5000 -o "$sample"
+echo "Sample import file for Menanga: $sample (Penduduk → Impor dari berkas)"
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap 'stop; exit 130' INT
+trap 'stop; exit 143' TERM
+trap stop EXIT
+.venv/bin/desa worker & pids+=($!)
+.venv/bin/desa beat & pids+=($!)
+echo "Desa Cerdas is starting on http://${DESA_BIND:-127.0.0.1:8000}/ with a worker and beat (Ctrl+C stops them)"
+.venv/bin/desa serve & pids+=($!)
+status=0
+wait -n "${pids[@]}" || status=$?
+echo "a process of the platform ended (status $status): stopping the others" >&2
+exit "$status"

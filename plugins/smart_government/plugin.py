@@ -22,13 +22,14 @@ from desacerdas.models import Tenant, User
 from desacerdas.plugin_system.pillar import Pillar
 from desacerdas.plugin_system.types import Indicator, NavEntry, PermissionSpec, PluginBlueprints
 
-from . import cli, readiness
+from . import cli, notice_kinds, readiness
 from .accounts import api as accounts_api
 from .accounts import views_resident as accounts_pages
 from .accounts import web as accounts_web
 from .accounts.models import MODELS as ACCOUNT_MODELS
 from .letters import api as letters_api
 from .letters import figures as letter_figures
+from .letters import reminders as _reminders  # noqa: F401 - declares the daily reminder for beat
 from .letters import web as letters_web
 from .letters.demo import load_letters
 from .letters.models import MODELS as LETTER_MODELS
@@ -105,6 +106,10 @@ class Government(Pillar):
         for label, endpoint, position, permission in NAVIGATION:
             if (not signed_in) if permission is None else can(user, permission, tenant):
                 entries.append(NavEntry(str(label), f"{self.name}.{endpoint}", first + position))
+        if signed_in and can(user, LETTERS_REQUEST, tenant):  # where residents are told of their letters
+            entries.append(
+                NavEntry(str(_l("My phone numbers")), "village_contacts.village_contacts", first + 8)
+            )
         return entries
 
     @hookimpl
@@ -119,6 +124,11 @@ class Government(Pillar):
         demo.load(tenant, session)
         session.flush()
         load_letters(tenant, session)
+
+    @hookimpl
+    def desa_notification_kinds(self) -> list:
+        """PIN codes, registration decisions, letter moves and overdue reminders (:mod:`.notice_kinds`)."""
+        return notice_kinds.kinds()
 
     @hookimpl
     def desa_cli_commands(self):  # noqa: ANN201 - a click group

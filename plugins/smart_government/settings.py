@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, validate
 
 from desacerdas.models import Tenant
 from desacerdas.plugin_system import settings as plugin_settings
@@ -57,6 +57,14 @@ class GovernmentSettings(Schema):
     number_per_type = fields.Boolean(
         load_default=True,
         metadata=_meta(_l("Each letter type counts on its own"), _l("Off: one counter for all types")),
+    )
+    letter_service_days = fields.Integer(
+        load_default=3,
+        validate=validate.Range(min=1, max=60),
+        metadata=_meta(
+            _l("Days a letter may take (service standard)"),
+            _l("Staff are reminded each morning of requests waiting longer"),
+        ),
     )
 
 

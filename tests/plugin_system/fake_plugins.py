@@ -138,6 +138,10 @@ class FakeWithCli(FakePlugin):
         return [DocumentKind(f"{self.name}.photo", "Photo", ("image/jpeg",))]
 
     @hookimpl
+    def desa_notification_kinds(self) -> list:
+        return []
+
+    @hookimpl
     def desa_demo_data(self, tenant, session) -> None:  # noqa: ANN001
         self.calls.append(("desa_demo_data", tenant.slug))
 

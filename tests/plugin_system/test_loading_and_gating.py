@@ -224,6 +224,9 @@ def test_every_hookspec_is_exercised(db_urls, tmp_path_factory, monkeypatch, cap
         rollout.install("omega")
         rollout.enable(db.session.get(Tenant, menanga.id), "omega")  # readiness, on_enable, event
         app.extensions["desa_plugins"].all.desa_document_kinds()
+        from desacerdas.notifications import kinds
+
+        kinds.all_kinds()  # desa_notification_kinds
     client = app.test_client()
     sign_in(client, make_user("village_head", menanga))
     client.get(f"/desa/{menanga.slug}/dashboard")  # navigation, widgets, indicators

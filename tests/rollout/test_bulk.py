@@ -66,7 +66,9 @@ def test_confirm_enables_village_by_village_and_one_failing_stops_nothing(
     fakes["alpha"].blocked_in.add("bunutan")
     login(make_user("platform_admin"), rclient)
     ids = [villages[s].id for s in ("menanga", "bebandem", "rendang", "bunutan")]
-    page = rclient.post("/rollout/bulk/confirm", data={"plugin": "beta", "villages": ids})
+    page = rclient.post(
+        "/rollout/bulk/confirm", data={"plugin": "beta", "villages": ids}, follow_redirects=True
+    )
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     said = _outcomes(html)
@@ -80,7 +82,9 @@ def test_confirm_enables_village_by_village_and_one_failing_stops_nothing(
     assert enabled(villages["bebandem"]) == frozenset()  # all or nothing: alpha was rolled back too
     assert enabled(villages["bunutan"]) == frozenset()
     again = _outcomes(
-        rclient.post("/rollout/bulk/confirm", data={"plugin": "beta", "villages": ids}).get_data(as_text=True)
+        rclient.post(
+            "/rollout/bulk/confirm", data={"plugin": "beta", "villages": ids}, follow_redirects=True
+        ).get_data(as_text=True)
     )
     assert again["Menanga"] == "Already enabled: nothing to do."
 
@@ -102,7 +106,7 @@ def test_every_ready_village_of_the_filter_across_pages(
     assert sorted(map(int, data["villages"])) == sorted(
         villages[s].id for s in ("menanga", "rendang", "bebandem")
     )
-    result = rclient.post("/rollout/bulk/confirm", data=data).get_data(as_text=True)
+    result = rclient.post("/rollout/bulk/confirm", data=data, follow_redirects=True).get_data(as_text=True)
     assert "Enabled in 3 villages." in result
     assert enabled(villages["bunutan"]) == frozenset() and enabled(villages["apuan"]) == frozenset()
     assert enabled(villages["bebandem"]) == {"alpha"}
@@ -117,7 +121,9 @@ def test_override_is_for_regency_and_platform_admins_not_facilitators(
     preview = rclient.post("/rollout/bulk", data={"plugin": "gamma", "villages": ids}).get_data(as_text=True)
     assert 'name="override_reason"' not in preview and "Nothing to do" in preview
     result = rclient.post(
-        "/rollout/bulk/confirm", data={"plugin": "gamma", "villages": ids, "override_reason": "pilot"}
+        "/rollout/bulk/confirm",
+        data={"plugin": "gamma", "villages": ids, "override_reason": "pilot"},
+        follow_redirects=True,
     ).get_data(as_text=True)
     assert _outcomes(result)["Menanga"].startswith("Blocked")
     assert enabled(villages["menanga"]) == frozenset()
@@ -129,7 +135,9 @@ def test_override_is_for_regency_and_platform_admins_not_facilitators(
     preview = rclient.post("/rollout/bulk", data={"plugin": "gamma", "villages": ids}).get_data(as_text=True)
     assert 'name="override_reason"' in preview
     result = rclient.post(
-        "/rollout/bulk/confirm", data={"plugin": "gamma", "villages": ids, "override_reason": "pilot agreed"}
+        "/rollout/bulk/confirm",
+        data={"plugin": "gamma", "villages": ids, "override_reason": "pilot agreed"},
+        follow_redirects=True,
     ).get_data(as_text=True)
     assert _outcomes(result)["Menanga"] == "Enabled: Test gamma (override)"
     with rapp.app_context():
@@ -146,9 +154,9 @@ def test_villages_where_the_user_may_not_manage_are_reported(
     ids = [villages["menanga"].id]
     preview = rclient.post("/rollout/bulk", data={"plugin": "alpha", "villages": ids}).get_data(as_text=True)
     assert _outcomes(preview)["Menanga"].startswith("Not allowed")
-    result = rclient.post("/rollout/bulk/confirm", data={"plugin": "alpha", "villages": ids}).get_data(
-        as_text=True
-    )
+    result = rclient.post(
+        "/rollout/bulk/confirm", data={"plugin": "alpha", "villages": ids}, follow_redirects=True
+    ).get_data(as_text=True)
     assert _outcomes(result)["Menanga"].startswith("Not allowed")
     assert enabled(villages["menanga"]) == frozenset()
 
@@ -179,6 +187,46 @@ def test_bulk_forms_need_the_csrf_token(rapp, rclient, villages, make_user, logi
     confirm = _confirm_data(preview.get_data(as_text=True))
     assert confirm["csrf_token"]
     assert rclient.post("/rollout/bulk/confirm", data={**data}).status_code == 400
-    assert "Enabled in 1 village." in rclient.post("/rollout/bulk/confirm", data=confirm).get_data(
-        as_text=True
-    )
+    assert "Enabled in 1 village." in rclient.post(
+        "/rollout/bulk/confirm", data=confirm, follow_redirects=True
+    ).get_data(as_text=True)
+
+
+def test_confirm_starts_one_job_per_village_in_one_batch_and_the_page_follows_it(
+    rapp, rclient, villages, enabled, make_user, login, fakes
+):
+    from desacerdas.models import Job, JobState
+    from desacerdas.tenancy import tenant_session
+
+    fakes["alpha"].blocked_in.add("bunutan")
+    regency = make_user("regency_admin", area="51.07")
+    login(regency, rclient)
+    ids = [villages[s].id for s in ("menanga", "rendang", "bunutan", "apuan")]  # Apuan: outside the area
+    resp = rclient.post("/rollout/bulk/confirm", data={"plugin": "alpha", "villages": ids})
+    assert resp.status_code == 302 and "/rollout/batches/" in resp.headers["Location"]
+    batch = resp.headers["Location"].split("/rollout/batches/")[1].split("?")[0]
+    jobs = {}
+    with rapp.app_context():
+        for slug in ("menanga", "rendang", "bunutan", "apuan"):
+            with tenant_session(villages[slug].id) as s:
+                jobs[slug] = list(s.scalars(select(Job).where(Job.batch == batch)))
+    assert [len(jobs[s]) for s in ("menanga", "rendang", "bunutan", "apuan")] == [1, 1, 1, 0]
+    assert jobs["menanga"][0].state == JobState.DONE and jobs["menanga"][0].kind == "rollout.enable"
+    assert jobs["menanga"][0].started_by == regency.id
+    assert jobs["bunutan"][0].state == JobState.FAILED and "alpha prerequisites" in jobs["bunutan"][0].error
+    html = rclient.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "3 of 3 villages finished: 2 enabled, 0 already enabled, 1 not changed." in html
+    assert 'value="3"' in html and "<progress" in html and 'http-equiv="refresh"' not in html
+    said = _outcomes(html)
+    assert said["Menanga"] == "Enabled: Test alpha" and said["Bunutan"].startswith("Blocked, not ready for")
+    assert "Apuan" not in said
+    assert enabled(villages["menanga"]) == {"alpha"} and enabled(villages["bunutan"]) == frozenset()
+    assert rclient.get("/rollout/batches/00000000-0000-0000-0000-000000000000").status_code == 404
+    board = rclient.get("/rollout").get_data(as_text=True)
+    assert f"/rollout/batches/{batch}" in board and "Enable Test alpha" in board  # the board links it
+
+    with rclient.session_transaction() as s:
+        s.clear()
+    other_area = make_user("regency_admin", area="51.06")  # Bangli: sees none of these villages
+    login(other_area, rclient)
+    assert "Menanga" not in _outcomes(rclient.get(resp.headers["Location"]).get_data(as_text=True))

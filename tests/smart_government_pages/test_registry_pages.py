@@ -10,7 +10,7 @@ import json
 from smart_government.registry.models import Resident
 from sqlalchemy import func, select
 
-from desacerdas.models import AuditEvent, Document
+from desacerdas.models import AuditEvent
 from desacerdas.tenancy import tenant_session
 
 from .conftest import MENANGA_NIK_MAN
@@ -164,105 +164,6 @@ def upload(client, v, data: bytes, name: str = "residents.csv"):  # noqa: ANN001
     return client.post(v.page("residents/import"), data={"file": (io.BytesIO(data), name)})
 
 
-def test_import_upload_report_then_commit(app, pop_menanga, menanga, make_user, login):
-    client = login(make_user("operator", menanga))
-    v = pop_menanga
-    assert client.get(v.page("residents/import")).status_code == 200
-    resp = upload(client, v, csv_file(GOOD))
-    assert resp.status_code == 302
-    report_url = resp.headers["Location"]
-    report = text(client.get(report_url))
-    assert 'id="create">2<' in report and 'id="problems">0<' in report
-    document_id = report_url.rstrip("/").split("/")[-1]
-    with app.app_context(), tenant_session(v.id) as s:
-        document = s.get(Document, (v.id, __import__("uuid").UUID(document_id)))
-        assert document.kind == "spreadsheet" and document.visibility.value == "staff"
-    assert count(app, v) == 3  # nothing written by the dry run
-    done = client.post(v.page(f"residents/import/{document_id}/commit"), follow_redirects=True)
-    assert done.status_code == 200 and "2 residents registered" in text(done)
-    assert count(app, v) == 5 and count(app, v, religion="Hindu") == 4  # code 4 = Hindu
-    again = text(client.get(report_url))
-    assert 'id="skip">2<' in again and 'id="create">0<' in again
-    with app.app_context(), tenant_session(v.id) as s:
-        target = s.scalar(
-            select(AuditEvent.target).where(AuditEvent.action == "smart_government.import.committed")
-        )
-        assert target == f"import:document:{document_id}"
-
-
-def test_import_with_problems_shows_them_and_cannot_commit(app, pop_menanga, menanga, make_user, login):
-    client = login(make_user("operator", menanga))
-    v = pop_menanga
-    rows = [*GOOD, [KK, "12345", "Short", "1990-01-01", "L", "Nowhere", ""]]
-    report_url = upload(client, v, csv_file(rows)).headers["Location"]
-    page = text(client.get(report_url))
-    assert 'id="problems">2<' in page and "<td>4</td><td>nik</td>" in page and "<td>hamlet</td>" in page
-    assert "/commit" not in page
-    document_id = report_url.rstrip("/").split("/")[-1]
-    refused = client.post(v.page(f"residents/import/{document_id}/commit"))
-    assert refused.status_code == 400 and 'role="alert"' in text(refused)
-    assert count(app, v) == 3
-
-
-def test_import_refuses_other_files_and_shows_few_problems_of_many(
-    app, pop_menanga, menanga, make_user, login
-):
-    client = login(make_user("operator", menanga))
-    v = pop_menanga
-    pdf = upload(client, v, b"%PDF-1.4 not a spreadsheet", "x.pdf")
-    assert pdf.status_code == 415
-    assert client.post(v.page("residents/import"), data={}).status_code == 400
-    unknown = upload(client, v, csv_file([["a", "b"]], ["x", "y"]))
-    assert client.get(unknown.headers["Location"]).status_code == 400
-    many = [[KK, f"510701170580{i + 1:04d}", f"Row {i}", "1980-05-17", "X", "", ""] for i in range(150)]
-    page = text(client.get(upload(client, v, csv_file(many)).headers["Location"]))
-    assert 'id="problems">150<' in page and "The first 100 of 150 problems" in page, page
-    assert page.count("<tr><td>") == 100
-
-
-def test_import_permissions_scope_and_other_villages(
-    app, pop_menanga, pop_bebandem, menanga, bebandem, make_user, login
-):
-    v, other = pop_menanga, pop_bebandem
-    operator = login(make_user("operator", menanga))
-    report_url = upload(operator, v, csv_file(GOOD)).headers["Location"]
-    document_id = report_url.rstrip("/").split("/")[-1]
-    head = login(make_user("hamlet_head", menanga))
-    assert head.get(v.page("residents/import")).status_code == 403
-    assert head.post(v.page(f"residents/import/{document_id}/commit")).status_code == 403
-    facilitator = login(make_user("facilitator", menanga))
-    assert facilitator.get(v.page("residents/import")).status_code == 403
-    outsider = login(make_user("operator", bebandem))
-    assert outsider.get(v.page("residents/import")).status_code == 404
-    assert outsider.get(other.page(f"residents/import/{document_id}")).status_code == 404  # A's document
-    assert outsider.post(other.page(f"residents/import/{document_id}/commit")).status_code == 404
-    assert count(app, other) == 3 and count(app, v) == 3
-    # a document of the village that is not an import upload is not importable either
-    with app.app_context(), tenant_session(v.id) as s:
-        general = Document(title="x", kind="general", plugin="core", visibility="staff")
-        s.add(general)
-        s.commit()
-        general_id = general.id
-    assert operator.get(v.page(f"residents/import/{general_id}")).status_code == 404
-
-
-def test_import_needs_a_csrf_token(app, pop_menanga, menanga, make_user, login):
-    client = login(make_user("operator", menanga))
-    v = pop_menanga
-    document_id = upload(client, v, csv_file(GOOD)).headers["Location"].rstrip("/").split("/")[-1]
-    before = app.config.get("WTF_CSRF_ENABLED")
-    app.config["WTF_CSRF_ENABLED"] = True
-    try:
-        assert client.post(v.page(f"residents/import/{document_id}/commit")).status_code == 400
-        assert upload(client, v, csv_file(GOOD)).status_code == 400
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = before
-    assert count(app, v) == 3
-
-
-# -- export ----------------------------------------------------------------------------------------
-
-
 def test_export_honours_filters_and_scope(
     app, pop_menanga, pop_bebandem, menanga, bebandem, make_user, login
 ):
@@ -303,37 +204,6 @@ def test_export_honours_filters_and_scope(
 
 
 # -- API -------------------------------------------------------------------------------------------
-
-
-def test_api_import_dry_run_then_commit(app, pop_menanga, client, menanga, make_user, bearer):
-    v = pop_menanga
-    headers = bearer(make_user("operator", menanga))
-    data = csv_file(GOOD)
-    dry = client.post(v.api("residents/import"), data={"file": (io.BytesIO(data), "r.csv")}, headers=headers)
-    assert dry.status_code == 200, dry.get_json()
-    body = dry.get_json()
-    assert body["residents"]["create"] == 2 and not body["committed"] and body["problem_count"] == 0
-    assert count(app, v) == 3
-    done = client.post(
-        v.api("residents/import"),
-        data={"file": (io.BytesIO(data), "r.csv"), "dry_run": "false"},
-        headers=headers,
-    )
-    assert done.status_code == 200 and done.get_json()["committed"] is True
-    assert count(app, v) == 5
-    bad = csv_file([[KK, "12345", "X", "1990-01-01", "L", "", ""]])
-    refused = client.post(
-        v.api("residents/import"),
-        data={"file": (io.BytesIO(bad), "r.csv"), "dry_run": "false"},
-        headers=headers,
-    )
-    assert refused.status_code == 400 and refused.get_json()["problems"][0]["column"] == "nik"
-    missing = client.post(v.api("residents/import"), data={"dry_run": "true"}, headers=headers)
-    assert missing.status_code == 422
-    unknown = client.post(
-        v.api("residents/import"), data={"file": (io.BytesIO(b"a,b\n1,2\n"), "r.csv")}, headers=headers
-    )
-    assert unknown.status_code == 400 and unknown.get_json()["error"]["code"] == "unknown_layout"
 
 
 def test_api_import_export_permissions_and_other_villages(

@@ -6,7 +6,7 @@ from flask.cli import FlaskGroup
 
 from ..app import create_app
 from ..kit import terms_cli
-from . import documents, indicators, plugins, regions, serve, tenants, users
+from . import documents, indicators, jobs, plugins, regions, serve, tenants, users
 
 
 def _make_group() -> FlaskGroup:
@@ -24,6 +24,9 @@ def _make_group() -> FlaskGroup:
     group.add_command(regions.group)
     group.add_command(indicators.group)
     group.add_command(terms_cli.group)
+    group.add_command(jobs.group)
+    group.add_command(jobs.worker)
+    group.add_command(jobs.beat)
     return group
 
 

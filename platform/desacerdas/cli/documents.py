@@ -1,8 +1,9 @@
 """``desa documents …``: reconcile stored files with their rows, purge deleted documents.
 
 Both commands work village by village, each in its own ``tenant_session``, and print one line per
-village as they go. They fail with exit code 1 and a clear message when the storage cannot be
-reached, before changing anything.
+village as they go; the check runs as a ``documents.check`` job per village (recorded, run here
+with ``run_inline``; beat queues the same job weekly, see ``documents/jobs.py``). They fail with
+exit code 1 and a clear message when the storage cannot be reached, before changing anything.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from ..documents import jobs as doc_jobs
 from ..extensions import db
-from ..models import Document, DocumentVersion, Tenant
+from ..jobs import record, run_inline
+from ..jobs.labels import error_text
+from ..models import JobState, Tenant
 from ..services import document_upkeep as upkeep
 from ..services import documents as svc
 from ..services import tenants as tenant_svc
@@ -26,7 +30,7 @@ from ._util import service_errors
 
 group = click.Group("documents", help="Village documents: check files against rows, purge deleted ones.")
 
-SHOWN_KEYS = 20  # per village and per side; the counts are always complete
+SHOWN_KEYS = doc_jobs.SHOWN_KEYS  # per village and per side; the counts are always complete
 
 
 def _villages(slug: str | None) -> list[Tenant]:
@@ -58,24 +62,11 @@ def _reachable_storage(done: str) -> Iterator[None]:
         raise _storage_down(exc, done) from None
 
 
-def _hidden_keys(session, keys: list[str]) -> set[str]:  # noqa: ANN001
-    """Those of ``keys`` whose document is already hidden (deleted): known, purged after retention."""
-    if not keys:
-        return set()
-    return set(
-        session.scalars(
-            select(DocumentVersion.storage_key)
-            .join(Document, Document.id == DocumentVersion.document_id)
-            .where(DocumentVersion.storage_key.in_(keys), Document.deleted_at.is_not(None))
-        )
-    )
-
-
-def _show(label: str, keys: list[str]) -> None:
+def _show(label: str, keys: list[str], total: int) -> None:
     for key in keys[:SHOWN_KEYS]:
         click.echo(f"    {label}: {key}")
-    if len(keys) > SHOWN_KEYS:
-        click.echo(f"    … and {len(keys) - SHOWN_KEYS} more {label} objects")
+    if total > SHOWN_KEYS:
+        click.echo(f"    … and {total - SHOWN_KEYS} more {label} objects")
 
 
 @group.command("check")
@@ -97,29 +88,26 @@ def check(slug: str | None, fix: bool) -> None:
     done = 0
     with _reachable_storage("Villages checked so far are listed above; run the check again later."):
         for n, tenant in enumerate(villages, 1):
-            with tenant_session(tenant.id) as session:
-                report = upkeep.check(tenant, session)
-                known = _hidden_keys(session, report.missing_objects)
-                missing = [k for k in report.missing_objects if k not in known]
-                broken = remains = bool(missing or report.orphan_objects)
-                if fix and broken:
-                    upkeep.check(tenant, session, fix=True)
-                    after = upkeep.check(tenant, session)  # what is left (an object that would not go)
-                    remains = bool(after.orphan_objects) or bool(
-                        set(after.missing_objects) - _hidden_keys(session, after.missing_objects)
-                    )
+            job = run_inline(tenant, record(tenant, doc_jobs.CHECK, {"fix": fix}))
+            if job.state != JobState.DONE and job.error == doc_jobs.STORAGE_DOWN:
+                raise svc.Unavailable()  # the storage went away mid-run
+            if job.state != JobState.DONE:
+                raise click.ClickException(f"{tenant.slug}: {error_text(job)}")
+            report = job.result or {}
             done += 1
-            status = "ok" if not broken else ("PROBLEMS" if remains else "fixed")
+            status = {doc_jobs.OK: "ok", doc_jobs.FIXED: "fixed"}.get(report["status"], "PROBLEMS")
+            known = report["known_missing"]
             click.echo(
-                f"[{n}/{len(villages)}] {tenant.slug} ({tenant.code}): {report.rows} rows, "
-                f"{report.objects} objects, {len(missing)} missing, {len(report.orphan_objects)} orphans"
-                + (f" ({len(known)} more missing in deleted documents)" if known else "")
+                f"[{n}/{len(villages)}] {tenant.slug} ({tenant.code}): {report['rows']} rows, "
+                f"{report['objects']} objects, {report['missing_count']} missing, "
+                f"{report['orphan_count']} orphans"
+                + (f" ({known} more missing in deleted documents)" if known else "")
                 + f" — {status}"
             )
-            _show("missing", missing)
-            _show("orphan", report.orphan_objects)
-            fixed += broken and not remains
-            problems += remains
+            _show("missing", report["missing"], report["missing_count"])
+            _show("orphan", report["orphans"], report["orphan_count"])
+            fixed += report["status"] == doc_jobs.FIXED
+            problems += report["status"] == doc_jobs.PROBLEMS
     summary = f"Checked {done} {'village' if done == 1 else 'villages'}"
     if problems:
         hint = "See the log for what could not be removed." if fix else "Run with --fix to repair them."

@@ -3,7 +3,17 @@
 from .audit import AuditEvent
 from .base import Base, TenantScoped, is_tenant_scoped
 from .document import Document, DocumentVersion, Visibility
+from .job import Job, JobState
 from .kit import IndicatorSnapshot, Sequence, Verification
+from .notification import (
+    ContactConsent,
+    Notification,
+    NotificationChannel,
+    NotificationStatus,
+    NotificationTemplate,
+    PlatformNotification,
+    UserContact,
+)
 from .plugin import PlatformPlugin, VillagePlugin, VillagePluginEvent
 from .tenant import Hamlet, Tenant, TenantStatus
 from .user import VILLAGE_ROLES, ApiToken, Membership, Role, User
@@ -13,11 +23,19 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Base",
+    "ContactConsent",
     "Document",
     "DocumentVersion",
     "Hamlet",
     "IndicatorSnapshot",
+    "Job",
+    "JobState",
     "Membership",
+    "Notification",
+    "NotificationChannel",
+    "NotificationStatus",
+    "NotificationTemplate",
+    "PlatformNotification",
     "PlatformPlugin",
     "Role",
     "Sequence",
@@ -25,6 +43,7 @@ __all__ = [
     "TenantScoped",
     "TenantStatus",
     "User",
+    "UserContact",
     "Verification",
     "VillagePlugin",
     "VillagePluginEvent",

@@ -1,5 +1,5 @@
 """``/healthz`` (the process answers) and ``/readyz`` (database reachable, migrations current,
-document storage reachable)."""
+document storage reachable, the work queue's broker reachable)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
 from ..extensions import db
+from ..jobs.celery_app import broker_state
 from ..plugin_system import migrations
 from ..plugin_system.state import installed_names
 from ..storage import StorageError, StorageUnavailable, storage
@@ -36,13 +37,14 @@ def _storage_state() -> str:
 @bp.get("/readyz")
 def readyz():  # noqa: ANN201
     stored = _storage_state()
+    broker = broker_state(current_app)
     try:
         with db.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
             applied = set(MigrationContext.configure(conn).get_current_heads())
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         current_app.logger.warning("readyz: database unreachable: %s", exc)
-        return jsonify(status="unavailable", database="unreachable", storage=stored), 503
+        return jsonify(status="unavailable", database="unreachable", storage=stored, broker=broker), 503
     try:
         expected = migrations.expected_heads(installed_names())
     except Exception:  # noqa: BLE001 - the plugin tables themselves are not migrated yet
@@ -55,12 +57,15 @@ def readyz():  # noqa: ANN201
             database="ok",
             migrations="pending",
             storage=stored,
+            broker=broker,
             applied=sorted(applied),
             expected=sorted(expected),
         ), 503
-    if stored != "ok":
-        return jsonify(status="unavailable", database="ok", migrations="current", storage=stored), 503
-    return jsonify(status="ok", database="ok", migrations="current", storage="ok")
+    if stored != "ok" or broker != "ok":
+        return jsonify(
+            status="unavailable", database="ok", migrations="current", storage=stored, broker=broker
+        ), 503
+    return jsonify(status="ok", database="ok", migrations="current", storage="ok", broker="ok")
 
 
 def _with_ancestors(heads: set[str]) -> set[str]:

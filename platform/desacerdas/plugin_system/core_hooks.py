@@ -22,8 +22,14 @@ def desa_navigation(tenant: Tenant, user: User | None) -> list[NavEntry]:
         entries.append(NavEntry(str(_l("Hamlets")), "village.hamlets", 20))
     if user is not None and can(user, "village.profile.manage", tenant):
         entries.append(NavEntry(str(_l("Local terms and letterhead")), "village_terms.edit", 25))
+    if user is not None and can(user, "notifications.messages.view", tenant):
+        entries.append(NavEntry(str(_l("Messages sent")), "notification_messages.messages", 26))
+    if user is not None and can(user, "notifications.settings.manage", tenant):
+        entries.append(NavEntry(str(_l("Message settings")), "notification_settings.edit", 27))
     if user is not None and (can(user, "documents.view", tenant) or can(user, "documents.upload", tenant)):
         entries.append(NavEntry(str(_l("Documents")), "documents.index", 30))
+    if user is not None and can(user, "village.dashboard.view", tenant):  # staff: residents start no jobs
+        entries.append(NavEntry(str(_l("Background jobs")), "jobs.index", 85))
     if user is not None and can(user, "village.plugins.view", tenant):
         entries.append(NavEntry(str(_l("Pillars")), "village.pillars", 90))
     return entries
@@ -74,4 +80,5 @@ def desa_document_kinds() -> list[DocumentKind]:
             str(_l("Spreadsheet")),
             ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         ),
+        DocumentKind("archive", str(_l("Archive (ZIP)")), ("application/zip",)),
     ]

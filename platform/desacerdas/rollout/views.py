@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
@@ -53,6 +55,8 @@ def board() -> ResponseReturnValue:
         locale=_locale(),
         state_label=matrix.state_label,
         filtered=bool(filters.as_args()),
+        batches=bulk.recent_batches(user()),
+        plugin_titles=dict(_plugin_choices()),
     )
 
 
@@ -149,7 +153,8 @@ def bulk_preview() -> ResponseReturnValue:
 @bp.post("/rollout/bulk/confirm")
 @board_page
 def bulk_confirm() -> ResponseReturnValue:
-    """Step two: enable village by village; each succeeds or fails on its own, all are reported."""
+    """Step two: one job per village (one batch); each succeeds or fails on its own, and the batch
+    page reports them all as they finish."""
     form = ConfirmForm()
     if not form.validate_on_submit() or form.plugin.data not in dict(_plugin_choices()):
         flash(_("The bulk action could not be read; please start again."), "error")
@@ -158,17 +163,24 @@ def bulk_confirm() -> ResponseReturnValue:
     reason = (form.override_reason.data or "").strip() or None
     if form.all_ready.data:
         reason = None  # "every village that is ready" never overrides a check
-    outcomes = bulk.run(user(), tenants, form.plugin.data, reason, _locale())
-    counts = {k: sum(1 for o in outcomes if o.kind == k) for k in (bulk.ENABLED, bulk.ALREADY)}
+    batch = bulk.submit_batch(user(), tenants, form.plugin.data, reason, _locale())
+    filters = parse_filters(form.regency.data, form.district.data, form.facilitator.data)
+    return redirect(url_for("rollout.batch", batch=batch, **filters.as_args()))
+
+
+@bp.get("/rollout/batches/<uuid:batch>")
+@board_page
+def batch(batch: uuid.UUID) -> ResponseReturnValue:
+    """A bulk action's progress: villages finished of all, enabled, not changed, each one's outcome."""
+    found = bulk.batch_outcomes(user(), str(batch))
+    if found is None:
+        abort(404)
+    titles = dict(_plugin_choices())
     return render_template(
         "rollout/result.html",
-        outcomes=outcomes,
-        title=dict(_plugin_choices())[form.plugin.data],
-        enabled_count=counts[bulk.ENABLED],
-        problem_count=len(outcomes) - counts[bulk.ENABLED] - counts[bulk.ALREADY],
+        batch=found,
+        outcomes=found.outcomes,
+        title=titles.get(found.plugin, found.plugin),
         kinds=bulk,
-        back=url_for(
-            "rollout.board",
-            **parse_filters(form.regency.data, form.district.data, form.facilitator.data).as_args(),
-        ),
+        back=url_for("rollout.board", **query_args()),
     )

@@ -159,10 +159,58 @@ def request_reset(login: str, link_for: callable) -> None:  # type: ignore[valid
     if user is None or not user.active:
         return
     token = make_reset_token(user)
-    delivery: ResetDelivery = current_app.extensions.get("desa_reset_delivery") or LogDelivery()
-    delivery.send(user, link_for(token))
+    link = link_for(token)
+    custom: ResetDelivery | None = current_app.extensions.get("desa_reset_delivery")
+    if custom is not None:
+        custom.send(user, link)
+    elif not _notify_reset(user, link, token):
+        LogDelivery().send(user, link)  # no provider configured: the embedded default
     audit.record("auth.reset_requested", actor=user)
     db.session.commit()
+
+
+def _home_village(user: User) -> int | None:
+    """The one village a user works in (its outbox and its bill carry the reset), else None."""
+    villages = {m.tenant_id for m in user.memberships if m.tenant_id is not None}
+    if len(villages) != 1 or user.is_platform_admin:
+        return None
+    return villages.pop()
+
+
+def _notify_reset(user: User, link: str, token: str) -> bool:
+    """The reset link through the notifications outbox: e-mail first, to the account's own address
+    (its sign-in). Whether a provider took it (False: nothing configured, so the log gets it)."""
+    from ..models import Tenant
+    from ..notifications import notify
+    from ..tenancy import tenant_session
+
+    if user.email:
+        channels, address = ("email",), user.email
+    elif user.phone:
+        channels, address = ("whatsapp", "sms"), user.phone
+    else:
+        return False
+    minutes = max(1, int(current_app.config["RESET_TOKEN_MAX_AGE"]) // 60)
+    data = {"name": user.name, "link": link, "minutes": minutes}
+    key = "password_reset:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+    village_id = _home_village(user)
+    if village_id is None:
+        rows = notify(
+            db.session, None, user, "auth.password_reset", data, key=key, channels=channels, address=address
+        )
+        return _sent_outside(rows)
+    with tenant_session(village_id) as session:
+        village = session.get(Tenant, village_id)
+        rows = notify(
+            session, village, user, "auth.password_reset", data, key=key, channels=channels, address=address
+        )
+        sent = _sent_outside(rows)
+        session.commit()
+    return sent
+
+
+def _sent_outside(rows: list) -> bool:
+    return any(str(getattr(row.channel, "value", row.channel)) != "inbox" for row in rows)
 
 
 def user_for_reset_token(token: str) -> User:

@@ -25,6 +25,8 @@ XLSX = FileType("application/vnd.openxmlformats-officedocument.spreadsheetml.she
 DOCX = FileType("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx")
 KNOWN = {t.mime: t for t in (PDF, JPEG, PNG, WEBP, CSV, XLSX, DOCX)}
 DEFAULT_ALLOWED = frozenset(KNOWN)
+# Not in KNOWN, so no default kind accepts a ZIP: only a kind that names it (the core's "archive").
+ZIP = FileType("application/zip", "zip")
 
 HEAD_BYTES = 8192
 
@@ -74,7 +76,7 @@ def detect(head: bytes, whole: BinaryIO | None = None) -> FileType | None:
         if kind.mime in KNOWN:
             return KNOWN[kind.mime]
         if kind.extension in ("zip", "docx", "xlsx") and whole is not None:
-            return _office(whole)
+            return _office(whole) or (ZIP if kind.extension == "zip" else None)
         return FileType(kind.mime, kind.extension)
     if head.startswith(b"PK\x03\x04") and whole is not None:
         return _office(whole)
@@ -95,5 +97,5 @@ def describe(head: bytes) -> str:
 
 
 def extension_of(mime: str) -> str:
-    known = KNOWN.get(mime)
+    known = KNOWN.get(mime) or (ZIP if mime == ZIP.mime else None)
     return known.extension.upper() if known else mime

@@ -103,6 +103,8 @@ def app_config(urls: tuple[str, str], instance_path: Path, **overrides: Any) -> 
         "LOGIN_LIMIT": "1000 per minute",
         "BABEL_DEFAULT_LOCALE": "en",
         "SERVER_NAME": "localhost",
+        "JOBS_EAGER": True,  # a submitted job runs in the test's process, right after the commit
+        "BROKER_URL": "memory://",
     }
     config.update(overrides)
     return config

@@ -36,6 +36,8 @@ def items_for(tenant: Tenant | None) -> list[NavItem]:
     ):
         items.append(NavItem(str(_l("Villages")), url_for("admin.tenants"), "admin.tenants"))
         items.append(NavItem(str(_l("Audit log")), url_for("admin.audit"), "admin.audit"))
+        usage = "notification_usage_admin.usage_admin"
+        items.append(NavItem(str(_l("Messages: volume and cost")), url_for(usage), usage))
     if user is not None and (
         user.is_platform_admin
         or any(m.role in (Role.REGENCY_ADMIN, Role.FACILITATOR) for m in user.memberships)

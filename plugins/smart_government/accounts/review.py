@@ -26,10 +26,12 @@ from sqlalchemy.orm import Session
 from desacerdas.kit.access import may, scope_for
 from desacerdas.kit.workflow import Action, MoveContext, Workflow
 from desacerdas.models import Tenant, User
+from desacerdas.notifications import notify
 from desacerdas.services import ServiceError
 from desacerdas.services import documents as docs
 from desacerdas.services.i18n import _
 
+from ..notice_kinds import REGISTRATION_APPROVED, REGISTRATION_REJECTED
 from ..permissions import ACCOUNTS_MANAGE, REGISTRATIONS_REVIEW
 from ..registry import service as registry
 from ..registry.models import EventKind, Family, Resident
@@ -149,6 +151,20 @@ def _audit_detail(ctx: MoveContext) -> dict[str, Any]:
     return detail
 
 
+def _tell(session: Session, tenant: Tenant, registration: Registration, kind: str, **data: Any) -> None:
+    """The applicant hears of the decision, in its transaction, when they have a user to reach: the
+    account just opened, or the (closed) account of the resident they matched. A new arrival turned
+    away has none yet (they follow their request by its reference)."""
+    if registration.resident_id is None:
+        return
+    account = accounts.account_for_resident(session, registration.resident_id)
+    user = session.get(User, account.user_id) if account is not None else None
+    if user is None:
+        return
+    data = {"name": registration.name, "village_name": tenant.name, **data}
+    notify(session, tenant, user, kind, data, key=f"registration:{registration.id}:{kind}")
+
+
 FLOW = Workflow(
     name="smart_government.registration",
     target="registration",
@@ -205,6 +221,7 @@ def approve(
         open_account=open_account,
         audit_detail=_audit_detail,
     )
+    _tell(session, tenant, registration, REGISTRATION_APPROVED, account=made.results["pin"] is not None)
     session.commit()
     return made.results["pin"]
 
@@ -224,6 +241,7 @@ def reject(
         reason=reason,
         audit_detail=_audit_detail,
     )
+    _tell(session, tenant, registration, REGISTRATION_REJECTED, reason=registration.reason or "")
     session.commit()
     for document_id in (
         registration.ktp_document_id,

@@ -27,7 +27,6 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Protocol
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -44,6 +43,14 @@ from desacerdas.tenancy import current_tenant_id
 
 from ..registry.models import Family, Resident, ResidentStatus
 from ..registry.validation import clean_number
+from .code_delivery import (  # noqa: F401 - part of the account service
+    CODE_MINUTES,
+    DELIVERY_EXTENSION,
+    LogPinCodeDelivery,
+    PinCodeDelivery,
+    delivery,
+    send_code,
+)
 from .models import ResidentAccount
 from .pins import (  # noqa: F401 - part of the account service
     _DUMMY_HASH,
@@ -61,9 +68,7 @@ from .pins import (  # noqa: F401 - part of the account service
 )
 
 API_TOKEN_DAYS = 30
-CODE_MINUTES = 15  # how long a PIN reset code works
 CODES_PER_HOUR = 3  # codes sent to one account per hour, at most (an SMS costs money)
-DELIVERY_EXTENSION = "smart_government_pin_delivery"
 
 
 # -- lookups -----------------------------------------------------------------------------------------
@@ -314,26 +319,6 @@ def change_pin(tenant: Tenant, session: Session, user: User, current: str, new: 
 # -- forgotten PIN: a one-time code to the phone on record ----------------------------------------------
 
 
-class PinCodeDelivery(Protocol):
-    """How a PIN reset code reaches the resident (an SMS or WhatsApp gateway in production)."""
-
-    def send(self, tenant: Tenant, resident: Resident, phone: str, code: str) -> None: ...
-
-
-class LogPinCodeDelivery:
-    """Embedded default: the code goes to the application log (no gateway needed)."""
-
-    def send(self, tenant: Tenant, resident: Resident, phone: str, code: str) -> None:
-        current_app.logger.warning(
-            "PIN reset code for a resident of %s (phone ending %s): %s", tenant.slug, phone[-4:], code
-        )
-
-
-def delivery() -> PinCodeDelivery:
-    """The registered delivery (``app.extensions["smart_government_pin_delivery"]``) or the log."""
-    return current_app.extensions.get(DELIVERY_EXTENSION) or LogPinCodeDelivery()
-
-
 def _serializer(tenant: Tenant) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"sg-pin-code:{tenant.id}")
 
@@ -402,9 +387,8 @@ def request_pin_code(
                 "h": _code_digest(nonce, str(account.id), code),
                 "f": _fingerprint(account.pin_hash),
             }
-            delivery().send(
-                tenant, resident, user_svc.normalize_phone(resident.phone) or resident.phone, code
-            )
+            phone = user_svc.normalize_phone(resident.phone) or resident.phone
+            send_code(tenant, session, (account, resident, user), phone, code, nonce)
             audit.record(
                 "smart_government.account.pin_code_sent",
                 tenant_id=tenant.id,

@@ -420,6 +420,7 @@ def commit_import(
     progress: Progress | None = None,
     plan: ImportReport | None = None,
     source: str | None = None,
+    commit: bool = True,
 ) -> ImportReport:
     """Validate the whole file (the dry run), then write it in chunks in one transaction and commit;
     any problem or failure rolls everything back (ServiceError for a file with problems or a registry
@@ -429,6 +430,8 @@ def commit_import(
     skip the second validation pass: the write pass checks every row again and abandons the whole
     import on the first problem. ``progress`` reports the write pass only. ``source`` names the
     file in the audit event (e.g. ``document:<id>`` for an upload kept as a document).
+    ``commit=False`` leaves the commit to the caller (a job commits the rows with its own state);
+    on a failure the session is rolled back either way.
     """
     _check_tenant(session, tenant)
     if plan is None:
@@ -452,7 +455,12 @@ def commit_import(
             families_created=done.families.create,
             families_updated=done.families.update,
         )
-        session.commit()
+        if commit:
+            session.commit()
+        elif session.get_bind().dialect.name == "postgresql":
+            # The deferred family check runs now, so a conflict is reported here as one, not later
+            # at the caller's commit.
+            session.execute(sa.text(f"SET CONSTRAINTS {FAMILY_FK} IMMEDIATE"))
     except IntegrityError:
         session.rollback()
         raise ServiceError(

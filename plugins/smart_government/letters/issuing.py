@@ -42,7 +42,7 @@ from ..accounts import service as accounts
 from ..permissions import LETTERS_ISSUE, LETTERS_VIEW
 from ..registry.models import Resident
 from ..settings import settings_for
-from . import content
+from . import content, notices
 from .models import Letter, LetterRequest, LetterType
 from .numbering import LetterNumber, next_number
 from .pdf import LetterDocument, MissingTemplateFields, Signer, fill_template, render_letter
@@ -239,6 +239,7 @@ def _letter(
         number=number.text,
         sha256=letter.sha256,
     )
+    notices.tell_resident(session, tenant, req, "issued", letter=letter)
     return letter
 
 

@@ -36,7 +36,7 @@ from ..accounts import service as accounts
 from ..permissions import LETTERS_PROCESS, LETTERS_REQUEST, LETTERS_VIEW
 from ..registry import service as registry
 from ..registry.models import Resident, ResidentStatus
-from . import issuing
+from . import issuing, notices
 from . import types as letter_types
 from .content import _check_attached, _check_uploads, _clean_purpose, attachment_kind, clean_data
 from .models import Channel, LetterRequest, LetterRequestStep, LetterType, RequestStatus
@@ -232,6 +232,8 @@ def _submit(
     session.flush()
     detail = {"channel": channel.value, "type": letter_type.code}
     FLOW.begin(session, tenant, actor, req, "submitted", note, detail)
+    if channel == Channel.ONLINE:
+        notices.tell_staff_submitted(session, tenant, req, actor)
     if (
         channel == Channel.COUNTER
         and "verify" not in switched_off(session, tenant)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from desacerdas.auth.permissions import can
 from desacerdas.extensions import db
+from desacerdas.jobs import job_url
 from desacerdas.kit import terms
 from desacerdas.kit.access import require, visible_village
 from desacerdas.models import Tenant, Visibility
@@ -24,7 +25,7 @@ from desacerdas.web.downloads import send_version
 from ..pages import ConfirmForm, Routes, hamlet_names
 from ..permissions import LETTERS_CONFIGURE, LETTERS_ISSUE, LETTERS_PROCESS, LETTERS_VIEW
 from ..registry.models import Resident
-from . import issuing
+from . import batch, issuing
 from . import requests as letters
 from .forms import ActionForm, QueueFilter
 from .models import LetterRequest, LetterType, RequestStatus
@@ -70,7 +71,22 @@ def letter_requests() -> ResponseReturnValue:
         may_enter=can(user, LETTERS_PROCESS, tenant),
         may_configure=can(user, LETTERS_CONFIGURE, tenant),
         terms=terms.terms_for(tenant),
+        batch_form=ConfirmForm(formdata=None),
     )
+
+
+@routes.route("/letters/batch", methods=["POST"])
+@login_required
+def letters_pdf_batch() -> ResponseReturnValue:
+    """The chosen requests' issued letters as one ZIP document, made by a job (its page links it)."""
+    tenant, _scope, user = require(LETTERS_VIEW)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    ids = batch.letters_of_requests(db.session, tenant, user, request.form.getlist("requests"))
+    if not ids:
+        flash(_("Choose at least one issued letter."), "error")
+        return redirect(url_for(".letter_requests"), 303)
+    return redirect(job_url(batch.start(db.session, tenant, user, ids)))
 
 
 # -- one request -----------------------------------------------------------------------------------

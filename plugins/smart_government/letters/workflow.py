@@ -30,6 +30,7 @@ from ..permissions import (
     LETTERS_VIEW,
 )
 from ..settings import settings_for
+from . import notices
 from .models import LetterRequest, LetterRequestStep, RequestStatus
 
 OPEN = (RequestStatus.SUBMITTED, RequestStatus.VERIFIED, RequestStatus.APPROVED, RequestStatus.SIGNED)
@@ -73,9 +74,16 @@ def _reason_required(ctx: MoveContext) -> None:
         raise InvalidRequest({"reason": _("Give the reason for the rejection; the resident reads it.")})
 
 
+def _told(ctx: MoveContext) -> None:
+    """The resident hears of the move in the move's own transaction (issuing tells them itself,
+    with the letter's link, once the letter exists)."""
+    notices.tell_resident(ctx.session, ctx.tenant, ctx.record, ctx.action.word, reason=ctx.note)
+
+
 def _rejected(ctx: MoveContext) -> None:
     ctx.record.rejection_reason = ctx.note
     ctx.record.closed_at = utcnow()
+    _told(ctx)
 
 
 def _closed(ctx: MoveContext) -> None:
@@ -117,6 +125,7 @@ FLOW = Workflow(
             _l("verify"),
             LETTERS_PROCESS,
             optional=True,
+            effect=_told,
             recorded_as="verified",
         ),
         Action(
@@ -126,9 +135,10 @@ FLOW = Workflow(
             _l("approve"),
             LETTERS_APPROVE,
             optional=True,
+            effect=_told,
             recorded_as="approved",
         ),
-        Action("sign", ("approved",), "signed", _l("sign"), LETTERS_SIGN, recorded_as="signed"),
+        Action("sign", ("approved",), "signed", _l("sign"), LETTERS_SIGN, effect=_told, recorded_as="signed"),
         Action(
             "issue", ("signed",), "issued", _l("issue"), LETTERS_ISSUE, effect=_closed, recorded_as="issued"
         ),

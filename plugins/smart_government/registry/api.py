@@ -12,20 +12,25 @@ from datetime import date
 from typing import Any
 
 from flask.views import MethodView
+from flask_babel import get_locale, gettext
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
+from desacerdas import jobs
 from desacerdas.api.pagination import PAGINATION
 from desacerdas.api.security import ApiError, api_user
 from desacerdas.extensions import db
+from desacerdas.jobs.schemas import JobSchema, raw
 from desacerdas.kit.access import Access, require_api
+from desacerdas.models import Visibility
+from desacerdas.services import documents
 
-from .. import importing
 from ..permissions import RESIDENTS_EDIT, RESIDENTS_VIEW
 from . import exporting, listing, statistics
+from . import jobs as registry_jobs
 from . import service as registry
 from .models import CivilEvent, EventKind, Family, Resident, ResidentStatus, Sex
 
@@ -288,28 +293,6 @@ class ImportFileSchema(Schema):
     file = Upload(required=True, metadata={"description": "CSV or XLSX: the platform template or SIAK"})
 
 
-class TotalsSchema(Schema):
-    create = fields.Integer()
-    update = fields.Integer()
-    skip = fields.Integer()
-
-
-class ProblemSchema(Schema):
-    row = fields.Integer()
-    column = fields.String()
-    message = fields.String()
-
-
-class ImportReportSchema(Schema):
-    layout = fields.String()
-    rows = fields.Integer()
-    residents = fields.Nested(TotalsSchema)
-    families = fields.Nested(TotalsSchema)
-    problem_count = fields.Integer()
-    problems = fields.List(fields.Nested(ProblemSchema), metadata={"description": "the first 1,000"})
-    committed = fields.Boolean()
-
-
 class ExportQuerySchema(ResidentQuerySchema):
     format = fields.String(load_default="csv", validate=validate.OneOf(list(exporting.FORMATS)))
 
@@ -327,36 +310,70 @@ def _import_access() -> Access:
 class ResidentsImport(MethodView):
     @blp.arguments(ImportArgsSchema, location="form")
     @blp.arguments(ImportFileSchema, location="files")
-    @blp.response(200, ImportReportSchema)
-    @blp.alt_response(400, schema=ImportReportSchema, description="dry_run=false and the file has problems.")
+    @blp.response(202, JobSchema)
     @blp.alt_response(403, description="Without smart_government.residents.edit, or limited to a hamlet.")
+    @blp.alt_response(415, description="Not a CSV or XLSX file.")
     def post(self, form: dict, files: dict) -> Any:
-        """Import residents from a multipart upload (``file``). ``dry_run=true`` (the default) only
-        reports what would be created, updated and skipped and every problem per row; ``dry_run=false``
-        imports all or nothing (400 with the report when the file has problems)."""
+        """Import residents from a multipart upload (``file``), as a background job: **202** with the
+        job (``Location``: its URL; poll it until ``finished``). ``dry_run=true`` (the default) only
+        checks: the job's ``result`` is the report (what would be created, updated and skipped, and
+        every problem per row and column). ``dry_run=false`` imports all or nothing; a file with
+        problems makes the job ``failed`` with the reason in ``error`` and writes nothing. The upload
+        is kept as a staff-only document (``result.document_id``)."""
         tenant, _scope_, user = _import_access()
         upload = files["file"]
-        stream, name = upload.stream, upload.filename or "upload.csv"
-        plan = importing.plan_import(db.session, tenant, stream, name)
-        if form["dry_run"]:
-            return plan
-        if not plan.ok:
-            return plan, 400
-        return importing.commit_import(
-            db.session, tenant, stream, name, actor=user, plan=plan, source=f"api:{name}"[:190]
+        document = documents.store(  # commits the document itself
+            tenant,
+            documents.NewFile(upload.stream, upload.filename or "upload.csv"),
+            title=gettext("Residents import: %(name)s", name=upload.filename or "file"),
+            kind="spreadsheet",
+            plugin=registry_jobs.PLUGIN,
+            object_id=registry_jobs.IMPORT_OBJECT,
+            visibility=Visibility.STAFF,
+            actor=user,
+            session=db.session,
         )
+        params = {"document_id": str(document.id), "dry_run": form["dry_run"], "locale": str(get_locale())}
+        job = jobs.submit(db.session, tenant, registry_jobs.IMPORT, params, user)
+        return raw(job), 202, {"Location": jobs.api_url(job)}
+
+
+class ExportJobSchema(ResidentQuerySchema):
+    format = fields.String(load_default="csv", validate=validate.OneOf(list(exporting.FORMATS)))
+    sort = fields.String(validate=validate.OneOf(list(listing.SORTS)))
+
+
+@blp.route("/residents/export/all")
+class ResidentsExportAll(MethodView):
+    @blp.arguments(ExportJobSchema, location="json")
+    @blp.response(202, JobSchema)
+    @blp.alt_response(403, description="Without smart_government.residents.edit, or limited to a hamlet.")
+    def post(self, data: dict) -> Any:
+        """Every resident of the village (or those matching the list's filters, as in the GET) as a
+        file (CSV or XLSX), made by a background job: **202** with the job; when it is done,
+        ``document_id`` is the file (a staff-only document)."""
+        tenant, _scope_, user = _import_access()
+        fmt = data.pop("format")
+        filters = listing.api_args({k: str(v) for k, v in data.items()})
+        job = registry_jobs.submit_export(db.session, tenant, user, fmt, filters)
+        return raw(job), 202, {"Location": jobs.api_url(job)}
 
 
 @blp.route("/residents/export")
 class ResidentsExport(MethodView):
     @blp.arguments(ExportQuerySchema, location="query")
     @blp.response(200, description="The residents as CSV or XLSX, in the import template.")
+    @blp.alt_response(202, schema=JobSchema, description="A long list: the file is made by a job.")
     @blp.alt_response(403, description="Without smart_government.residents.edit.")
     def get(self, args: dict) -> Any:
         """The residents matching the list's filters (and the caller's hamlet), as a file
-        (``smart_government.residents.edit``: it is personal data of many people; audited)."""
+        (``smart_government.residents.edit``: it is personal data of many people; audited). A list
+        of more than 10,000 residents answers **202** with a job that makes the file instead."""
         tenant, scope, user = require_api(RESIDENTS_EDIT)
         fmt = args.pop("format")
         stmt = listing.RESIDENTS.query(listing.visible(scope), listing.api_args(args))
         filters = {k: str(v) for k, v in args.items()}
+        if exporting.count(db.session, stmt) > registry_jobs.SYNC_EXPORT_MAX:
+            job = registry_jobs.submit_export(db.session, tenant, user, fmt, listing.api_args(filters))
+            return JobSchema().dump(raw(job)), 202, {"Location": jobs.api_url(job)}
         return exporting.response(db.session, tenant, stmt, fmt, actor=user, filters=filters)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from flask import Response
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from desacerdas.kit import tabular
@@ -49,6 +49,12 @@ def rows(session: Session, residents: Select | None = None) -> Iterator[list[Any
         values["birth_date"] = resident.birth_date.isoformat()
         yield ["" if values[c] is None else str(values[c]) for c in TEMPLATE_COLUMNS]
         session.expunge(resident)
+
+
+def count(session: Session, residents: Select) -> int:
+    """How many residents ``residents`` (a list's statement) holds."""
+    ids = residents.order_by(None).with_only_columns(Resident.id)
+    return session.scalar(select(func.count()).select_from(ids.subquery())) or 0
 
 
 def export(session: Session, path: str | Path | IO[bytes], fmt: str | None = None) -> int:

@@ -1,0 +1,82 @@
+"""``/api/v1/desa/<slug>/jobs``: a village's background jobs (imports, exports, bulk work).
+
+Work that takes longer than a request answers **202 Accepted** with the job and its URL in
+``Location``; poll ``GET …/jobs/<id>`` until ``finished`` is true (``state`` ``done``, ``failed`` or
+``cancelled``). A village admin sees every job of the village, other members the jobs they started;
+another member's or another village's job answers 404, like one that does not exist.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Flask
+from flask.views import MethodView
+from flask_smorest.pagination import PaginationParameters
+from marshmallow import fields, validate
+from sqlalchemy import select
+
+from ..extensions import api_of, db
+from ..jobs import service
+from ..jobs.schemas import JobSchema, raw
+from ..jobs.views import JOBS
+from ..models import Job, JobState
+from ..services import ServiceError
+from ..web.tenant import current_tenant
+from .pagination import PAGINATION
+from .schemas import QuerySchema
+from .security import ApiError, api_user, village_blueprint
+
+blp = village_blueprint("Jobs", __name__, "Background jobs of a village: state, progress, result, cancel.")
+
+
+class JobQuerySchema(QuerySchema):
+    state = fields.Str(validate=validate.OneOf([s.value for s in JobState]))
+    batch = fields.Str(metadata={"description": "Only the jobs of one bulk action."})
+
+
+def _job(job_id: uuid.UUID) -> Job:
+    try:
+        return service.get_visible(db.session, current_tenant(), api_user(), job_id)
+    except ServiceError as exc:
+        raise ApiError(exc.status, exc.message, exc.code) from None
+
+
+@blp.route("/jobs")
+class Jobs(MethodView):
+    @blp.arguments(JobQuerySchema, location="query")
+    @blp.response(200, JobSchema(many=True))
+    @blp.paginate(**PAGINATION)
+    def get(self, args: dict, pagination_parameters: PaginationParameters) -> list[dict[str, Any]]:
+        """The jobs the caller may see here, newest first. Paginated; filters ``state``, ``batch``."""
+        stmt = service.visible(select(Job), api_user(), current_tenant())
+        return [raw(j) for j in JOBS.api_page(stmt, args, pagination_parameters)]
+
+
+@blp.route("/jobs/<uuid:job_id>")
+class JobItem(MethodView):
+    @blp.response(200, JobSchema)
+    def get(self, job_id: uuid.UUID) -> dict[str, Any]:
+        """One job: state, progress (done / total), result or error in words, output document."""
+        return raw(_job(job_id))
+
+
+@blp.route("/jobs/<uuid:job_id>/cancel")
+class JobCancel(MethodView):
+    @blp.response(200, JobSchema)
+    def post(self, job_id: uuid.UUID) -> dict[str, Any]:
+        """Ask the job to stop (409 ``job_finished`` when it already ended). A queued job is cancelled
+        at once; a running one stops when it next looks, and nothing it did is kept."""
+        job = _job(job_id)
+        try:
+            service.cancel(db.session, job)
+        except ServiceError as exc:
+            raise ApiError(exc.status, exc.message, exc.code) from None
+        return raw(job)
+
+
+def init_app(app: Flask) -> None:
+    from .desa import SLUG_PARAMETER
+
+    api_of(app).register_blueprint(blp, parameters=[SLUG_PARAMETER])

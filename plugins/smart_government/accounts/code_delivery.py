@@ -1,0 +1,71 @@
+"""How a PIN reset code reaches the resident: the notifications outbox (SMS first, then WhatsApp),
+a deployment's own delivery when one is registered, or the log when no gateway is configured.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from desacerdas.models import Tenant, User
+from desacerdas.notifications import notify
+
+from ..notice_kinds import PIN_CODE
+from ..registry.models import Resident
+from .models import ResidentAccount
+
+CODE_MINUTES = 15  # how long a PIN reset code works (the ticket's age limit)
+DELIVERY_EXTENSION = "smart_government_pin_delivery"
+
+
+class PinCodeDelivery(Protocol):
+    """How a PIN reset code reaches the resident (an SMS or WhatsApp gateway in production)."""
+
+    def send(self, tenant: Tenant, resident: Resident, phone: str, code: str) -> None: ...
+
+
+class LogPinCodeDelivery:
+    """Embedded default: the code goes to the application log (no gateway needed)."""
+
+    def send(self, tenant: Tenant, resident: Resident, phone: str, code: str) -> None:
+        current_app.logger.warning(
+            "PIN reset code for a resident of %s (phone ending %s): %s", tenant.slug, phone[-4:], code
+        )
+
+
+def delivery() -> PinCodeDelivery | None:
+    """A deployment's own delivery (``app.extensions["smart_government_pin_delivery"]``), if any."""
+    return current_app.extensions.get(DELIVERY_EXTENSION)
+
+
+def send_code(
+    tenant: Tenant,
+    session: Session,
+    found: tuple[ResidentAccount, Resident, User],
+    phone: str,
+    code: str,
+    nonce: str,
+) -> None:
+    """The code to the phone on record: by SMS, else WhatsApp (``smart_government.pin_code``, a
+    secret: no inbox copy, masked on staff pages), in the caller's transaction. Without any gateway
+    configured (the embedded default) it goes to the log, as before notifications existed."""
+    account, resident, user = found
+    custom = delivery()
+    if custom is not None:
+        custom.send(tenant, resident, phone, code)
+        return
+    data = {"code": code, "minutes": CODE_MINUTES, "village_name": tenant.name}
+    rows = notify(
+        session,
+        tenant,
+        user,
+        PIN_CODE,
+        data,
+        key=f"pin_code:{account.id}:{nonce}",
+        channels=("sms", "whatsapp"),
+        address=phone,
+    )
+    if not any(str(getattr(row.channel, "value", row.channel)) != "inbox" for row in rows):
+        LogPinCodeDelivery().send(tenant, resident, phone, code)
