@@ -13,7 +13,7 @@ folder, with a temp SQLite database migrated by ``desacerdas.testing.support``.
    hand-off after commit), in interleaved rounds; p50/p95 of each and the ratio. The worker is
    stopped first, so the two variants do not compete with it for SQLite's single writer.
 
-    .venv/bin/python bench/notifications.py [--messages 500] [--requests 1000] [--rounds 10]
+    .venv/bin/python bench/notifications.py [--messages 500] [--requests 1000] [--rounds 10] [--keep]
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -116,9 +117,10 @@ def start_worker(root: Path, env: dict[str, str]) -> tuple[subprocess.Popen, Pat
         **env,
         "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
     }
-    process = subprocess.Popen(  # noqa: S603 - our own worker command
-        command, env=full_env, stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=root
-    )
+    with log.open("wb") as out:  # the worker keeps its own copy of the handle
+        process = subprocess.Popen(  # noqa: S603 - our own worker command
+            command, env=full_env, stdout=out, stderr=subprocess.STDOUT, cwd=root
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -254,20 +256,36 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=500)
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--keep", action="store_true", help="keep the temp folder (database, worker log)")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="desa-bench-notify-"))
-    with ProviderServer() as providers:
-        env = environment(root, providers.config())
-        app, village, recipients = build(root, env)
-        add_change_route(app, recipients[0])
-        worker, log = start_worker(root, env)
-        try:
-            throughput(app, village, recipients, providers, min(20, args.messages))  # warm-up
-            throughput(app, village, recipients, providers, args.messages)
-        finally:
-            stop_worker(worker)
-        latency(app, village, args.requests, args.rounds)
-    print(f"(temp folder {root}; worker log {log.name})")
+    try:
+        with ProviderServer() as providers:
+            env = environment(root, providers.config())
+            app, village, recipients = build(root, env)
+            add_change_route(app, recipients[0])
+            worker, log = start_worker(root, env)
+            try:
+                throughput(app, village, recipients, providers, min(20, args.messages))  # warm-up
+                throughput(app, village, recipients, providers, args.messages)
+            finally:
+                stop_worker(worker)
+            latency(app, village, args.requests, args.rounds)
+            _dispose(app)
+    finally:
+        if args.keep:
+            print(f"(temp folder kept: {root})")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def _dispose(app) -> None:  # noqa: ANN001
+    """Close the bench app's database connections before its folder goes."""
+    from desacerdas.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 if __name__ == "__main__":

@@ -78,7 +78,7 @@ def upgrade():
     sa.UniqueConstraint('tenant_id', 'idempotency_key', 'channel', name=op.f('uq_notifications_tenant_id_idempotency_key_channel'))
     )
     with op.batch_alter_table('notifications', schema=None) as batch_op:
-        batch_op.create_index('ix_notifications_created', ['tenant_id', 'created_at', 'channel', 'status'], unique=False)
+        batch_op.create_index('ix_notifications_created', ['tenant_id', 'created_at', 'channel', 'status', 'secret'], unique=False)
         batch_op.create_index('ix_notifications_due', ['tenant_id', 'status', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_notifications_provider_message_id'), ['provider_message_id'], unique=False)
         batch_op.create_index('ix_notifications_recipient', ['tenant_id', 'recipient_user_id', 'channel', 'status'], unique=False)
@@ -110,7 +110,7 @@ def upgrade():
     sa.UniqueConstraint('idempotency_key', 'channel', name=op.f('uq_platform_notifications_idempotency_key_channel'))
     )
     with op.batch_alter_table('platform_notifications', schema=None) as batch_op:
-        batch_op.create_index('ix_platform_notifications_created', ['created_at', 'channel', 'status'], unique=False)
+        batch_op.create_index('ix_platform_notifications_created', ['created_at', 'channel', 'status', 'secret'], unique=False)
         batch_op.create_index('ix_platform_notifications_due', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_platform_notifications_provider_message_id'), ['provider_message_id'], unique=False)
         batch_op.create_index('ix_platform_notifications_recipient', ['recipient_user_id', 'channel', 'status'], unique=False)

@@ -105,6 +105,13 @@ SETTINGS: tuple[Setting, ...] = (
         "WhatsApp, SMS and e-mail messages per village per day (inbox is free).",
     ),
     Setting("DESA_NOTIFY_MAX_ATTEMPTS", "5", "Delivery attempts before a message is marked failed."),
+    Setting(
+        "DESA_NOTIFY_CODE_LIMIT",
+        "5 per hour;10 per day",
+        "Verification codes one person may ask for (rate limit, per user).",
+    ),
+    Setting("DESA_NOTIFY_HTTP_TIMEOUT", "10", "Seconds a WhatsApp or SMS provider request may take."),
+    Setting("DESA_NOTIFY_SMTP_TIMEOUT", "20", "Seconds an SMTP conversation may take."),
     Setting("DESA_NOTIFY_COST_WHATSAPP", "350", "Cost of one WhatsApp template message, in rupiah."),
     Setting("DESA_NOTIFY_COST_SMS", "250", "Cost of one SMS, in rupiah."),
     Setting("DESA_NOTIFY_COST_EMAIL", "0", "Cost of one e-mail, in rupiah."),
@@ -162,6 +169,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SMS_PASSKEY": _env("DESA_SMS_PASSKEY"),
         "NOTIFY_DAILY_CAP": int(_env("DESA_NOTIFY_DAILY_CAP", "300")),
         "NOTIFY_MAX_ATTEMPTS": int(_env("DESA_NOTIFY_MAX_ATTEMPTS", "5")),
+        "NOTIFY_CODE_LIMIT": _env("DESA_NOTIFY_CODE_LIMIT", "5 per hour;10 per day"),
+        "NOTIFY_HTTP_TIMEOUT": float(_env("DESA_NOTIFY_HTTP_TIMEOUT", "10")),
+        "NOTIFY_SMTP_TIMEOUT": float(_env("DESA_NOTIFY_SMTP_TIMEOUT", "20")),
         "NOTIFY_COST": {
             "whatsapp": int(_env("DESA_NOTIFY_COST_WHATSAPP", "350")),
             "sms": int(_env("DESA_NOTIFY_COST_SMS", "250")),

@@ -6,28 +6,12 @@ from sqlalchemy import select
 
 from desacerdas import jobs
 from desacerdas.extensions import db
-from desacerdas.models import Hamlet, Job, JobState, Tenant, User
+from desacerdas.models import Job, JobState, Tenant
 from desacerdas.testing.support import village_session
 
-
-def _submit(app, village, kind, params=None, person=None):
-    with app.app_context():
-        tenant = db.session.get(Tenant, village.id)
-        user = db.session.get(User, person.id) if person else None
-        job = jobs.submit(None, tenant, kind, params or {}, user)
-        return job.id
-
-
-def _job(app, village, job_id) -> Job:
-    with village_session(app, village) as s:
-        job = s.get(Job, (village.id, job_id))
-        s.expunge(job)
-        return job
-
-
-def _hamlets(app, village) -> list[str]:
-    with village_session(app, village) as s:
-        return list(s.scalars(select(Hamlet.name)))
+from .helpers import hamlets as _hamlets
+from .helpers import read as _job
+from .helpers import submit as _submit
 
 
 def test_a_job_runs_and_keeps_its_work_and_result(app, menanga, admin):
@@ -123,7 +107,12 @@ def test_a_message_delivered_again_for_a_running_job(app, menanga):
         fresh = _running(app, menanga, "testing.count", beat_minutes_ago=0)
         assert runner.execute(menanga.id, fresh) == "busy"  # another worker has it
         assert _job(app, menanga, fresh).state == JobState.RUNNING
-        dead = _running(app, menanga, "testing.count", beat_minutes_ago=0)
+        # Redelivered (RabbitMQ after a kill, or its consumer timeout on a live job): a fresh
+        # heartbeat means a worker still runs it, so no second copy starts.
+        alive = _running(app, menanga, "testing.hang_safe", beat_minutes_ago=0)
+        assert runner.execute(menanga.id, alive, redelivered=True) == "busy"
+        assert _job(app, menanga, alive).state == JobState.RUNNING
+        dead = _running(app, menanga, "testing.count", beat_minutes_ago=2)  # 4 missed beats
         assert runner.execute(menanga.id, dead, redelivered=True) == "failed"
         assert _job(app, menanga, dead).error == errors.WORKER_STOPPED
         safe = _running(app, menanga, "testing.hang_safe", beat_minutes_ago=60)

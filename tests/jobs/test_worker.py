@@ -4,40 +4,24 @@ fails the job with the reason."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
-from sqlalchemy import select
 
 from desacerdas import jobs
-from desacerdas.extensions import db
 from desacerdas.jobs import errors
 from desacerdas.jobs.sweep import sweep
-from desacerdas.models import Hamlet, Job, JobState, Tenant, User
+from desacerdas.models import Job, JobState
 from desacerdas.testing.support import village_session
 
-from .worker_support import BROKERS, Worker, broker_url, wait_for
+from .helpers import hamlets as _hamlets
+from .helpers import read as _job
+from .helpers import submit as _submit
+from .worker_support import BROKERS, Worker, queue_app, wait_for
 
 
 @pytest.fixture(scope="module", params=BROKERS)
 def qapp(request, db_urls, tmp_path_factory, _migrated):
     """An app that queues jobs (not eager) on the broker, into a queue of this module's own."""
-    from conftest import make_app
-
-    tmp = tmp_path_factory.mktemp("broker")
-    url = broker_url(request.param, tmp)
-    app = make_app(db_urls, tmp_path_factory, JOBS_EAGER=False, BROKER_URL=url)
-    queue = f"desa-test-{uuid.uuid4().hex[:8]}"
-    celery = app.extensions["celery"]
-    celery.conf.task_default_queue = queue
-    app.config["_test_tmp"], app.config["_test_queue"] = tmp, queue
-    yield app
-    if request.param != "filesystem":
-        try:
-            with celery.connection_for_write() as conn:
-                conn.default_channel.queue_delete(queue)
-        except Exception:  # noqa: BLE001, S110 - best effort: the queue may not exist
-            pass
+    yield from queue_app(request, db_urls, tmp_path_factory, "desa-test")
 
 
 @pytest.fixture
@@ -48,25 +32,6 @@ def worker(qapp, tmp_path):
         yield started
     finally:
         started.stop()
-
-
-def _submit(app, village, kind, params=None, person=None) -> uuid.UUID:
-    with app.app_context():
-        tenant = db.session.get(Tenant, village.id)
-        user = db.session.get(User, person.id) if person else None
-        return jobs.submit(None, tenant, kind, params or {}, user).id
-
-
-def _job(app, village, job_id) -> Job:
-    with village_session(app, village) as s:
-        job = s.get(Job, (village.id, job_id))
-        s.expunge(job)
-        return job
-
-
-def _hamlets(app, village) -> list[str]:
-    with village_session(app, village) as s:
-        return list(s.scalars(select(Hamlet.name)))
 
 
 def test_a_real_worker_runs_a_queued_job(qapp, worker, menanga, make_user):

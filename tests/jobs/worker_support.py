@@ -101,3 +101,50 @@ def wait_for(predicate, timeout: float = 30, every: float = 0.2):  # noqa: ANN00
             return value
         time.sleep(every)
     raise AssertionError("timed out waiting")
+
+
+def queue_app(request, db_urls, tmp_path_factory, prefix: str):  # noqa: ANN001, ANN201
+    """A generator for a module fixture: an app that queues jobs (not eager) on the broker of
+    ``request.param``, into a queue of its own; at teardown the broker forgets that queue."""
+    from conftest import make_app
+
+    tmp = tmp_path_factory.mktemp("broker")
+    app = make_app(db_urls, tmp_path_factory, JOBS_EAGER=False, BROKER_URL=broker_url(request.param, tmp))
+    queue = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    celery = app.extensions["celery"]
+    celery.conf.task_default_queue = queue
+    app.config["_test_tmp"], app.config["_test_queue"] = tmp, queue
+    yield app
+    if request.param != "filesystem":
+        forget_queue(celery, queue)
+
+
+def forget_queue(celery, queue: str) -> None:  # noqa: ANN001
+    """Delete the test's queue and exchange, and on Redis the messages of killed workers that wait,
+    unacknowledged, to be restored into it (kombu's ``unacked`` hash and ``unacked_index``)."""
+    try:
+        with celery.connection_for_write() as conn:
+            channel = conn.default_channel
+            if conn.transport.driver_type == "redis":
+                _forget_redis(channel.client, queue)
+            else:
+                channel.queue_delete(queue)
+                channel.exchange_delete(queue)
+    except Exception as exc:  # noqa: BLE001 - reported, not raised: the tests themselves passed
+        print(f"broker cleanup of {queue} failed: {exc}")  # noqa: T201
+
+
+def _forget_redis(client, queue: str) -> None:  # noqa: ANN001
+    import json
+
+    for tag, raw in client.hgetall("unacked").items():
+        try:
+            _message, _exchange, routing_key = json.loads(raw)
+        except (ValueError, TypeError):
+            continue
+        if routing_key == queue:
+            client.hdel("unacked", tag)
+            client.zrem("unacked_index", tag)
+    client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+    for priority in range(1, 10):  # kombu's priority sub-queues: "<queue>\x06\x16<n>"
+        client.delete(f"{queue}\x06\x16{priority}")

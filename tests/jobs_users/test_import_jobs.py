@@ -218,7 +218,7 @@ def test_export_of_the_whole_village_is_a_job_with_a_document(
     job_page = text(browser.get(resp.headers["Location"]))
     (job,) = jobs_of(app, village, registry_jobs.EXPORT)
     assert job.state == JobState.DONE and job.document_id and job.result["rows"] == 3
-    assert str(job.document_id) in job_page  # the link to the output document
+    assert f"/jobs/{job.id}/file" in job_page  # the output document, through the job
     lines = _document_text(app, village, job.document_id).splitlines()
     assert lines[0].startswith("kk_number,nik,name") and len(lines) == 4
     assert re.search(r"I Wayan Impor", "\n".join(lines))

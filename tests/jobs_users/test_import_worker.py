@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import importlib.util
 import time
-import uuid
 from pathlib import Path
 
 import pytest
-from jobs.worker_support import BROKERS, Worker, broker_url, wait_for
+from jobs.worker_support import BROKERS, Worker, queue_app, wait_for
 from smart_government.registry import jobs as registry_jobs
 from smart_government.registry.models import Resident
 from sqlalchemy import func, select
@@ -39,21 +38,7 @@ def _bench():  # noqa: ANN202 - the benchmark's file generator (families of four
 @pytest.fixture(scope="module", params=BROKERS)
 def qapp(request, db_urls, tmp_path_factory, _migrated):
     """An app that queues jobs on a real broker (not eager), into a queue of this module's own."""
-    from conftest import make_app
-
-    tmp = tmp_path_factory.mktemp("broker")
-    app = make_app(db_urls, tmp_path_factory, JOBS_EAGER=False, BROKER_URL=broker_url(request.param, tmp))
-    queue = f"desa-import-{uuid.uuid4().hex[:8]}"
-    celery = app.extensions["celery"]
-    celery.conf.task_default_queue = queue
-    app.config["_test_queue"] = queue
-    yield app
-    if request.param != "filesystem":
-        try:
-            with celery.connection_for_write() as conn:
-                conn.default_channel.queue_delete(queue)
-        except Exception:  # noqa: BLE001, S110 - best effort: the queue may not exist
-            pass
+    yield from queue_app(request, db_urls, tmp_path_factory, "desa-import")
 
 
 def _worker(qapp, tmp_path: Path) -> Worker:  # noqa: ANN001

@@ -58,7 +58,7 @@ def test_queue_button_makes_a_zip_of_the_chosen_letters(app, lv, lv_b, login):
     shas = {hashlib.sha256(archive.read(n)).hexdigest() for n in names}
     assert shas == {sha for *_, sha in issued[:2]}  # the stored PDFs, byte for byte
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
-    assert str(job.document_id) in page
+    assert f"/jobs/{job_id}/file" in page  # the output, through the job (it checks who reads)
 
     nothing = client.post(f"/desa/{lv.slug}/smart_government/letters/batch", data={"requests": []})
     assert nothing.status_code == 303

@@ -109,9 +109,16 @@ def test_statuses_are_handed_on_with_village_cost_and_reason(wa_app, calls):
         assert fake.deliver_webhook(client, payload) == (200, b"")
 
     assert calls["status"] == [
-        ((12, "wamid.A", "sent"), {"cost": 350, "error": None}),
-        ((None, "wamid.B", "delivered"), {"cost": 0, "error": None}),
-        ((12, "wamid.C", "failed"), {"cost": None, "error": "This number cannot receive WhatsApp messages."}),
+        ((12, "wamid.A", "sent"), {"cost": 350, "error": None, "notification_id": "3f1c"}),
+        ((None, "wamid.B", "delivered"), {"cost": 0, "error": None, "notification_id": "77"}),
+        (
+            (12, "wamid.C", "failed"),
+            {
+                "cost": None,
+                "error": "This number cannot receive WhatsApp messages.",
+                "notification_id": "3f1d",
+            },
+        ),
     ]
 
 
@@ -139,7 +146,7 @@ def test_one_bad_status_does_not_stop_the_others(wa_app, monkeypatch):
 
     seen = []
 
-    def record(tenant_id, message_id, status, cost=None, error=None):  # noqa: ANN001, ANN202
+    def record(tenant_id, message_id, status, cost=None, error=None, notification_id=None):  # noqa: ANN001, ANN202
         if message_id == "wamid.bad":
             raise ValueError("boom")
         seen.append(message_id)

@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from jobs.worker_support import BROKERS, Worker, broker_url, wait_for
+from jobs.worker_support import BROKERS, Worker, broker_url, forget_queue, wait_for
 
 from desacerdas.models import Tenant
 from desacerdas.models.notification import Notification, NotificationStatus
@@ -48,11 +48,7 @@ def qapp(request, db_urls, tmp_path_factory, _migrated, provider):
     app.config["_test_queue"] = queue
     yield app
     if request.param != "filesystem":
-        try:
-            with celery.connection_for_write() as conn:
-                conn.default_channel.queue_delete(queue)
-        except Exception:  # noqa: BLE001, S110 - best effort: the queue may not exist
-            pass
+        forget_queue(celery, queue)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from marshmallow import fields, validate
 from sqlalchemy import select
 
 from ..extensions import api_of, db
-from ..jobs import service
+from ..jobs import output, service
 from ..jobs.schemas import JobSchema, raw
 from ..jobs.views import JOBS
 from ..models import Job, JobState
@@ -65,15 +65,41 @@ class JobItem(MethodView):
 @blp.route("/jobs/<uuid:job_id>/cancel")
 class JobCancel(MethodView):
     @blp.response(200, JobSchema)
+    @blp.alt_response(403, description="Seeing a job (read-only) does not let one cancel it.")
+    @blp.alt_response(409, description="The job has already finished.")
     def post(self, job_id: uuid.UUID) -> dict[str, Any]:
         """Ask the job to stop (409 ``job_finished`` when it already ended). A queued job is cancelled
-        at once; a running one stops when it next looks, and nothing it did is kept."""
+        at once; a running one stops when it next looks, and its transaction is rolled back. Only
+        its starter, a village admin or someone who may start jobs of its kind may cancel (403)."""
         job = _job(job_id)
+        if not service.may_cancel(api_user(), current_tenant(), job):
+            raise ApiError(403, "Only who started the job or a village admin may cancel it.", "forbidden")
         try:
             service.cancel(db.session, job)
         except ServiceError as exc:
             raise ApiError(exc.status, exc.message, exc.code) from None
         return raw(job)
+
+
+@blp.route("/jobs/<uuid:job_id>/file")
+class JobFile(MethodView):
+    @blp.response(200, description="The job's output document (``?input=1``: the file it read).")
+    @blp.alt_response(403, description="Without the permission of the job's kind.")
+    @blp.alt_response(404, description="No such job here, or it has no file.")
+    def get(self, job_id: uuid.UUID) -> Any:
+        """The job's file, for whoever sees the job AND holds its kind's permission (a residents
+        export: ``smart_government.residents.edit``)."""
+        from flask import request
+
+        from ..web.downloads import send_version
+
+        job = _job(job_id)
+        which = "input" if request.args.get("input") else "output"
+        try:
+            version, visibility = output.readable_file(api_user(), current_tenant(), job, which)
+        except ServiceError as exc:
+            raise ApiError(exc.status, exc.message, exc.code) from None
+        return send_version(version, visibility)
 
 
 def init_app(app: Flask) -> None:

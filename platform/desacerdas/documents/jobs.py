@@ -10,12 +10,14 @@ import logging
 from typing import Any
 
 from celery.schedules import crontab
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..jobs import JobContext, JobFailed, job_kind, submit
+from ..jobs.errors import N_
 from ..jobs.schedule import periodic
 from ..models import Document, DocumentVersion, Tenant
 from ..services import document_upkeep as upkeep
@@ -28,7 +30,9 @@ CHECK = "documents.check"
 WEEKLY = "desa.documents.check_all"
 SHOWN_KEYS = 20  # per side in the result; the counts are always complete
 OK, FIXED, PROBLEMS = "ok", "fixed", "problems"
-STORAGE_DOWN = "The document storage could not be reached; nothing was changed. Run the check again later."
+STORAGE_DOWN = N_(
+    "The document storage could not be reached; nothing was changed. Run the check again later."
+)
 
 
 def hidden_keys(session: Session, keys: list[str]) -> set[str]:
@@ -70,7 +74,32 @@ def reconcile(tenant: Tenant, session: Session, *, fix: bool) -> dict[str, Any]:
     }
 
 
-@job_kind(CHECK, title=_l("Check documents against storage"), retry_safe=True, permission="documents.manage")
+def summary(result: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The check's result in words for the job page (the weekly report)."""
+    status = {
+        OK: _("Every document has its file, and every file its document."),
+        FIXED: _("Problems were found and repaired."),
+        PROBLEMS: _("Problems were found; run the check with repair to fix them."),
+    }
+    lines: list[tuple[str, Any]] = [
+        (_("Outcome"), status.get(result.get("status"), "")),
+        (_("Documents checked"), int(result.get("rows") or 0)),
+        (_("Files in storage"), int(result.get("objects") or 0)),
+        (_("Documents whose file is missing"), int(result.get("missing_count") or 0)),
+        (_("Files without a document"), int(result.get("orphan_count") or 0)),
+        (_("Deleted documents whose file is gone"), int(result.get("known_missing") or 0)),
+    ]
+    return lines
+
+
+@job_kind(
+    CHECK,
+    title=_l("Check documents against storage"),
+    retry_safe=True,  # the check again after a repair finds less to do: it cannot repair twice
+    permission="documents.manage",
+    all_or_nothing=False,  # a repair (``fix``) changes storage and commits on its way
+    summary=summary,
+)
 def check_job(ctx: JobContext) -> dict[str, Any]:
     """Params: ``fix`` (default false). The storage being down fails the job, changing nothing."""
     ctx.progress(0, 1, "checking")

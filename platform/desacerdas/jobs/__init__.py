@@ -24,7 +24,17 @@ from .context import JobContext
 from .errors import BrokerDown, JobCancelled, JobFailed
 from .kinds import JobKind, job_kind
 from .runner import run_inline
-from .service import accepted_response, api_url, cancel, get_visible, job_url, record, submit, visible
+from .service import (
+    accepted_response,
+    api_url,
+    cancel,
+    get_visible,
+    job_url,
+    may_cancel,
+    record,
+    submit,
+    visible,
+)
 
 __all__ = [
     "BrokerDown",
@@ -39,6 +49,7 @@ __all__ = [
     "init_app",
     "job_kind",
     "job_url",
+    "may_cancel",
     "record",
     "run_inline",
     "submit",

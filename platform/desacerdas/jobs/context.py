@@ -2,13 +2,16 @@
 
 Progress is written through a separate, short transaction on its own connection, so that the job
 page sees it while the handler's own transaction is still open. It is best effort: on SQLite the
-handler's transaction may hold the database's one write lock; the progress write then gives up
-after a fraction of a second and the job goes on (the page shows the last figure it could save).
+handler's transaction may hold the database's one write lock; the progress write then gives up at
+once (a busy timeout of a few milliseconds), does not try again for ``BUSY_BACKOFF_SECONDS``, and
+the job goes on (the page shows the last figure it could save).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 import uuid
 from typing import Any
 
@@ -27,7 +30,10 @@ from .errors import JobCancelled
 log = logging.getLogger(__name__)
 
 ENGINE_KEY = "desa_jobs_progress_engine"
-SQLITE_WAIT_MS = 250
+SQLITE_WAIT_MS = 5  # SQLite: wait this long for the write lock, then skip the progress write
+BUSY_BACKOFF_SECONDS = 5.0  # after a busy answer on SQLite, skip progress writes for this long
+_busy_until: dict[uuid.UUID, float] = {}  # job id → monotonic time before which not to try
+_busy_lock = threading.Lock()
 
 
 def progress_engine() -> Engine:
@@ -53,8 +59,12 @@ def progress_engine() -> Engine:
 
 
 def write_progress(tenant_id: int, job_id: uuid.UUID, values: dict[str, Any]) -> bool:
-    """Save ``values`` on the job row in a transaction of its own; False when the database was busy."""
+    """Save ``values`` on the job row in a transaction of its own; False when the database was busy
+    (or was busy for this job a moment ago, on SQLite: then nothing is tried)."""
     engine = progress_engine()
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite and _busy_until.get(job_id, 0.0) > time.monotonic():
+        return False
     session = Session(engine)
     try:
         bind_tenant(session, tenant_id)
@@ -67,10 +77,19 @@ def write_progress(tenant_id: int, job_id: uuid.UUID, values: dict[str, Any]) ->
             execution_options={"synchronize_session": False},
         )
         session.commit()
+        if sqlite:
+            with _busy_lock:
+                _busy_until.pop(job_id, None)
         return True
     except DBAPIError as exc:  # locked, busy, lock timeout: skip this update, never fail the job
         session.rollback()
         log.debug("job %s: progress not saved (%s)", job_id, exc.__class__.__name__)
+        if sqlite:
+            now = time.monotonic()
+            with _busy_lock:
+                for old in [k for k, until in _busy_until.items() if until <= now]:
+                    del _busy_until[old]  # jobs that ended meanwhile
+                _busy_until[job_id] = now + BUSY_BACKOFF_SECONDS
         return False
     finally:
         session.close()
@@ -107,6 +126,7 @@ class JobContext:
         self.total: int | None = job.progress_total
         self.phase: str | None = job.phase
         self.on_progress: Any = None  # the CLI's progress bar (run_inline)
+        self.output_kept = False  # its output is committed (jobs.output.store_output): no cancel now
 
     def progress(self, done: int, total: int | None = None, phase: str | None = None) -> None:
         """Report ``done`` rows of ``total`` (and what is being done now, e.g. ``"checking"``)."""
@@ -128,8 +148,21 @@ class JobContext:
 
     def cancelled(self) -> bool:
         """Whether someone asked to cancel; a handler that sees it may stop (raise through
-        :meth:`check_cancelled`): its transaction rolls back and the job ends ``cancelled``."""
+        :meth:`check_cancelled`): its transaction rolls back and the job ends ``cancelled``.
+        False once the job's output is stored: it is kept, so the job finishes."""
+        if self.output_kept:
+            return False
         return read_cancel_requested(self.tenant.id, self.job.id)
+
+    def locale(self) -> Any:
+        """A context manager: messages written into the result in the language of whoever
+        started the job (param ``locale``), else the default."""
+        from contextlib import nullcontext
+
+        from flask_babel import force_locale
+
+        locale = self.params.get("locale")
+        return force_locale(locale) if locale else nullcontext()
 
     def check_cancelled(self) -> None:
         if self.cancelled():

@@ -23,7 +23,8 @@ class JobFailed(Exception):
 
 
 class JobCancelled(Exception):
-    """Raised through :meth:`JobContext.check_cancelled`: someone asked to stop; nothing is kept."""
+    """Raised through :meth:`JobContext.check_cancelled`: someone asked to stop; the handler's
+    transaction rolls back (a kind that is not all-or-nothing may have stored something before)."""
 
 
 class BrokerDown(ServiceError):
@@ -50,6 +51,8 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext "mark only" name, extra
 WORKER_STOPPED = N_("The worker stopped while running this job.")
 QUEUE_DOWN = N_("The work queue was not available, so the job never started.")
 UNEXPECTED = N_("An unexpected error stopped the job. Nothing it did was kept.")
+UNEXPECTED_PARTIAL = N_("An unexpected error stopped the job. What it finished before that was kept.")
 UNKNOWN_KIND = N_("This kind of job is not known to the worker (is its pillar installed?).")
 CANCELLED = N_("Cancelled before it finished. Nothing it did was kept.")
+CANCELLED_PARTIAL = N_("Cancelled before it finished. What it finished before that was kept.")
 NEVER_STARTED = N_("No worker picked this job up.")

@@ -1,7 +1,9 @@
 """The kinds of job the core and plugins declare with :func:`job_kind`.
 
 A kind is a name (``smart_government.registry_import``), a title for pages, whether running it a
-second time after a worker died is harmless (``retry_safe``), and the handler that does the work.
+second time after a worker died is harmless (``retry_safe``), whether everything it does lands in the
+job's one transaction (``all_or_nothing``: false when it stores a document or changes storage on
+its way), an optional ``summary(result)`` (its result in words for the job page) and the handler.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ if TYPE_CHECKING:
     from .context import JobContext
 
 Handler = Callable[["JobContext"], "dict[str, Any] | None"]
+Summary = Callable[[dict[str, Any]], "list[tuple[str, Any]]"]
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,8 @@ class JobKind:
     handler: Handler
     retry_safe: bool = False
     permission: str | None = None  # who may start it (checked by the page that submits, not here)
+    all_or_nothing: bool = True  # False: a failure or a cancel may leave part of its work behind
+    summary: Summary | None = None  # the result as (label, value) lines; else a generic rendering
 
 
 _KINDS: dict[str, JobKind] = {}
@@ -33,7 +38,13 @@ class UnknownJobKind(KeyError):
 
 
 def job_kind(
-    kind: str, *, title: Any, retry_safe: bool = False, permission: str | None = None
+    kind: str,
+    *,
+    title: Any,
+    retry_safe: bool = False,
+    permission: str | None = None,
+    all_or_nothing: bool = True,
+    summary: Summary | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register ``handler(ctx: JobContext) -> dict | None`` as the work of jobs of ``kind``.
 
@@ -43,7 +54,7 @@ def job_kind(
         raise ValueError("a job kind is a name of 1 to 80 characters")
 
     def register(handler: Handler) -> Handler:
-        _KINDS[kind] = JobKind(kind, title, handler, retry_safe, permission)
+        _KINDS[kind] = JobKind(kind, title, handler, retry_safe, permission, all_or_nothing, summary)
         return handler
 
     return register

@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..models import Job, JobState, Tenant, User
@@ -79,6 +79,19 @@ def _stale_after() -> timedelta:
     return timedelta(minutes=current_app.config.get("JOB_STALE_MINUTES", 10))
 
 
+HEARTBEAT_SECONDS = 30.0
+REDELIVERED_STALE_BEATS = 3  # a redelivered message takes over only after this many missed beats
+
+
+def _busy_window(redelivered: bool) -> timedelta:
+    """How fresh a running job's heartbeat must be for a message of it to leave it alone. A
+    redelivered message (its worker may have died, or the broker only timed it out) takes over only
+    when the heartbeat missed a few beats: a live worker beats every ``HEARTBEAT_SECONDS``."""
+    if redelivered:
+        return min(_stale_after(), timedelta(seconds=REDELIVERED_STALE_BEATS * HEARTBEAT_SECONDS))
+    return _stale_after()
+
+
 def claim(tenant_id: int, job_id: uuid.UUID, *, redelivered: bool = False) -> str:
     """``"claimed"`` (this process runs it now), ``"busy"`` (another worker runs it),
     ``"finished"`` (nothing to do) or ``"failed"`` (found abandoned and not safe to run again)."""
@@ -99,7 +112,7 @@ def claim(tenant_id: int, job_id: uuid.UUID, *, redelivered: bool = False) -> st
         beat = job.heartbeat_at
         if beat is not None and beat.tzinfo is None:
             beat = beat.replace(tzinfo=now.tzinfo)
-        if not redelivered and beat is not None and now - beat < _stale_after():
+        if beat is not None and now - beat < _busy_window(redelivered):
             return "busy"  # a second message for a job that another worker is running
         kind = kinds.find(job.kind)
         attempts = job.attempts
@@ -155,9 +168,6 @@ def _run_handler(tenant_id: int, job_id: uuid.UUID, on_progress: Callable | None
         session.commit()
 
 
-HEARTBEAT_SECONDS = 30.0
-
-
 class _Heartbeat:
     """Bumps ``heartbeat_at`` while a handler works without reporting progress, so that the sweep
     does not take a long, quiet job for one whose worker died (best effort, like progress)."""
@@ -194,11 +204,14 @@ def execute(
     claimed = claim(tenant_id, job_id, redelivered=redelivered)
     if claimed != "claimed":
         return claimed
+    kind = kinds.find(_kind_of(tenant_id, job_id))
+    atomic = kind is None or kind.all_or_nothing
     try:
         with _Heartbeat(tenant_id, job_id):
             _run_handler(tenant_id, job_id, on_progress)
     except errors.JobCancelled:
-        fail(tenant_id, job_id, errors.CANCELLED, state=JobState.CANCELLED, only_if=(JobState.RUNNING,))
+        message = errors.CANCELLED if atomic else errors.CANCELLED_PARTIAL
+        fail(tenant_id, job_id, message, state=JobState.CANCELLED, only_if=(JobState.RUNNING,))
         return JobState.CANCELLED.value
     except errors.JobFailed as exc:
         extra = {"result": {"error": {"msgid": exc.msgid, "vars": _plain(exc.variables)}}}
@@ -212,9 +225,19 @@ def execute(
         return JobState.FAILED.value
     except Exception:  # noqa: BLE001 - recorded on the job; the worker goes on with the next one
         log.exception("job %s (village %s) failed", job_id, tenant_id)
-        fail(tenant_id, job_id, errors.UNEXPECTED, only_if=(JobState.RUNNING,))
+        message = errors.UNEXPECTED if atomic else errors.UNEXPECTED_PARTIAL
+        fail(tenant_id, job_id, message, only_if=(JobState.RUNNING,))
         return JobState.FAILED.value
+    except BaseException:  # Ctrl+C in the CLI, a worker's shutdown: never leave it "running"
+        message = errors.CANCELLED if atomic else errors.CANCELLED_PARTIAL
+        fail(tenant_id, job_id, message, state=JobState.CANCELLED, only_if=(JobState.RUNNING,))
+        raise
     return JobState.DONE.value
+
+
+def _kind_of(tenant_id: int, job_id: uuid.UUID) -> str:
+    with tenant_session(tenant_id) as session:
+        return session.scalar(select(Job.kind).where(Job.id == job_id)) or ""
 
 
 def _plain(variables: dict[str, Any]) -> dict[str, Any]:

@@ -57,6 +57,7 @@ def raw(job: Job) -> dict[str, Any]:
     }
     if job.document_id:
         links["document"] = url_for("Documents.DocumentItem", slug=slug, document_id=job.document_id)
+        links["file"] = url_for("Jobs.JobFile", slug=slug, job_id=job.id)  # checks the kind's permission
     return {
         "id": job.id,
         "kind": job.kind,

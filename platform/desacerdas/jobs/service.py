@@ -8,7 +8,7 @@ from typing import Any
 
 from celery import current_task
 from flask import current_app, url_for
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from ..auth.permissions import registry
@@ -24,6 +24,7 @@ from . import celery_app, errors, kinds, runner
 log = logging.getLogger(__name__)
 
 RUN_TASK = "desa.jobs.run"
+INLINE = "inline"  # params key: a job the CLI runs in its own process (never re-queued)
 SEE_ALL = "village.jobs.view"  # a village admin: every job of the village
 
 registry.register(
@@ -32,11 +33,15 @@ registry.register(
     (Role.VILLAGE_HEAD, Role.VILLAGE_SECRETARY, Role.FACILITATOR),
     read_only=True,
 )
+MANAGE = "village.jobs.manage"  # a village admin: cancel any job of the village
+registry.register(
+    MANAGE, "Cancel any background job of the village", (Role.VILLAGE_HEAD, Role.VILLAGE_SECRETARY)
+)
 
 
 @celery_app.task(RUN_TASK)
 def run_task(tenant_id: int, job_id: str) -> str:
-    """The worker side of :func:`submit`: run one job (``redelivered``: its worker died)."""
+    """The worker side of :func:`submit`: run one job (``redelivered``: its worker may have died)."""
     info = getattr(getattr(current_task, "request", None), "delivery_info", None) or {}
     return runner.execute(int(tenant_id), job_id, redelivered=bool(info.get("redelivered")))
 
@@ -76,10 +81,12 @@ def _new_job(tenant: Tenant, kind: str, params: dict[str, Any], user: User | Non
 
 
 def record(tenant: Tenant, kind: str, params: dict[str, Any], user: User | None = None) -> Job:
-    """A queued job written but not handed to the broker: the CLI runs it here with ``run_inline``."""
+    """A queued job written but not handed to the broker: the CLI runs it here with ``run_inline``.
+
+    Marked ``inline``: the sweep never hands it to a worker (the process that ran it stopped)."""
     kinds.get(kind)
     with tenant_session(tenant.id) as session:
-        job = _new_job(tenant, kind, params, user, None)
+        job = _new_job(tenant, kind, {**(params or {}), INLINE: True}, user, None)
         session.add(job)
         session.commit()
         session.refresh(job)
@@ -142,17 +149,60 @@ def get_visible(session: Session, tenant: Tenant, user: User, job_id: Any) -> Jo
     return job
 
 
+def may_cancel(user: User | None, tenant: Tenant, job: Job) -> bool:
+    """Who may stop a job they can see: its starter, a village admin (``village.jobs.manage``), or
+    someone who may start jobs of its kind. Seeing a job (``village.jobs.view``) is not enough."""
+    if user is None:
+        return False
+    if job.started_by is not None and job.started_by == user.id:
+        return True
+    if may(user, tenant, MANAGE):
+        return True
+    kind = kinds.find(job.kind)
+    if kind is None or not kind.permission or registry.get(kind.permission).read_only:
+        return False  # a read-only permission (a facilitator's, a regency admin's) stops nothing
+    return may(user, tenant, kind.permission)
+
+
+def _already_finished() -> ServiceError:
+    return ServiceError(_("This job has already finished."), "job_finished", 409)
+
+
 def cancel(session: Session, job: Job) -> Job:
     """Ask a job to stop: a queued job is cancelled at once, a running one when its handler next
-    looks (``ctx.cancelled()``) or, at the latest, its work is thrown away when it ends."""
+    looks (``ctx.cancelled()``) or, at the latest, its work is thrown away when it ends.
+
+    Both are conditional UPDATEs (only from the state expected): a job that finished meanwhile is
+    never overwritten, the caller gets 409 instead."""
     if job.finished:
-        raise ServiceError(_("This job has already finished."), "job_finished", 409)
-    job.cancel_requested = True
-    if job.state == JobState.QUEUED:
-        job.state = JobState.CANCELLED
-        job.error = errors.CANCELLED
-        job.finished_at = utcnow()
+        raise _already_finished()
+    key = (Job.tenant_id == job.tenant_id, Job.id == job.id)
+    now = utcnow()
+    stopped = session.execute(
+        update(Job)
+        .where(*key, Job.state == JobState.QUEUED)
+        .values(
+            state=JobState.CANCELLED,
+            cancel_requested=True,
+            error=errors.CANCELLED,
+            finished_at=now,
+            updated_at=now,
+        ),
+        execution_options={"synchronize_session": False},
+    )
+    if stopped.rowcount != 1:
+        asked = session.execute(
+            update(Job)
+            .where(*key, Job.state.in_((JobState.QUEUED, JobState.RUNNING)))
+            .values(cancel_requested=True, updated_at=now),
+            execution_options={"synchronize_session": False},
+        )
+        if asked.rowcount != 1:
+            session.rollback()
+            session.refresh(job)
+            raise _already_finished()
     session.commit()
+    session.refresh(job)
     return job
 
 

@@ -20,15 +20,17 @@ from ..models.base import utcnow
 from ..tenancy import tenant_session
 from . import errors, kinds
 from .runner import MAX_ATTEMPTS
+from .service import INLINE
 
 log = logging.getLogger(__name__)
 
 REPUBLISH_AFTER = timedelta(minutes=5)
+REPUBLISHED = "republished"  # params key: how many times the sweep handed a queued job over again
 
 
 @dataclass
 class SweepReport:
-    failed: int = 0  # running, worker silent: failed with the reason
+    failed: int = 0  # running, worker silent: failed (or cancelled, when asked) with the reason
     requeued: int = 0  # running, worker silent, safe to run again: queued again
     republished: int = 0  # queued and never picked up: handed to the broker again
 
@@ -46,40 +48,86 @@ def _villages(slug: str | None) -> list[Tenant]:
     return list(db.session.scalars(stmt))
 
 
+def _stale_running(session, tenant_id: int, stale_before, now, report: SweepReport) -> list:  # noqa: ANN001
+    """Fail, cancel or re-queue running jobs whose heartbeat stopped; the ids queued again.
+
+    Each change is a conditional UPDATE (still running, heartbeat still old): a job that committed
+    ``done`` since the SELECT is left alone."""
+    silent = (
+        Job.state == JobState.RUNNING,
+        or_(Job.heartbeat_at.is_(None), Job.heartbeat_at <= stale_before),
+    )
+    stale = session.execute(
+        select(Job.id, Job.kind, Job.attempts, Job.cancel_requested, Job.params).where(*silent)
+    ).all()
+    again = []
+    for job_id, kind_name, attempts, cancel_requested, params in stale:
+        kind = kinds.find(kind_name)
+        atomic = kind is None or kind.all_or_nothing
+        inline = bool((params or {}).get(INLINE))  # its process stopped: no worker may run it
+        if cancel_requested:
+            message = errors.CANCELLED if atomic else errors.CANCELLED_PARTIAL
+            values = {"state": JobState.CANCELLED, "error": message, "finished_at": now}
+        elif kind is not None and kind.retry_safe and attempts < MAX_ATTEMPTS and not inline:
+            values = {"state": JobState.QUEUED, "phase": None, "progress_done": 0}
+        else:
+            values = {"state": JobState.FAILED, "error": errors.WORKER_STOPPED, "finished_at": now}
+        changed = session.execute(
+            update(Job).where(Job.id == job_id, *silent).values(**values, updated_at=now),
+            execution_options={"synchronize_session": False},
+        )
+        if changed.rowcount != 1:
+            continue  # it finished (or beat) meanwhile
+        if values["state"] == JobState.QUEUED:
+            again.append(job_id)
+            report.requeued += 1
+        else:
+            report.failed += 1
+    return again
+
+
+def _waiting(session, now, report: SweepReport) -> list:  # noqa: ANN001
+    """Queued jobs that no worker picked up, due to be handed over again: after 5 minutes, then
+    after 10, 20, 40, 80 (a backlog behind a long job is not flooded with duplicate messages).
+    An inline job (the CLI's) that never ran is failed instead."""
+    rows = session.execute(
+        select(Job.id, Job.params, Job.updated_at).where(
+            Job.state == JobState.QUEUED, Job.updated_at <= now - REPUBLISH_AFTER
+        )
+    ).all()
+    due = []
+    for job_id, params, updated in rows:
+        params = dict(params or {})
+        queued = (Job.id == job_id, Job.state == JobState.QUEUED)
+        if params.get(INLINE):
+            values = {"state": JobState.FAILED, "error": errors.WORKER_STOPPED, "finished_at": now}
+        else:
+            times = int(params.get(REPUBLISHED, 0))
+            if updated.tzinfo is None:
+                updated = updated.replace(tzinfo=now.tzinfo)
+            if now - updated < REPUBLISH_AFTER * 2 ** min(times, 4):
+                continue
+            values = {"params": {**params, REPUBLISHED: times + 1}}
+        changed = session.execute(
+            update(Job).where(*queued).values(**values, updated_at=now),
+            execution_options={"synchronize_session": False},
+        )
+        if changed.rowcount == 1 and "params" in values:
+            due.append(job_id)
+        elif changed.rowcount == 1:
+            report.failed += 1
+    return due
+
+
 def sweep_village(
     tenant_id: int, *, stale_after: timedelta, report: SweepReport, publish: bool = True
 ) -> None:
     from .service import publish as hand_over
 
     now = utcnow()
-    stale_before, quiet_before = now - stale_after, now - REPUBLISH_AFTER
     with tenant_session(tenant_id) as session:
-        stale = session.scalars(
-            select(Job).where(
-                Job.state == JobState.RUNNING,
-                or_(Job.heartbeat_at.is_(None), Job.heartbeat_at <= stale_before),
-            )
-        ).all()
-        again = []
-        for job in stale:
-            kind = kinds.find(job.kind)
-            if kind is not None and kind.retry_safe and job.attempts < MAX_ATTEMPTS:
-                job.state, job.phase, job.progress_done, job.updated_at = JobState.QUEUED, None, 0, now
-                again.append(job.id)
-                report.requeued += 1
-            else:
-                job.state, job.error, job.finished_at = JobState.FAILED, errors.WORKER_STOPPED, now
-                report.failed += 1
-        waiting = list(
-            session.scalars(
-                select(Job.id).where(Job.state == JobState.QUEUED, Job.updated_at <= quiet_before)
-            )
-        )
-        if waiting:
-            session.execute(
-                update(Job).where(Job.id.in_(waiting)).values(updated_at=now),
-                execution_options={"synchronize_session": False},
-            )
+        again = _stale_running(session, tenant_id, now - stale_after, now, report)
+        waiting = _waiting(session, now, report)
         session.commit()
     if not publish:
         return

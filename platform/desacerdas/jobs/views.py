@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask import Flask, abort, flash, jsonify, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import format_decimal
 from flask_babel import gettext as _
@@ -23,7 +23,7 @@ from ..kit.lists import Filter, ListSpec, Sort, choice
 from ..models import Job, JobState, User
 from ..web.errors import error_response
 from ..web.tenant import make_tenant_blueprint
-from . import kinds, labels, service
+from . import kinds, labels, output, service
 from .errors import BrokerDown
 from .schemas import dump
 
@@ -78,7 +78,9 @@ def show(job_id: uuid.UUID) -> ResponseReturnValue:
         title=kinds.title_of(job.kind),
         starter=db.session.get(User, job.started_by) if job.started_by else None,
         error=labels.error_text(job),
-        result=labels.result_of(job),
+        summary=labels.summary(job),
+        may_cancel=service.may_cancel(user, tenant, job),
+        may_download=output.may_read(user, tenant, job),
         refresh=not job.finished,
     )
     return (page, 200, {"Refresh": "3"}) if not job.finished else page
@@ -88,9 +90,21 @@ def show(job_id: uuid.UUID) -> ResponseReturnValue:
 def cancel(job_id: uuid.UUID) -> ResponseReturnValue:
     tenant, user = _member()
     job = service.get_visible(db.session, tenant, user, job_id)
+    if not service.may_cancel(user, tenant, job):
+        abort(403)  # they can see it (so its existence is no secret), not stop it
     service.cancel(db.session, job)
     flash(_("The job was asked to stop."), "success")
     return redirect(service.job_url(job))
+
+
+@bp.get("/<uuid:job_id>/file")
+def file(job_id: uuid.UUID) -> ResponseReturnValue:
+    """The job's output document (or, ``?input=1``, the file it read), checked here: the job must
+    be visible to the reader and they must hold the permission of its kind (an export of residents
+    is not for everyone who may see documents)."""
+    tenant, user = _member()
+    job = service.get_visible(db.session, tenant, user, job_id)
+    return output.send(user, tenant, job, which="input" if request.args.get("input") else "output")
 
 
 def whole(number: int | None) -> str:
@@ -104,6 +118,7 @@ def _helpers() -> dict:
         "job_state_label": labels.state_label,
         "job_title": kinds.title_of,
         "job_url": service.job_url,
+        "job_file_url": output.file_url,
     }
 
 

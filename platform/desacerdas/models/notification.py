@@ -95,8 +95,8 @@ class Notification(TenantScoped, NotificationColumns, Base):
         UniqueConstraint("tenant_id", "idempotency_key", "channel"),
         Index("ix_notifications_recipient", "tenant_id", "recipient_user_id", "channel", "status"),
         Index("ix_notifications_due", "tenant_id", "status", "next_attempt_at"),
-        # the day's count against the cap reads only this index (channel, status: covering)
-        Index("ix_notifications_created", "tenant_id", "created_at", "channel", "status"),
+        # the day's count against the cap reads only this index (channel, status, secret: covering)
+        Index("ix_notifications_created", "tenant_id", "created_at", "channel", "status", "secret"),
     )
 
 
@@ -116,7 +116,7 @@ class PlatformNotification(NotificationColumns, Base):
         UniqueConstraint("idempotency_key", "channel"),
         Index("ix_platform_notifications_recipient", "recipient_user_id", "channel", "status"),
         Index("ix_platform_notifications_due", "status", "next_attempt_at"),
-        Index("ix_platform_notifications_created", "created_at", "channel", "status"),
+        Index("ix_platform_notifications_created", "created_at", "channel", "status", "secret"),
     )
 
 

@@ -24,7 +24,7 @@ from .contacts import (
 )
 from .delivery import deliver, deliver_due, record_status
 from .kinds import NotificationKind, all_kinds, get_kind, register_kind
-from .service import notify
+from .service import notify, providers_configured, sent_outside
 from .settings import ChannelSettings, save_settings, village_settings
 from .templates import render, save_template
 from .usage import UsageRow, usage
@@ -43,6 +43,7 @@ __all__ = [
     "deliver_due",
     "get_kind",
     "notify",
+    "providers_configured",
     "opt_in",
     "opt_out",
     "record_inbound",
@@ -53,6 +54,7 @@ __all__ = [
     "save_settings",
     "save_template",
     "send_code",
+    "sent_outside",
     "set_preferred",
     "usage",
     "verify_code",

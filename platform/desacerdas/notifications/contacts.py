@@ -25,8 +25,9 @@ from ..models.notification import (
     ConsentAction,
     ConsentHow,
     ContactConsent,
+    Notification,
     NotificationChannel,
-    NotificationStatus,
+    PlatformNotification,
     UserContact,
 )
 from ..services import ServiceError
@@ -35,6 +36,8 @@ from ..services.i18n import _
 CODE_MINUTES = 10
 CODE_TRIES = 5
 RESEND_AFTER = timedelta(seconds=60)
+CODES_PER_HOUR = 5  # codes one person may ask for, whatever the address or channel
+CODES_PER_DAY = 10
 CHANNELS = ("whatsapp", "sms", "email")
 PHONE_CHANNELS = ("whatsapp", "sms")
 STOP_WORDS = frozenset({"STOP", "BERHENTI", "UNSUBSCRIBE"})
@@ -158,14 +161,44 @@ def remove_contact(
         session.commit()
 
 
+def _codes_sent(session: Session, user: User, village: Tenant | None, since: datetime) -> list[datetime]:
+    """When codes went to ``user`` since ``since``: in the village's outbox and the platform's
+    (rows of ``contact.verify``, whatever the address: changing or removing a contact resets
+    nothing), newest first."""
+    found: list[datetime] = []
+    models = (Notification, PlatformNotification) if village is not None else (PlatformNotification,)
+    for model in models:
+        query = select(model.created_at).where(
+            model.recipient_user_id == user.id, model.kind == "contact.verify", model.created_at >= since
+        )
+        if model is Notification:
+            query = query.where(model.tenant_id == village.id)
+        found += [_aware(at) for at in session.scalars(query.order_by(model.created_at.desc()).limit(50))]
+    return sorted(found, reverse=True)
+
+
+def _check_code_limits(session: Session, user: User, village: Tenant | None, now: datetime) -> None:
+    sent = _codes_sent(session, user, village, now - timedelta(days=1))
+    if sent and sent[0] + RESEND_AFTER > now:
+        raise ContactError(
+            _("A code was sent less than a minute ago. Please wait."), "code_too_soon", status=429
+        )
+    if len(sent) >= CODES_PER_DAY or sum(1 for at in sent if at > now - timedelta(hours=1)) >= CODES_PER_HOUR:
+        raise ContactError(
+            _("Too many codes were asked for. Please try again later."), "too_many_codes", status=429
+        )
+
+
 def send_code(
     session: Session, user: User, channel: str, *, village: Tenant | None = None, commit: bool = True
 ) -> UserContact:
     """Send a fresh six-digit code to the contact over its own channel (kind ``contact.verify``).
 
     ``session`` serves ``village`` (the outbox the message and its cost go to; None: the
-    platform's). Refused, in words, when a code went out less than a minute ago, the channel
-    cannot send now, or the village's daily limit is reached.
+    platform's). Refused, in words, when a code went to the person less than a minute ago or
+    they had ``CODES_PER_HOUR`` / ``CODES_PER_DAY`` already (any address, any channel), or the
+    channel cannot send now. A code is secret, so the village's daily cap neither counts nor
+    stops it: these limits are what keeps the bill down.
     """
     from .service import notify
 
@@ -176,6 +209,7 @@ def send_code(
         raise ContactError(
             _("A code was sent less than a minute ago. Please wait."), "code_too_soon", status=429
         )
+    _check_code_limits(session, user, village, now)
     code = f"{secrets.randbelow(10**6):06d}"
     rows = notify(
         session,
@@ -192,13 +226,6 @@ def send_code(
         session.rollback()
         raise ContactError(
             _("Codes cannot be sent this way now. Try another channel."), "channel_unavailable"
-        )
-    if external[0].status == NotificationStatus.SKIPPED:
-        session.rollback()
-        raise ContactError(
-            _("The village's daily limit of messages is reached. Try again tomorrow."),
-            "daily_limit",
-            status=429,
         )
     row.code_hash = _hash(row.id, code)
     row.code_expires_at = now + timedelta(minutes=CODE_MINUTES)

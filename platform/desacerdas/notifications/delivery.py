@@ -16,13 +16,14 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..jobs.celery_app import task
 from ..jobs.schedule import periodic
-from ..models import Tenant
+from ..models import Tenant, User
 from ..models.notification import (
     Notification,
     NotificationChannel,
@@ -33,7 +34,7 @@ from ..models.notification import (
 from ..tenancy import tenant_session
 from . import channels as channel_registry
 from .channels.base import OutgoingMessage, PermanentError, RetryableError, SendResult
-from .kinds import get_kind
+from .kinds import SECRET_MASK, get_kind
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,10 @@ UNKNOWN_KIND = N_("This kind of message is no longer known.")
 NO_ADDRESS = N_("No address to send to.")
 UNEXPECTED = N_("Unexpected error while sending.")
 PROVIDER_FAILED = N_("The provider reported the message failed.")
+CHANNEL_OFF = N_("The village switched this channel off before the message was sent.")
+CONTACT_GONE = N_("The recipient removed this contact before the message was sent.")
+OPTED_OUT = N_("The recipient stopped messages on this channel before the message was sent.")
+ADDRESS_CHANGED = N_("The recipient's address changed before the message was sent.")
 
 ORDER = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4, "failed": 5, "skipped": 5}
 
@@ -119,16 +124,51 @@ def _claim(session: Session, model, ident, now: datetime) -> bool:  # noqa: ANN0
     return result.rowcount == 1
 
 
-def _in_window(session: Session, row) -> bool:  # noqa: ANN001
-    if row.channel != NotificationChannel.WHATSAPP:
-        return False
-    contact = session.scalar(
+def _contact(session: Session, row) -> UserContact | None:  # noqa: ANN001
+    return session.scalar(
         select(UserContact).where(
-            UserContact.user_id == row.recipient_user_id, UserContact.channel == NotificationChannel.WHATSAPP
+            UserContact.user_id == row.recipient_user_id, UserContact.channel == row.channel
         )
     )
-    seen = _aware(contact.last_inbound_at) if contact is not None else None
+
+
+def _in_window(session: Session, row) -> bool:  # noqa: ANN001
+    """Whether the recipient wrote to us from this very number in the last 24 hours."""
+    if row.channel != NotificationChannel.WHATSAPP:
+        return False
+    from .channels.whatsapp import digits
+
+    contact = _contact(session, row)
+    if contact is None or contact.address != digits(row.address or ""):
+        return False  # the row goes to another number (a PIN code to the registry's phone)
+    seen = _aware(contact.last_inbound_at)
     return seen is not None and _utcnow() - seen < SESSION_WINDOW
+
+
+def _not_wanted(session: Session, row, tenant_id: int | None) -> str | None:  # noqa: ANN001
+    """Why a queued row must not go out any more (checked again at delivery: a STOP reply, a
+    removed contact, a new address or a channel switched off since ``notify()``), or None.
+    A secret row goes to the address it was written for (a contact being verified, the phone on
+    record) and is only stopped by the village's switch."""
+    from .service import usable_contacts
+    from .settings import village_settings
+
+    village = session.get(Tenant, tenant_id) if tenant_id is not None else None
+    if not village_settings(village).enabled(row.channel.value):
+        return CHANNEL_OFF
+    if row.secret:
+        return None
+    user = session.get(User, row.recipient_user_id)
+    found = usable_contacts(session, user).get(row.channel.value) if user is not None else None
+    if (found if isinstance(found, str) else getattr(found, "address", None)) == row.address:
+        return None  # still verified, opted in and at this address (or the account's own e-mail)
+    contact = _contact(session, row)
+    if contact is None:
+        return CONTACT_GONE
+    if contact.opted_out_at is not None and not contact.opted_in:
+        return OPTED_OUT
+    return ADDRESS_CHANGED
+    return None
 
 
 def _message(session: Session, row, tenant_id: int | None) -> OutgoingMessage:  # noqa: ANN001
@@ -160,12 +200,19 @@ def _send(session: Session, row, tenant_id: int | None) -> SendResult:  # noqa: 
     if impl is None or not channel_registry.configured(message.channel):
         raise PermanentError(NOT_CONFIGURED)
     try:
-        return impl.send(message, current_app.config)
+        with force_locale("en"):  # reasons are stored as English msgids; pages translate them
+            return impl.send(message, current_app.config)
     except (RetryableError, PermanentError):
         raise
     except Exception as exc:  # noqa: BLE001 - a provider bug is retried, then reported
         log.exception("notification %s: channel %s raised", row.id, message.channel)
         raise RetryableError(UNEXPECTED) from exc
+
+
+def forget_secret(row) -> None:  # noqa: ANN001
+    """A secret row that will not be sent again keeps no code or link: masked body, no data."""
+    if row.secret:
+        row.body, row.data = SECRET_MASK, {}
 
 
 def _finish(row, outcome: SendResult | Exception, now: datetime) -> str:  # noqa: ANN001
@@ -174,6 +221,7 @@ def _finish(row, outcome: SendResult | Exception, now: datetime) -> str:  # noqa
         row.provider_message_id = outcome.provider_message_id
         row.cost = int(outcome.cost or 0)
         row.sent_at, row.error, row.next_attempt_at = now, None, None
+        forget_secret(row)
         return "sent"
     reason = str(getattr(outcome, "message", outcome))[:400]
     if isinstance(outcome, RetryableError) and row.attempts < max_attempts():
@@ -183,6 +231,7 @@ def _finish(row, outcome: SendResult | Exception, now: datetime) -> str:  # noqa
         return "retry"
     row.status = NotificationStatus.FAILED
     row.error, row.next_attempt_at = reason[:500], None
+    forget_secret(row)
     return "failed"
 
 
@@ -200,6 +249,13 @@ def deliver(tenant_id: int | None, notification_id, now: datetime | None = None)
             return "skipped"
         row = session.get(model, (tenant_id, ident) if tenant_id is not None else ident)
         if row is None:  # cannot happen after a claim in the same village; be safe
+            return "skipped"
+        unwanted = _not_wanted(session, row, tenant_id)
+        if unwanted is not None:
+            row.status, row.error, row.next_attempt_at = NotificationStatus.SKIPPED, unwanted, None
+            forget_secret(row)
+            session.commit()
+            log.info("notification %s:%s skipped: %s", tenant_id, notification_id, unwanted)
             return "skipped"
         try:
             outcome: SendResult | Exception = _send(session, row, tenant_id)
@@ -222,13 +278,18 @@ def deliver_task(tenant_id: int | None, notification_id: str) -> str:
 
 
 def _sweep_one(session: Session, model, now: datetime, limit: int) -> tuple[list, int]:  # noqa: ANN001
-    """Mark stale ``sending`` rows failed; return the due queued ids and how many went stale."""
-    stale = session.execute(
-        update(model)
-        .where(model.status == NotificationStatus.SENDING, model.updated_at < now - STALE_AFTER)
-        .values(status=NotificationStatus.FAILED, error=UNCERTAIN, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    """Mark stale ``sending`` rows failed (a secret one loses its text); return the due queued ids
+    and how many went stale."""
+    stuck = (model.status == NotificationStatus.SENDING, model.updated_at < now - STALE_AFTER)
+    failed = {"status": NotificationStatus.FAILED, "error": UNCERTAIN, "updated_at": now}
+    stale = 0
+    for secret, forget in ((True, {"body": SECRET_MASK, "data": {}}), (False, {})):
+        stale += session.execute(
+            update(model)
+            .where(*stuck, model.secret.is_(secret))
+            .values(**failed, **forget)
+            .execution_options(synchronize_session=False)
+        ).rowcount
     due = list(
         session.scalars(
             select(model.id)
@@ -270,28 +331,59 @@ def deliver_due_task() -> dict[str, int]:
 # -- provider webhooks ------------------------------------------------------------------------------
 
 
+def _reported_row(session: Session, model, tenant_id: int | None, provider_id: str, notification_id):  # noqa: ANN001, ANN202
+    """The row a status report is about: by the provider's id, else by our own id from the
+    callback data when the row never learnt the provider's id (the worker stopped after the
+    provider took the message: the row is "delivery uncertain")."""
+    row = session.scalar(select(model).where(model.provider_message_id == provider_id))
+    if row is not None or not notification_id:
+        return row
+    try:
+        ident = _key(tenant_id, notification_id)
+    except (TypeError, ValueError):
+        return None
+    row = session.get(model, (tenant_id, ident) if tenant_id is not None else ident)
+    if row is None or row.provider_message_id not in (None, provider_id):
+        return None
+    row.provider_message_id = provider_id
+    return row
+
+
+def _moves(row, new: NotificationStatus) -> bool:  # noqa: ANN001
+    """Status only moves forward; a row failed as "uncertain" learns it did go out after all."""
+    if row.status == NotificationStatus.FAILED:
+        return (
+            row.error == UNCERTAIN and new != NotificationStatus.QUEUED and new != NotificationStatus.SENDING
+        )
+    return ORDER[new.value] > ORDER[row.status.value]
+
+
 def record_status(
     tenant_id: int | None,
     provider_message_id: str,
     status: str,
     cost: int | None = None,
     error: str | None = None,
+    notification_id: str | None = None,
 ) -> bool:
-    """A provider's status report for the row it knows by ``provider_message_id``, looked up in
-    ``tenant_id``'s own tenant session only (a forged village finds nothing). Status only moves
-    forward (a late "delivered" does not undo "read"); "failed" keeps the provider's reason.
-    Returns whether a row changed."""
+    """A provider's status report for the row it knows by ``provider_message_id`` (or, when no
+    row has that id, by ``notification_id`` from our callback data), looked up in ``tenant_id``'s
+    own tenant session only (a forged village finds nothing). Status only moves forward (a late
+    "delivered" does not undo "read"), except that a row failed as "delivery uncertain" takes
+    the provider's word; "failed" keeps the provider's reason. Returns whether a row changed."""
     try:
         new = NotificationStatus(status)
     except ValueError:
         return False
     model = _model(tenant_id)
     with _session(tenant_id) as session:
-        row = session.scalar(select(model).where(model.provider_message_id == provider_message_id))
+        row = _reported_row(session, model, tenant_id, provider_message_id, notification_id)
         if row is None:
             return False
         changed = False
-        if ORDER[new.value] > ORDER[row.status.value] and row.status != NotificationStatus.FAILED:
+        if _moves(row, new):
+            if row.status == NotificationStatus.FAILED and new != NotificationStatus.FAILED:
+                row.error, row.sent_at = None, row.sent_at or _utcnow()
             row.status = new
             if new == NotificationStatus.READ:
                 row.read_at = row.read_at or _utcnow()
@@ -300,6 +392,6 @@ def record_status(
             changed = True
         if cost is not None and cost != row.cost:
             row.cost, changed = int(cost), True
-        if changed:
+        if changed or session.dirty:
             session.commit()
         return changed

@@ -18,6 +18,7 @@ Audience = Literal["resident", "staff", "any"]
 EXTERNAL_CHANNELS: tuple[str, ...] = ("whatsapp", "sms", "email")
 CHANNELS: tuple[str, ...] = ("inbox", *EXTERNAL_CHANNELS)
 LOCALES: tuple[str, ...] = ("id", "en")
+SECRET_MASK = "••••••"  # noqa: S105 - what staff see of a secret text, and what it becomes once delivered
 
 
 @dataclass(frozen=True)

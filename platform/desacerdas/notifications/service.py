@@ -98,14 +98,16 @@ def choose_channel(
 
 
 def sent_today(session: Session, village: Tenant | None, now: datetime, *, limit: int | None = None) -> int:
-    """External messages of the village (or the platform) written since midnight UTC; with
-    ``limit``, counted up to ``limit`` only (enough to compare with a cap, however busy the day).
-    The index on (tenant_id, created_at, channel, status) answers it without reading the rows."""
+    """External messages of the village (or the platform) written since midnight UTC (07:00 WIB,
+    08:00 WITA), secret ones (codes, reset links) left out; with ``limit``, counted up to
+    ``limit`` only (enough to compare with a cap, however busy the day). The index on
+    (tenant_id, created_at, channel, status, secret) answers it without reading the rows."""
     model = _model(village)
     start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     rows = select(model.created_at).where(
         model.channel != NotificationChannel.INBOX,
         model.status != NotificationStatus.SKIPPED,
+        model.secret.is_(False),
         model.created_at >= start,
     )
     if village is not None:
@@ -167,9 +169,11 @@ def notify(
     An inbox row (already delivered) unless the kind is secret, and at most one external row: the
     first channel of ``channels`` (default: the kind's) that the village switched on, the platform
     configured and the recipient has a verified, opted-in contact for (``address`` instead: a
-    contact being verified). Over the village's daily cap the external row is ``skipped`` with
-    the reason. Same ``key`` again: the rows already written, nothing new. ``session`` must serve
-    ``village`` (None: a platform-level recipient, rows in ``platform_notifications``).
+    contact being verified, a reset link, a PIN code). Over the village's daily cap the external
+    row is ``skipped`` with the reason, unless the kind is secret: a code or a reset link is
+    neither counted against the cap nor stopped by it (the code limits of ``contacts`` hold).
+    Same ``key`` again: the rows already written, nothing new. ``session`` must serve ``village``
+    (None: a platform-level recipient, rows in ``platform_notifications``).
     """
     spec = get_kind(kind)
     if village is not None and current_tenant_id(session) != village.id:
@@ -188,13 +192,24 @@ def notify(
     rows = [] if spec.secret else [draft.row("inbox", None, NotificationStatus.DELIVERED, sent_at=now)]
     if chosen is not None:
         cap = settings.daily_cap
-        if cap <= 0 or sent_today(session, village, now, limit=cap) >= cap:
+        if not spec.secret and (cap <= 0 or sent_today(session, village, now, limit=cap) >= cap):
             rows.append(draft.row(*chosen, NotificationStatus.SKIPPED, error=DAILY_LIMIT))
         else:
             rows.append(draft.row(*chosen, NotificationStatus.QUEUED, next_attempt_at=now))
             session.info.setdefault(PENDING, []).append(rows[-1])
     session.add_all(rows)
     return rows
+
+
+def sent_outside(rows: Iterable[Notification | PlatformNotification]) -> bool:
+    """Whether ``notify()`` wrote a row for a channel other than the inbox (queued or not)."""
+    return any(row.channel != NotificationChannel.INBOX for row in rows)
+
+
+def providers_configured(channels: Iterable[str]) -> bool:
+    """Whether the platform has a provider for any of ``channels``: when it has none, a code or a
+    reset link may go to the log (the embedded default); otherwise it must never be logged."""
+    return any(name != "inbox" and channel_registry.configured(name) for name in channels)
 
 
 # -- after commit: hand the queued rows to the worker -----------------------------------------------

@@ -63,8 +63,15 @@ class LimitedSandbox(SandboxedEnvironment):
         _check_product(left, right)
         return left * right
 
+    def wrap_str_format(self, value: Any) -> Any:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is not None and _WIDE_BRACES.search(str(value.__self__)):  # "{:>999999999}".format
+            raise SecurityError("a format width would make the text too long")
+        return wrapped
+
 
 WIDTH_FILTERS = ("center", "indent", "wordwrap", "truncate", "format", "replace")
+_WIDE_BRACES = re.compile(r"\{[^{}]*:[^{}]*\d{5,}[^{}]*\}")
 _WIDE_FORMAT = re.compile(r"%[-#0 +]*(\*|\d{5,})|%[-#0 +]*\d*\.(\*|\d{5,})")
 
 
@@ -106,16 +113,20 @@ def _digits(value: Any) -> int:
 
 
 def _check_power(base: Any, exponent: Any) -> None:
-    if isinstance(base, int) and isinstance(exponent, int) and abs(base) > 1 and exponent > 0:
-        if exponent * (_digits(base) - 1) > BODY_MAX or exponent > BODY_MAX * 4:
-            raise SecurityError("the result of ** would be too large")
+    if not (isinstance(base, int) and isinstance(exponent, int) and abs(base) > 1 and exponent > 0):
+        return
+    if exponent * (_digits(base) - 1) > BODY_MAX or exponent > BODY_MAX * 4:
+        raise SecurityError("the result of ** would be too large")
 
 
 def _check_product(left: Any, right: Any) -> None:
     for sequence, times in ((left, right), (right, left)):
-        if isinstance(sequence, (str, list, tuple)) and isinstance(times, int):
-            if len(sequence) * times > BODY_MAX:
-                raise SecurityError("the result of * would be too long")
+        if (
+            isinstance(sequence, (str, list, tuple))
+            and isinstance(times, int)
+            and len(sequence) * times > BODY_MAX
+        ):
+            raise SecurityError("the result of * would be too long")
     if isinstance(left, int) and isinstance(right, int) and _digits(left) + _digits(right) > BODY_MAX:
         raise SecurityError("the result of * would be too large")
 
@@ -189,7 +200,8 @@ def pick_locale(locale: str | None) -> str:
     return short if short in LOCALES else "id"
 
 
-def _default(kind: NotificationKind, locale: str) -> dict[str, str]:
+def default_wording(kind: NotificationKind, locale: str) -> dict[str, str]:
+    """The kind's own wording in ``locale`` (Bahasa Indonesia, else English, when it has none)."""
     return kind.templates.get(locale) or kind.templates.get("id") or kind.templates["en"]
 
 
@@ -254,7 +266,7 @@ def render(
                 return _rendered(own.subject, own.body, context)
             except Exception:  # noqa: BLE001 - any failure of a village's edit: the default is used
                 log.exception("village %s: own wording of %s fails; default used", village.slug, kind.key)
-    wording = _default(kind, locale)
+    wording = default_wording(kind, locale)
     body_source = wording.get("sms", wording["body"]) if channel == "sms" else wording["body"]
     return _rendered(wording.get("subject", ""), body_source, context)
 

@@ -55,6 +55,12 @@ def parse_callback(data: Any) -> tuple[bool, int | None]:
     return False, None
 
 
+def callback_id(data: Any) -> str | None:
+    """The notification's id in our callback data ("12:<id>" -> "<id>"), or None."""
+    ok, _tenant = parse_callback(data)
+    return data.partition(":")[2] if ok else None
+
+
 @bp.get("/webhooks/whatsapp")
 def verify() -> Response:
     token = current_app.config.get("WHATSAPP_VERIFY_TOKEN")
@@ -142,7 +148,14 @@ def _status(item: dict) -> None:
         details = (first.get("error_data") or {}).get("details") if isinstance(first, dict) else None
         with force_locale("en"):  # stored as the English source text; pages translate it
             error = describe(code, str(first.get("title") or details or ""))[:500]
-    delivery.record_status(tenant_id, str(message_id), status, cost=_cost(item.get("pricing")), error=error)
+    delivery.record_status(
+        tenant_id,
+        str(message_id),
+        status,
+        cost=_cost(item.get("pricing")),
+        error=error,
+        notification_id=callback_id(item.get("biz_opaque_callback_data")),
+    )
 
 
 def _cost(pricing: Any) -> int | None:

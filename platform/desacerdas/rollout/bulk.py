@@ -9,12 +9,9 @@ while the others go on. The jobs of one confirmation share a ``batch`` id; the b
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -22,6 +19,7 @@ from sqlalchemy import select
 from ..auth.permissions import can
 from ..extensions import db
 from ..jobs import JobContext, JobFailed, job_kind, submit
+from ..jobs.errors import N_
 from ..jobs.labels import error_text, state_label
 from ..models import AuditEvent, Job, JobState, Tenant, User
 from ..plugin_system.state import plugins
@@ -93,31 +91,21 @@ def preview(user: User, tenants: list[Tenant], name: str, locale: str) -> list[O
 # -- as jobs: one per village, one batch -----------------------------------------------------------
 
 
-@contextmanager
-def _locale(ctx: JobContext) -> Iterator[None]:
-    locale = ctx.params.get("locale")
-    if not locale:
-        yield
-        return
-    with force_locale(locale):
-        yield
-
-
 def _refused(outcome: Outcome) -> JobFailed:
     """A village left unchanged: the job fails with the reason in words (``outcome`` says which)."""
     if outcome.kind == FORBIDDEN:
-        return JobFailed("Not allowed: you may not enable pillars in this village.", outcome=FORBIDDEN)
+        return JobFailed(N_("Not allowed: you may not enable pillars in this village."), outcome=FORBIDDEN)
     if outcome.kind == BLOCKED:
         checks = "; ".join(
             f"{c.label}: {c.how_to_pass}" if c.how_to_pass else c.label for _p, c in outcome.failing
         )
         return JobFailed(
-            "Blocked, not ready for: %(names)s. %(checks)s",
+            N_("Blocked, not ready for: %(names)s. %(checks)s"),
             names=", ".join(outcome.plugins),
             checks=checks,
             outcome=BLOCKED,
         )
-    return JobFailed("Failed: %(message)s", message=outcome.message, outcome=FAILED)
+    return JobFailed(N_("Failed: %(message)s"), message=outcome.message, outcome=FAILED)
 
 
 @job_kind(ENABLE_JOB, title=_l("Enable a pillar"), retry_safe=True, permission=MANAGE)
@@ -126,7 +114,7 @@ def enable_job(ctx: JobContext) -> dict[str, Any]:
     written in the job's transaction; a village that is not changed fails the job with why."""
     name, user, tenant = ctx.params["plugin"], ctx.user, ctx.tenant
     locale = ctx.params.get("locale") or "id"
-    with _locale(ctx):
+    with ctx.locale():
         ctx.progress(0, 1, "enabling")
         if user is None or not can(user, MANAGE, tenant):
             raise _refused(Outcome(tenant, FORBIDDEN))

@@ -163,8 +163,8 @@ def request_reset(login: str, link_for: callable) -> None:  # type: ignore[valid
     custom: ResetDelivery | None = current_app.extensions.get("desa_reset_delivery")
     if custom is not None:
         custom.send(user, link)
-    elif not _notify_reset(user, link, token):
-        LogDelivery().send(user, link)  # no provider configured: the embedded default
+    else:
+        _notify_reset(user, link, token)
     audit.record("auth.reset_requested", actor=user)
     db.session.commit()
 
@@ -177,11 +177,13 @@ def _home_village(user: User) -> int | None:
     return villages.pop()
 
 
-def _notify_reset(user: User, link: str, token: str) -> bool:
+def _notify_reset(user: User, link: str, token: str) -> None:
     """The reset link through the notifications outbox: e-mail first, to the account's own address
-    (its sign-in). Whether a provider took it (False: nothing configured, so the log gets it)."""
+    (its sign-in). The link goes to the log only when the platform has no provider for any of the
+    channels at all (the embedded default); otherwise, if no row could be written (the village
+    switched the channel off), the log says "not sent" without the link."""
     from ..models import Tenant
-    from ..notifications import notify
+    from ..notifications import notify, providers_configured, sent_outside
     from ..tenancy import tenant_session
 
     if user.email:
@@ -189,7 +191,8 @@ def _notify_reset(user: User, link: str, token: str) -> bool:
     elif user.phone:
         channels, address = ("whatsapp", "sms"), user.phone
     else:
-        return False
+        LogDelivery().send(user, link)  # nowhere to send it: as before notifications existed
+        return
     minutes = max(1, int(current_app.config["RESET_TOKEN_MAX_AGE"]) // 60)
     data = {"name": user.name, "link": link, "minutes": minutes}
     key = "password_reset:" + hashlib.sha256(token.encode()).hexdigest()[:32]
@@ -198,19 +201,30 @@ def _notify_reset(user: User, link: str, token: str) -> bool:
         rows = notify(
             db.session, None, user, "auth.password_reset", data, key=key, channels=channels, address=address
         )
-        return _sent_outside(rows)
-    with tenant_session(village_id) as session:
-        village = session.get(Tenant, village_id)
-        rows = notify(
-            session, village, user, "auth.password_reset", data, key=key, channels=channels, address=address
+        sent = sent_outside(rows)
+    else:
+        with tenant_session(village_id) as session:
+            village = session.get(Tenant, village_id)
+            rows = notify(
+                session,
+                village,
+                user,
+                "auth.password_reset",
+                data,
+                key=key,
+                channels=channels,
+                address=address,
+            )
+            sent = sent_outside(rows)
+            session.commit()
+    if sent:
+        return
+    if not providers_configured(channels):
+        LogDelivery().send(user, link)  # no provider configured: the embedded default
+    else:
+        current_app.logger.warning(
+            "Password reset link for user %s not sent: the village's channels for it are off", user.id
         )
-        sent = _sent_outside(rows)
-        session.commit()
-    return sent
-
-
-def _sent_outside(rows: list) -> bool:
-    return any(str(getattr(row.channel, "value", row.channel)) != "inbox" for row in rows)
 
 
 def user_for_reset_token(token: str) -> User:

@@ -30,7 +30,7 @@ from ..plugin_system.state import enabled_for, plugins
 from ..plugin_system.types import DocumentKind
 from ..storage import ObjectMissing, StorageError, StorageUnavailable, storage
 from ..storage.s3 import PART_SIZE
-from . import NotFound, ServiceError, audit
+from . import NotFound, ServiceError, audit, document_restrictions
 from .filetypes import DEFAULT_ALLOWED, HEAD_BYTES, FileType, describe, detect, extension_of
 from .i18n import _
 
@@ -397,6 +397,8 @@ def is_staff(user: User | None, tenant: Tenant) -> bool:
 
 
 def readable_by(user: User | None, tenant: Tenant, document: Document) -> bool:
+    if not document_restrictions.allows(user, tenant, document):
+        return False
     if document.visibility == Visibility.PUBLIC:
         return True
     if user is None or not getattr(user, "is_authenticated", False):
@@ -424,7 +426,9 @@ def visible_query(
     object_id: str | None = None,
 ) -> Select:
     """Documents of the village this user may see, newest first, with optional filters."""
-    stmt = select(Document).where(Document.deleted_at.is_(None))
+    stmt = select(Document).where(
+        Document.deleted_at.is_(None), document_restrictions.visible_clause(user, tenant)
+    )
     if not is_staff(user, tenant):
         mine = [Document.visibility == Visibility.PUBLIC]
         if user is not None and getattr(user, "is_authenticated", False):

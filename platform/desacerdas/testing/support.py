@@ -105,6 +105,9 @@ def app_config(urls: tuple[str, str], instance_path: Path, **overrides: Any) -> 
         "SERVER_NAME": "localhost",
         "JOBS_EAGER": True,  # a submitted job runs in the test's process, right after the commit
         "BROKER_URL": "memory://",
+        # Everything path-like under the test's own folder: load_config derives these from the
+        # DESA_INSTANCE_PATH environment variable, not from this INSTANCE_PATH override.
+        "STORAGE_URL": f"file://{Path(instance_path) / 'documents'}",
     }
     config.update(overrides)
     return config

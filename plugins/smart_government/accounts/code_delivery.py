@@ -1,5 +1,7 @@
 """How a PIN reset code reaches the resident: the notifications outbox (SMS first, then WhatsApp),
-a deployment's own delivery when one is registered, or the log when no gateway is configured.
+a deployment's own delivery when one is registered, or the log when the platform has no gateway for
+either channel at all. With a gateway configured the code is never logged: when the village switched
+both channels off, the log says only that it was not sent.
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from desacerdas.models import Tenant, User
-from desacerdas.notifications import notify
+from desacerdas.notifications import notify, providers_configured, sent_outside
 
 from ..notice_kinds import PIN_CODE
 from ..registry.models import Resident
 from .models import ResidentAccount
 
 CODE_MINUTES = 15  # how long a PIN reset code works (the ticket's age limit)
+CHANNELS = ("sms", "whatsapp")
 DELIVERY_EXTENSION = "smart_government_pin_delivery"
 
 
@@ -64,8 +67,16 @@ def send_code(
         PIN_CODE,
         data,
         key=f"pin_code:{account.id}:{nonce}",
-        channels=("sms", "whatsapp"),
+        channels=CHANNELS,
         address=phone,
     )
-    if not any(str(getattr(row.channel, "value", row.channel)) != "inbox" for row in rows):
+    if sent_outside(rows):
+        return
+    if not providers_configured(CHANNELS):
         LogPinCodeDelivery().send(tenant, resident, phone, code)
+    else:  # a gateway exists but the village switched SMS and WhatsApp off: never log the code
+        current_app.logger.warning(
+            "PIN reset code for a resident of %s (phone ending %s) not sent: the village's channels are off",
+            tenant.slug,
+            phone[-4:],
+        )

@@ -16,10 +16,11 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from desacerdas.jobs import JobContext, JobFailed, job_kind, submit
+from desacerdas.jobs import JobContext, JobFailed, job_kind, output, submit
+from desacerdas.jobs.errors import N_
 from desacerdas.kit.verification import stored_version
-from desacerdas.models import Job, Tenant, User, Visibility
-from desacerdas.services import audit, documents
+from desacerdas.models import Job, Tenant, User
+from desacerdas.services import documents
 from desacerdas.services.i18n import _
 
 from ..permissions import LETTERS_VIEW
@@ -29,6 +30,8 @@ from .models import Letter
 BATCH = "smart_government.letters_pdf_batch"
 BATCH_OBJECT = "letters-batch"  # the object_id of the ZIP documents
 MAX_LETTERS = 500
+NONE_CHOSEN = N_("Choose at least one issued letter.")
+NONE_FOUND = N_("None of the chosen letters can be found.")
 
 
 def _ids(values: list[Any]) -> list[uuid.UUID]:
@@ -62,19 +65,30 @@ def _member_name(letter: Letter) -> str:
     return f"{number}.pdf"
 
 
-@job_kind(BATCH, title=_l("Letters as one ZIP file"), retry_safe=True, permission=LETTERS_VIEW)
+@job_kind(
+    BATCH,
+    title=_l("Letters as one ZIP file"),
+    retry_safe=True,  # a retry finds the ZIP an earlier attempt stored (jobs.output)
+    permission=LETTERS_VIEW,
+    all_or_nothing=False,
+)
 def pdf_batch(ctx: JobContext) -> dict[str, Any]:
     """Params: ``letters`` (ids). Letters the starter may not see, or unknown ids, are left out."""
     ids = _ids(ctx.params.get("letters") or [])
     if ctx.user is None or not ids:
-        raise JobFailed("Choose at least one issued letter.")
+        raise JobFailed(NONE_CHOSEN)
     session, tenant = ctx.session, ctx.tenant
     stmt = issuing.letters_query(session, tenant, ctx.user).where(Letter.id.in_(ids))
     letters = list(session.scalars(stmt.order_by(None).order_by(Letter.issued_at, Letter.number)))
     if not letters:
-        raise JobFailed("None of the chosen letters can be found.")
-    ctx.progress(0, len(letters), "packing")
+        raise JobFailed(NONE_FOUND)
     name = f"letters-{tenant.slug}-{date.today().isoformat()}.zip"
+    earlier = output.stored_output(ctx)
+    if earlier is not None:  # a retry: the first attempt stored the ZIP before its worker stopped
+        ctx.attach(earlier)
+        ctx.output_kept = True
+        return {"letters": len(letters), "document_id": str(earlier.id), "filename": name}
+    ctx.progress(0, len(letters), "packing")
     with tempfile.SpooledTemporaryFile(max_size=8 << 20) as out:
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
             for n, letter in enumerate(letters, 1):
@@ -83,26 +97,18 @@ def pdf_batch(ctx: JobContext) -> dict[str, Any]:
                 archive.writestr(_member_name(letter), data)
                 ctx.progress(n, len(letters), "packing")
         out.seek(0)
-        audit.record(
-            "letter.batch_downloaded",
-            actor=ctx.user,
-            tenant_id=tenant.id,
-            target=f"job:{ctx.job.id}",
-            session=session,
-            letters=len(letters),
-        )
-        document = documents.store(  # commits the document (and the audit event)
-            tenant,
-            documents.NewFile(out, name),
+        document = output.store_output(  # commits the document (and the audit event)
+            ctx,
+            out,
+            name,
             title=_("%(count)s letters, %(date)s", count=len(letters), date=date.today().isoformat()),
             kind="archive",
             plugin="smart_government",
             object_id=BATCH_OBJECT,
-            visibility=Visibility.STAFF,
-            actor=ctx.user,
-            session=session,
+            event="letter.batch_downloaded",
+            target=f"job:{ctx.job.id}",
+            letters=len(letters),
         )
-    ctx.attach(document)
     return {"letters": len(letters), "document_id": str(document.id), "filename": name}
 
 

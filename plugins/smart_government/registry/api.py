@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from flask.views import MethodView
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from flask_smorest.pagination import PaginationParameters
@@ -25,8 +25,6 @@ from desacerdas.api.security import ApiError, api_user
 from desacerdas.extensions import db
 from desacerdas.jobs.schemas import JobSchema, raw
 from desacerdas.kit.access import Access, require_api
-from desacerdas.models import Visibility
-from desacerdas.services import documents
 
 from ..permissions import RESIDENTS_EDIT, RESIDENTS_VIEW
 from . import exporting, listing, statistics
@@ -322,17 +320,7 @@ class ResidentsImport(MethodView):
         is kept as a staff-only document (``result.document_id``)."""
         tenant, _scope_, user = _import_access()
         upload = files["file"]
-        document = documents.store(  # commits the document itself
-            tenant,
-            documents.NewFile(upload.stream, upload.filename or "upload.csv"),
-            title=gettext("Residents import: %(name)s", name=upload.filename or "file"),
-            kind="spreadsheet",
-            plugin=registry_jobs.PLUGIN,
-            object_id=registry_jobs.IMPORT_OBJECT,
-            visibility=Visibility.STAFF,
-            actor=user,
-            session=db.session,
-        )
+        document = registry_jobs.store_upload(db.session, tenant, user, upload.stream, upload.filename)
         params = {"document_id": str(document.id), "dry_run": form["dry_run"], "locale": str(get_locale())}
         job = jobs.submit(db.session, tenant, registry_jobs.IMPORT, params, user)
         return raw(job), 202, {"Location": jobs.api_url(job)}

@@ -18,16 +18,17 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from flask_babel import force_locale, get_locale
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from desacerdas import jobs
-from desacerdas.jobs import JobContext, JobFailed, job_kind
+from desacerdas.jobs import JobContext, JobFailed, job_kind, output
+from desacerdas.jobs.errors import N_
 from desacerdas.kit import tabular
 from desacerdas.kit.access import scope_for
 from desacerdas.models import Job, JobState, Visibility
-from desacerdas.services import audit, documents
+from desacerdas.services import document_restrictions, documents
 from desacerdas.services.i18n import _
 
 from .. import importing
@@ -40,7 +41,16 @@ IMPORT = "smart_government.registry_import"
 EXPORT = "smart_government.registry_export"
 IMPORT_OBJECT = "registry-import"  # the object_id of uploaded import files (documents, staff only)
 EXPORT_OBJECT = "registry-export"  # the object_id of exports made by a job (documents, staff only)
+# The whole registry in one file: only for those who may import and export, not every document reader.
+document_restrictions.restrict("smart_government", IMPORT_OBJECT, RESIDENTS_EDIT)
+document_restrictions.restrict("smart_government", EXPORT_OBJECT, RESIDENTS_EDIT)
 SYNC_EXPORT_MAX = 10_000  # a list longer than this is exported by a job, not in the request
+
+# Failure messages, stored in English with their values and shown in the reader's language.
+FILE_GONE = N_("The file to import is no longer stored.")
+FILE_HAS_PROBLEMS = N_("The file has %(count)s problem(s); nothing was imported. Check it again to see them.")
+NO_LONGER_ALLOWED = N_("Whoever started this job may no longer do this.")
+NO_STARTER = N_("Whoever started this export no longer has an account, so it was not made.")
 
 # Job phases (``Job.phase``), shown in words by :func:`phase_label`.
 CHECKING, WRITING, EXPORTING = "checking", "writing", "exporting"
@@ -50,17 +60,6 @@ def phase_label(phase: str | None) -> str:
     """A job phase in words (the stored value is a short English key)."""
     labels = {CHECKING: _("Checking rows"), WRITING: _("Writing rows"), EXPORTING: _("Writing the file")}
     return labels.get(phase or "", "")
-
-
-@contextmanager
-def _locale(ctx: JobContext) -> Iterator[None]:
-    """Messages written into the result (row problems) in the language of whoever started the job."""
-    locale = ctx.params.get("locale")
-    if locale:
-        with force_locale(locale):
-            yield
-    else:
-        yield
 
 
 def import_document(session: Any, document_id: uuid.UUID | str) -> Any:
@@ -92,14 +91,14 @@ def _source(ctx: JobContext) -> Iterator[tuple[Any, str, str]]:
         try:
             document = import_document(ctx.session, ctx.params["document_id"])
         except documents.NotFound:
-            raise JobFailed("The file to import is no longer stored.") from None
+            raise JobFailed(FILE_GONE) from None
         file, filename = read_document(document)
         with file:
             yield file, filename, f"document:{document.id}"
         return
     path = Path(ctx.params.get("path") or "")
     if not path.is_file():
-        raise JobFailed("The file to import is no longer stored.")
+        raise JobFailed(FILE_GONE)
     yield path, path.name, path.name
 
 
@@ -140,7 +139,10 @@ def run_import(ctx: JobContext) -> dict[str, Any]:
     ``checked`` (the id of the check job this commit follows), ``locale``.
     """
     dry_run = bool(ctx.params.get("dry_run", True))
-    with _locale(ctx), _source(ctx) as (file, filename, source):
+    # Still allowed when it runs (a retry after a role was revoked); no permission: ServiceError.
+    if ctx.user is not None and not scope_for(ctx.user, ctx.tenant, RESIDENTS_EDIT).village_wide:
+        raise JobFailed(NO_LONGER_ALLOWED)
+    with ctx.locale(), _source(ctx) as (file, filename, source):
         # A ServiceError (empty file, unknown header, a conflict) fails the job with its message.
         total = importing.estimate_rows(file, filename)
         ctx.progress(0, total, CHECKING)
@@ -156,10 +158,7 @@ def run_import(ctx: JobContext) -> dict[str, Any]:
             ctx.progress(report.rows, report.rows, CHECKING)
             return {"dry_run": True, "document_id": ctx.params.get("document_id"), **report_dict(report)}
         if not report.ok:
-            raise JobFailed(
-                "The file has %(count)s problem(s); nothing was imported. Check it again to see them.",
-                count=report.problem_count,
-            )
+            raise JobFailed(FILE_HAS_PROBLEMS, count=report.problem_count)
         ctx.progress(0, report.rows, WRITING)
 
         def written(rows: int) -> None:
@@ -192,8 +191,8 @@ def _counted(ctx: JobContext, rows: Iterator[list[Any]], total: int) -> Iterator
 def _export_query(ctx: JobContext, filters: dict[str, Any]) -> Any:
     """The residents to export: the village (sorted by KK), or a list's filters within what the
     starter sees (a hamlet head: their hamlet), as on the page that started it."""
-    if ctx.user is None:
-        return listing.RESIDENTS.query(select(Resident), filters) if filters else None
+    if ctx.user is None:  # the starter's account was deleted: no scope to export within
+        raise JobFailed(NO_STARTER)
     scope = scope_for(ctx.user, ctx.tenant, RESIDENTS_EDIT)  # no longer allowed: ServiceError
     if not filters and scope.village_wide:
         return None
@@ -201,53 +200,71 @@ def _export_query(ctx: JobContext, filters: dict[str, Any]) -> Any:
 
 
 def _store_export(ctx: JobContext, path: Path, fmt: str, filters: dict[str, Any]) -> Any:
-    session, tenant = ctx.session, ctx.tenant
-    audit.record(
-        "smart_government.residents.exported",
-        actor=ctx.user,
-        tenant_id=tenant.id,
-        target=f"tenant:{tenant.id}",
-        session=session,
-        format=fmt,
-        filters=filters,
-        job=str(ctx.job.id),
-    )
+    tenant = ctx.tenant
     with path.open("rb") as stream:
-        return documents.store(  # commits the document (and the audit event) itself
-            tenant,
-            documents.NewFile(stream, path.name),
+        return output.store_output(  # commits the document (and the audit event) itself
+            ctx,
+            stream,
+            path.name,
             title=_("Residents of %(village)s, %(date)s", village=tenant.name, date=date.today().isoformat()),
             kind="spreadsheet",
             plugin=PLUGIN,
             object_id=EXPORT_OBJECT,
-            visibility=Visibility.STAFF,
-            actor=ctx.user,
-            session=session,
+            event="smart_government.residents.exported",
+            target=f"tenant:{tenant.id}",
+            format=fmt,
+            filters=filters,
         )
 
 
-@job_kind(EXPORT, title=_l("Residents export"), retry_safe=True, permission=RESIDENTS_EDIT)
+def store_upload(session: Any, tenant: Any, user: Any, stream: IO[bytes], filename: str | None) -> Any:
+    """Keep an uploaded spreadsheet as the import's input document (staff only; read through the
+    job's file link). Commits ``session``."""
+    return documents.store(
+        tenant,
+        documents.NewFile(stream, filename or "upload.csv"),
+        title=_("Residents import: %(name)s", name=filename or "file"),
+        kind="spreadsheet",
+        plugin=PLUGIN,
+        object_id=IMPORT_OBJECT,
+        visibility=Visibility.STAFF,
+        actor=user,
+        session=session,
+    )
+
+
+@job_kind(
+    EXPORT,
+    title=_l("Residents export"),
+    retry_safe=True,  # a retry finds the document an earlier attempt stored (jobs.output)
+    permission=RESIDENTS_EDIT,
+    all_or_nothing=False,
+)
 def run_export(ctx: JobContext) -> dict[str, Any]:
-    """Residents in the import template, stored as a staff-only document: the whole village, or a
+    """Residents in the import template, stored as the job's document: the whole village, or a
     list too long to download at once. Params: ``format`` (``csv``/``xlsx``), ``filters`` (the
     list's, optional), ``locale``."""
     fmt = ctx.params.get("format") or tabular.CSV
     if fmt not in exporting.FORMATS:
         raise JobFailed("Export as csv or xlsx.")
     filters = {str(k): str(v) for k, v in (ctx.params.get("filters") or {}).items()}
-    with _locale(ctx):
+    with ctx.locale():
         session, tenant = ctx.session, ctx.tenant
         stmt = _export_query(ctx, filters)
         counted = select(Resident.id) if stmt is None else stmt.order_by(None).with_only_columns(Resident.id)
         total = session.scalar(select(func.count()).select_from(counted.subquery())) or 0
         ctx.progress(0, total, EXPORTING)
         name = f"residents-{tenant.slug}-{date.today().isoformat()}.{fmt}"
+        earlier = output.stored_output(ctx)
+        if earlier is not None:  # a retry: the first attempt stored it before its worker stopped
+            ctx.attach(earlier)
+            ctx.output_kept = True
+            return {"rows": total, "format": fmt, "document_id": str(earlier.id), "filename": name}
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / name
             rows = _counted(ctx, exporting.rows(session, stmt), total)
             count = tabular.write(path, importing.TEMPLATE_COLUMNS, rows, fmt, sheet=exporting.SHEET)
             document = _store_export(ctx, path, fmt, filters)
-    ctx.attach(document)
     ctx.progress(count, count, EXPORTING)
     return {"rows": count, "format": fmt, "document_id": str(document.id), "filename": name}
 

@@ -2,7 +2,8 @@
 export the registry, on the registry's blueprint.
 
 The check (the dry run) and the commit run as background jobs (``registry/jobs.py``): the upload
-is stored as a staff-only document, a job reads it, and the job's page here shows its progress
+is stored as a document (read through the job's file link, which checks the edit permission), a
+job reads it, and the job's page here shows its progress
 and then its report (``job.result``). The export of a list stays a download (it streams); the
 export of the whole village is a job whose output is a document.
 """
@@ -21,13 +22,14 @@ from flask_login import login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
 
 from desacerdas import jobs
 from desacerdas.extensions import db
 from desacerdas.jobs import labels
 from desacerdas.kit.access import Access, require
 from desacerdas.kit.forms import handle
-from desacerdas.models import Job, JobState, Visibility
+from desacerdas.models import Job, JobState
 from desacerdas.services import NotFound, documents
 
 from ..pages import ConfirmForm, Routes
@@ -57,7 +59,9 @@ class ImportForm(FlaskForm):
 
 
 class ExportForm(FlaskForm):
-    format = SelectField(_l("Format"), choices=[("csv", "CSV"), ("xlsx", "XLSX")], default="csv")
+    format = SelectField(
+        _l("Format"), choices=[SelectChoice("csv", "CSV"), SelectChoice("xlsx", "XLSX")], default="csv"
+    )
 
 
 def _import_access() -> Access:
@@ -103,17 +107,7 @@ def import_residents() -> ResponseReturnValue:
 
     def store() -> Job:
         upload = form.file.data
-        document = documents.store(  # commits the document itself
-            tenant,
-            documents.NewFile(upload.stream, upload.filename),
-            title=_("Residents import: %(name)s", name=upload.filename or "file"),
-            kind="spreadsheet",
-            plugin=PLUGIN,
-            object_id=IMPORT_OBJECT,
-            visibility=Visibility.STAFF,
-            actor=user,
-            session=db.session,
-        )
+        document = registry_jobs.store_upload(db.session, tenant, user, upload.stream, upload.filename)
         return _submit_import(access, document.id, dry_run=True)
 
     return handle(
@@ -163,10 +157,11 @@ def commit_import(job_id: uuid.UUID) -> ResponseReturnValue:
     if not confirm.validate_on_submit():
         abort(400)
     report = labels.result_of(check) if check.state == JobState.DONE else None
-    if not check.params.get("dry_run", True) or not report or not report.get("ok"):
+    uploaded = check.params.get("document_id")  # a check run by the CLI read a path: not here
+    if not check.params.get("dry_run", True) or not report or not report.get("ok") or not uploaded:
         flash(_("Only a file checked without problems can be imported."), "error")
         return redirect(url_for(".import_job", job_id=check.id), 303)
-    job = _submit_import(access, check.params["document_id"], dry_run=False, checked=check)
+    job = _submit_import(access, uploaded, dry_run=False, checked=check)
     return redirect(url_for(".import_job", job_id=job.id))
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -23,7 +23,7 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from ...extensions import db
+from ...extensions import db, limiter
 from ...kit.access import visible_village
 from ...models import Tenant
 from ...services import ServiceError
@@ -36,6 +36,27 @@ platform_bp = Blueprint("contacts", __name__, url_prefix="/me/contacts")
 village_bp = make_tenant_blueprint("village_contacts", __name__)
 
 ACTIONS = ("add", "send", "verify", "opt_in", "opt_out", "prefer", "remove")
+SENDING = ("add", "send")  # the buttons that send a code (an SMS or WhatsApp message that costs)
+CODE_LIMIT = "5 per hour;10 per day"
+
+
+def _code_limit() -> str:
+    return current_app.config.get("NOTIFY_CODE_LIMIT") or CODE_LIMIT
+
+
+def _user_key() -> str:
+    return f"user:{current_user.get_id()}" if current_user.is_authenticated else f"ip:{request.remote_addr}"
+
+
+def _not_sending() -> bool:
+    return request.form.get("action") not in SENDING
+
+
+# One budget per person for both pages (``/me/contacts`` and every village's ``/contacts``); the
+# service's own count of codes sent (``contacts.CODES_PER_HOUR``) holds even without the limiter.
+code_requests = limiter.shared_limit(
+    _code_limit, scope="notifications.code", key_func=_user_key, methods=["POST"], exempt_when=_not_sending
+)
 TOO_LONG = _l("Field cannot be longer than %(max)d characters.")
 
 
@@ -144,11 +165,13 @@ def _inbox_url() -> str:
 
 @platform_bp.route("", methods=["GET", "POST"])
 @login_required
+@code_requests
 def contacts() -> ResponseReturnValue:
     return _page()
 
 
 @village_bp.route("/contacts", methods=["GET", "POST"])
+@code_requests
 def village_contacts() -> ResponseReturnValue:
     visible_village()  # a member of the village (404 for anyone else), sign-in for visitors
     return _page()

@@ -12,7 +12,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..kinds import get_kind
+from ..kinds import SECRET_MASK, get_kind
 
 CHANNELS = {
     "inbox": _l("In-site inbox"),
@@ -35,7 +35,7 @@ CONSENT_HOW = {
     "whatsapp_reply": _l("by a WhatsApp reply"),
     "staff": _l("by the village office"),
 }
-MASK = "••••••"
+MASK = SECRET_MASK
 
 
 def _value(code: Any) -> str:
@@ -73,6 +73,11 @@ def reason(error: str | None) -> str:
 def shown_body(row: Any) -> str:
     """The text staff may read: a secret (a one-time code, a reset link) is masked."""
     return MASK if getattr(row, "secret", False) else (row.body or "")
+
+
+def shown_subject(row: Any) -> str:
+    """The subject staff may read: masked for a secret message too."""
+    return MASK if getattr(row, "secret", False) else (row.subject or "")
 
 
 def masked_address(address: str | None) -> str:

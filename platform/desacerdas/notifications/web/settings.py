@@ -56,7 +56,8 @@ class WordingForm(FlaskForm):
 
 
 def _kinds() -> list[NotificationKind]:
-    return sorted(all_kinds().values(), key=lambda k: str(k.title))
+    """The kinds whose wording a village may change: never a secret one (a code, a reset link)."""
+    return sorted((k for k in all_kinds().values() if not k.secret), key=lambda k: str(k.title))
 
 
 @bp.route("/settings/notifications", methods=["GET", "POST"])
@@ -104,7 +105,7 @@ def _own_cap(tenant) -> int | None:  # noqa: ANN001
 
 def _kind_or_404(key: str, channel: str, locale: str) -> NotificationKind:
     kind = all_kinds().get(key)
-    if kind is None or channel not in wording.EDITABLE_CHANNELS or locale not in LOCALES:
+    if kind is None or kind.secret or channel not in wording.EDITABLE_CHANNELS or locale not in LOCALES:
         abort(404)
     return kind
 
@@ -114,7 +115,7 @@ def wording_edit(kind: str, channel: str, locale: str) -> ResponseReturnValue:
     tenant, _scope, user = require(MANAGE)
     spec = _kind_or_404(kind, channel, locale)
     row = wording.own_wording(db.session, tenant, kind, channel, locale)
-    default = spec.templates.get(locale) or spec.templates.get("id") or spec.templates["en"]
+    default = wording.default_wording(spec, locale)
     current = {"subject": row.subject, "body": row.body} if row is not None else default
     form = WordingForm(data=current)
     status, problem, preview = 200, None, None

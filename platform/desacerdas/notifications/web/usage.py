@@ -15,13 +15,13 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from markupsafe import escape
+from sqlalchemy import or_, select
 
 from ...extensions import db
 from ...kit.access import require
 from ...kit.lists import ListError
-from ...models import Role, Tenant
-from ...services.users import tenants_in_scope
+from ...models import Role, Tenant, TenantStatus
 from ...web.tenant import make_tenant_blueprint
 from ..usage import UsageRow, usage
 from . import USAGE, labels
@@ -30,11 +30,32 @@ village_bp = make_tenant_blueprint("notification_usage", __name__)
 platform_bp = Blueprint("notification_usage_admin", __name__, url_prefix="/admin/notifications")
 
 ORDER = ("inbox", "whatsapp", "sms", "email")
+YEARS = (2000, 9998)  # months a page may ask for (9999-12 has no following month)
+
+
+def whole(value: int) -> str:
+    """A count with the reader's grouping: ``12.500`` (Indonesian) / ``12,500``."""
+    return format_decimal(int(value or 0), format="#,##0")
 
 
 def rupiah(value: int) -> str:
     """``Rp 12.500`` (Indonesian grouping) / ``Rp 12,500``: whole rupiah."""
-    return "Rp " + format_decimal(int(value or 0), format="#,##0")
+    return "Rp " + whole(value)
+
+
+class Shown(int):
+    """A number for the chart macro (``_charts.html bars``): it draws the bar by the number and
+    prints the label (``Rp 12.500``, ``1.234``) where the macro prints the value."""
+
+    label: str
+
+    def __new__(cls, value: int, label: str) -> Shown:
+        made = super().__new__(cls, int(value or 0))
+        made.label = label
+        return made
+
+    def __html__(self) -> str:
+        return str(escape(self.label))
 
 
 def month_range(raw: str | None) -> tuple[date, datetime, datetime]:
@@ -43,9 +64,9 @@ def month_range(raw: str | None) -> tuple[date, datetime, datetime]:
         try:
             first = datetime.strptime(raw.strip(), "%Y-%m").date().replace(day=1)
         except ValueError:
-            raise ListError(
-                "month", _("%(value)s is not a month (YYYY-MM).", value=raw.strip()[:20])
-            ) from None
+            first = None
+        if first is None or not YEARS[0] <= first.year <= YEARS[1]:
+            raise ListError("month", _("%(value)s is not a month (YYYY-MM).", value=raw.strip()[:20]))
     else:
         first = datetime.now(UTC).date().replace(day=1)
     following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
@@ -78,9 +99,12 @@ def _render(title: str, rows: list[UsageRow], first: date, **extra: object) -> s
         lines=lines,
         month=first,
         month_value=first.strftime("%Y-%m"),
-        volume=[(labels.channel_label(line["channel"]), line["total"]) for line in lines],
+        volume=[
+            (labels.channel_label(line["channel"]), Shown(line["total"], whole(line["total"])))
+            for line in lines
+        ],
         costs=[
-            (labels.channel_label(line["channel"]), line["cost"])
+            (labels.channel_label(line["channel"]), Shown(line["cost"], rupiah(line["cost"])))
             for line in lines
             if line["channel"] != "inbox"
         ],
@@ -88,6 +112,7 @@ def _render(title: str, rows: list[UsageRow], first: date, **extra: object) -> s
         total_cost=sum(line["cost"] for line in lines),
         prices=current_app.config.get("NOTIFY_COST") or {},
         rupiah=rupiah,
+        whole=whole,
         labels=labels,
         **extra,
     )
@@ -102,13 +127,17 @@ def usage_page() -> ResponseReturnValue:
 
 
 def _area() -> list[int | None]:
-    """The villages (and, for a platform admin, the platform's own messages) the caller may count."""
+    """The villages (and, for a platform admin, the platform's own messages) the caller may count:
+    a regency admin's are the villages of their area only, not others where they hold a role."""
     user = current_user
     if user.is_platform_admin:
         return [*db.session.scalars(select(Tenant.id).order_by(Tenant.name)), None]
-    if not any(m.role == Role.REGENCY_ADMIN and m.area_prefix for m in user.memberships):
+    prefixes = [m.area_prefix for m in user.memberships if m.role == Role.REGENCY_ADMIN and m.area_prefix]
+    if not prefixes:
         abort(403)
-    return list(tenants_in_scope(user) or [])
+    in_area = or_(*(or_(Tenant.code == p, Tenant.code.startswith(p + ".")) for p in prefixes))
+    stmt = select(Tenant.id).where(in_area, Tenant.status != TenantStatus.ARCHIVED).order_by(Tenant.name)
+    return list(db.session.scalars(stmt))
 
 
 @platform_bp.route("/usage")
