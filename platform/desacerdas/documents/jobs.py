@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..jobs import JobContext, JobFailed, job_kind, submit
-from ..jobs.errors import N_
 from ..jobs.schedule import periodic
 from ..models import Document, DocumentVersion, Tenant
 from ..services import document_upkeep as upkeep
 from ..services import documents as svc
+from ..services.i18n import N_
 from ..storage import StorageUnavailable
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..services import ServiceError
-from ..services.i18n import _
+from ..services.i18n import N_, _
 
 
 class JobFailed(Exception):
@@ -40,11 +40,6 @@ class BrokerDown(ServiceError):
             "broker_unavailable",
             503,
         )
-
-
-def N_(message: str) -> str:  # noqa: N802 - the gettext "mark only" name, extracted by pybabel
-    """Mark a message for translation without translating it now (it is stored, then shown)."""
-    return message
 
 
 # Stored in ``Job.error`` in English (the source text) and translated when shown.

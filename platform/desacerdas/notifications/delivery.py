@@ -31,6 +31,7 @@ from ..models.notification import (
     PlatformNotification,
     UserContact,
 )
+from ..services.i18n import N_
 from ..tenancy import tenant_session
 from . import channels as channel_registry
 from .channels.base import OutgoingMessage, PermanentError, RetryableError, SendResult
@@ -42,12 +43,6 @@ STALE_AFTER = timedelta(minutes=10)
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)
 SESSION_WINDOW = timedelta(hours=24)
-
-
-def N_(message: str) -> str:  # noqa: N802 - the marker pybabel extracts by default
-    """Mark a reason for translation where it is shown; stored in English (the worker has no
-    request language) and translated by the pages (``_(row.error)``)."""
-    return message
 
 
 UNCERTAIN = N_("Delivery uncertain: the worker stopped while sending; not resent to avoid sending twice.")

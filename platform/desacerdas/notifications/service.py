@@ -29,9 +29,9 @@ from ..models.notification import (
     PlatformNotification,
     UserContact,
 )
+from ..services.i18n import N_
 from ..tenancy import current_tenant_id
 from . import channels as channel_registry
-from .delivery import N_
 from .kinds import NotificationKind, get_kind
 from .settings import ChannelSettings, village_settings
 from .templates import own_wordings, pick_locale, render

@@ -19,12 +19,12 @@ from sqlalchemy import select
 from ..auth.permissions import can
 from ..extensions import db
 from ..jobs import JobContext, JobFailed, job_kind, submit
-from ..jobs.errors import N_
 from ..jobs.labels import error_text, state_label
 from ..models import AuditEvent, Job, JobState, Tenant, User
 from ..plugin_system.state import plugins
 from ..plugin_system.types import ReadinessCheck
 from ..services import ServiceError, audit, rollout
+from ..services.i18n import N_
 from ..tenancy.cross_village import read_each
 
 MANAGE = "village.plugins.manage"

@@ -28,3 +28,9 @@ def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
 
 
 _ = gettext
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext "mark only" name, extracted by pybabel by default
+    """Mark a message for translation without translating it now: it is stored in English (a
+    worker has no reader's language) and translated where it is shown (``_(row.error)``)."""
+    return message

@@ -17,11 +17,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from desacerdas.jobs import JobContext, JobFailed, job_kind, output, submit
-from desacerdas.jobs.errors import N_
 from desacerdas.kit.verification import stored_version
 from desacerdas.models import Job, Tenant, User
 from desacerdas.services import documents
-from desacerdas.services.i18n import _
+from desacerdas.services.i18n import N_, _
 
 from ..permissions import LETTERS_VIEW
 from . import issuing

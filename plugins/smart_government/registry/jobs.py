@@ -24,12 +24,11 @@ from sqlalchemy import func, select
 
 from desacerdas import jobs
 from desacerdas.jobs import JobContext, JobFailed, job_kind, output
-from desacerdas.jobs.errors import N_
 from desacerdas.kit import tabular
 from desacerdas.kit.access import scope_for
 from desacerdas.models import Job, JobState, Visibility
 from desacerdas.services import document_restrictions, documents
-from desacerdas.services.i18n import _
+from desacerdas.services.i18n import N_, _
 
 from .. import importing
 from ..permissions import RESIDENTS_EDIT
