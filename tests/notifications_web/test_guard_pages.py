@@ -1,4 +1,4 @@
-"""The pages' side of the notifications review: secret wording not editable, secret subjects masked,
+"""Guards on the notification pages: secret wording not editable, secret subjects masked,
 a per-person limit on code sending, reset links logged only without any provider, a regency admin's
 usage limited to their area, months the page cannot count, grouped numbers, English reasons."""
 

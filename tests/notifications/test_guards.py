@@ -1,4 +1,4 @@
-"""What the notifications review asked for: secret wording locked, code limits per person (not the
+"""Guards around the outbox: secret wording locked, code limits per person (not the
 village's cap), delivery re-checking consent and settings, secrets forgotten once delivered, one-line
 subjects, a bounded sandbox, the WhatsApp window per number, and "uncertain" rows resolved."""
 
