@@ -43,9 +43,15 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
 
-    from .auth import loading
+    from .auth import loading, sessions
+    from .services import login_throttle
+    from .web import input_guard, security_headers
 
     loading.init_app(login_manager, app)
+    sessions.init_app(app)  # server-side session rows: sign-out ends a session everywhere
+    login_throttle.init_app(app)  # known-device cookie after a successful sign-in
+    security_headers.init_app(app)  # CSP, frame-ancestors, nosniff, Referrer-Policy, HSTS
+    input_guard.init_app(app)  # NUL bytes, lone surrogates, deep JSON -> 400
 
     app.extensions["desa_api"] = Api(app)
     from .plugin_system import runtime

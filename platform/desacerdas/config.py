@@ -63,8 +63,42 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("DESA_INSTANCE_PATH", "./instance", "Folder for the embedded database and files."),
     Setting("DESA_LOGIN_LIMIT", "10 per minute", "Rate limit for sign-in attempts per client address."),
-    Setting("DESA_LOCKOUT_THRESHOLD", "5", "Failed sign-ins before an account is locked."),
+    Setting(
+        "DESA_LOCKOUT_THRESHOLD",
+        "5",
+        "Failed sign-ins for one account from one client (address or known device) before that client "
+        "is locked out of that account.",
+    ),
     Setting("DESA_LOCKOUT_MINUTES", "15", "How long a lockout lasts."),
+    Setting(
+        "DESA_LOGIN_DELAY_AFTER",
+        "3",
+        "Failed sign-ins for one account from one client after which each further try must wait "
+        "(2, 4, 8… seconds) before the lockout.",
+    ),
+    Setting(
+        "DESA_LOGIN_ACCOUNT_LIMIT",
+        "50",
+        "Failed sign-ins for one account from all unknown clients within the lockout time after which "
+        "only the account's known devices may try.",
+    ),
+    Setting("DESA_DEVICE_COOKIE_DAYS", "180", "Days a browser stays a known device of an account."),
+    Setting("DESA_SESSION_IDLE_MINUTES", "240", "A session unused this long ends (sign in again)."),
+    Setting("DESA_SESSION_ABSOLUTE_HOURS", "72", "A session ends this long after sign-in, used or not."),
+    Setting("DESA_HSTS_SECONDS", "31536000", "Strict-Transport-Security max-age sent in production."),
+    Setting(
+        "DESA_PROXY_HOPS",
+        "0",
+        "Reverse proxies in front of the app (nginx: 1) whose X-Forwarded-For/-Proto the app trusts.",
+    ),
+    Setting("DESA_IMAGE_MAX_PIXELS", "40000000", "Largest image (width × height) the platform decodes."),
+    Setting("DESA_IMPORT_MAX_ROWS", "100000", "Most rows one registry import file may have."),
+    Setting(
+        "DESA_IMPORT_MAX_UNCOMPRESSED_MB",
+        "64",
+        "Largest uncompressed size of an XLSX import (a small ZIP can hold a huge sheet).",
+    ),
+    Setting("DESA_JSON_MAX_DEPTH", "32", "Deepest nesting of a JSON request body."),
     Setting("DESA_RESET_TOKEN_MAX_AGE", "3600", "Seconds a password-reset link stays valid."),
     Setting("DESA_DEFAULT_LOCALE", "id", "UI language when the user chose none (`id` or `en`)."),
     Setting("DESA_PAGE_SIZE", "25", "Default page size of lists (API max is 100)."),
@@ -146,6 +180,19 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "LOGIN_LIMIT": _env("DESA_LOGIN_LIMIT", "10 per minute"),
         "LOCKOUT_THRESHOLD": int(_env("DESA_LOCKOUT_THRESHOLD", "5")),
         "LOCKOUT_MINUTES": int(_env("DESA_LOCKOUT_MINUTES", "15")),
+        "LOGIN_DELAY_AFTER": int(_env("DESA_LOGIN_DELAY_AFTER", "3")),
+        "LOGIN_ACCOUNT_LIMIT": int(_env("DESA_LOGIN_ACCOUNT_LIMIT", "50")),
+        "DEVICE_COOKIE_DAYS": int(_env("DESA_DEVICE_COOKIE_DAYS", "180")),
+        "SESSION_IDLE_MINUTES": int(_env("DESA_SESSION_IDLE_MINUTES", "240")),
+        "SESSION_ABSOLUTE_HOURS": int(_env("DESA_SESSION_ABSOLUTE_HOURS", "72")),
+        "HSTS_SECONDS": int(_env("DESA_HSTS_SECONDS", "31536000")),
+        "PROXY_HOPS": int(_env("DESA_PROXY_HOPS", "0")),
+        "IMAGE_MAX_PIXELS": int(_env("DESA_IMAGE_MAX_PIXELS", "40000000")),
+        "IMPORT_MAX_ROWS": int(_env("DESA_IMPORT_MAX_ROWS", "100000")),
+        "IMPORT_MAX_UNCOMPRESSED_BYTES": int(
+            float(_env("DESA_IMPORT_MAX_UNCOMPRESSED_MB", "64")) * 1024 * 1024
+        ),
+        "JSON_MAX_DEPTH": int(_env("DESA_JSON_MAX_DEPTH", "32")),
         "RESET_TOKEN_MAX_AGE": int(_env("DESA_RESET_TOKEN_MAX_AGE", "3600")),
         "BABEL_DEFAULT_LOCALE": _env("DESA_DEFAULT_LOCALE", "id"),
         "LANGUAGES": ("id", "en"),

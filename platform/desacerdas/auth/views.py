@@ -99,13 +99,9 @@ def login():  # noqa: ANN201
         try:
             user = auth_service.authenticate(form.login.data, form.password.data)
         except ServiceError as exc:
-            flash(
-                _("This account is locked after too many failed attempts. Try again later.")
-                if exc.code == "locked"
-                else _("Wrong email/phone or password."),
-                "error",
-            )
-            return render_template("auth/login.html", form=form), 401
+            # The same words for accounts that exist and those that do not (services.login_throttle).
+            flash(exc.message, "error")
+            return render_template("auth/login.html", form=form), exc.status
         login_user(user)
         return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)

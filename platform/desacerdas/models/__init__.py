@@ -18,6 +18,9 @@ from .plugin import PlatformPlugin, VillagePlugin, VillagePluginEvent
 from .tenant import Hamlet, Tenant, TenantStatus
 from .user import VILLAGE_ROLES, ApiToken, Membership, Role, User
 
+# Issue 11 tables, imported for the metadata (their classes are imported from their modules).
+from . import data_access, login_throttle, user_session  # noqa: E402, F401  isort: skip
+
 __all__ = [
     "VILLAGE_ROLES",
     "ApiToken",

@@ -1,0 +1,1 @@
+"""Browser sessions kept on the server, so that signing out ends them (issue 11)."""
