@@ -1,0 +1,24 @@
+"""RLS on audit events: a village reads only its own; platform events only platform roles
+
+Revision ID: 0010_audit_rls
+Revises: 0009_personal_data
+Create Date: 2026-12-02 13:00:00
+
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+
+# revision identifiers, used by Alembic.
+revision = '0010_audit_rls'
+down_revision = '0009_personal_data'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
