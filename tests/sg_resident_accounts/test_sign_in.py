@@ -84,14 +84,18 @@ def test_no_account_deceased_and_closed_accounts_cannot_sign_in(va, client, open
     assert resp.status_code == 401 and "Wrong NIK or PIN." in text(resp)
 
 
-def test_lockout_after_repeated_failures_and_unlock_after_time(va, client, open_account, set_account, app):
+def test_lockout_after_repeated_failures_and_unlock_after_time(va, client, open_account, app, monkeypatch):
+    from desacerdas.services import login_throttle
+
     pin = open_account(va, "wayan")
-    threshold = app.config["LOCKOUT_THRESHOLD"]
-    for _ in range(threshold):
+    start = datetime.now(UTC)
+    for minute in range(app.config["LOCKOUT_THRESHOLD"]):
+        monkeypatch.setattr(login_throttle, "_now", lambda m=minute: start + timedelta(minutes=m))
         assert sign_in(client, va, WAYAN, "999990").status_code == 401
     locked = sign_in(client, va, WAYAN, pin)  # even the right PIN is refused while locked
-    assert locked.status_code == 401 and "locked" in text(locked)
-    set_account(va, "wayan", locked_until=datetime.now(UTC) - timedelta(seconds=1))
+    assert locked.status_code == 429 and "Too many failed" in text(locked)
+    later = start + timedelta(minutes=app.config["LOCKOUT_THRESHOLD"] + app.config["LOCKOUT_MINUTES"])
+    monkeypatch.setattr(login_throttle, "_now", lambda: later)
     assert sign_in(client, va, WAYAN, pin).status_code == 302
 
 
@@ -285,13 +289,17 @@ def test_verified_channel_mismatch_looks_the_same_and_sends_nothing(va, client, 
 
 
 def test_verified_channel_code_expires_and_counts_failures(va, client, open_account, codes, app, monkeypatch):
+    from desacerdas.services import login_throttle
+
     open_account(va, "wayan")
     _resp, ticket = forgot(client, va)
     code = codes.sent[0][2]
-    for _ in range(app.config["LOCKOUT_THRESHOLD"]):
-        reset_with(client, va, ticket, "999990" if code != "999990" else "999991")
+    start = datetime.now(UTC)
+    for minute in range(app.config["LOCKOUT_THRESHOLD"]):
+        monkeypatch.setattr(login_throttle, "_now", lambda m=minute: start + timedelta(minutes=m))
+        assert reset_with(client, va, ticket, "999990" if code != "999990" else "999991").status_code == 400
     locked = reset_with(client, va, ticket, code)
-    assert locked.status_code == 400 and "locked" in text(locked)
+    assert locked.status_code == 429 and "Too many failed" in text(locked)
     monkeypatch.setattr(accounts, "CODE_MINUTES", -1)  # every ticket is now past its age
     expired = reset_with(client, va, ticket, code)
     assert expired.status_code == 302 and expired.headers["Location"].endswith("/lupa-pin")

@@ -53,3 +53,13 @@ def purge_documents() -> int:
         except Exception:  # noqa: BLE001 - storage down for one village: the next run tries again
             log.exception("purge of %s failed", tenant.slug)
     return purged
+
+
+@periodic("desa.auth.throttle_purge", crontab(minute=15, hour=3))
+def purge_login_throttles() -> int:
+    """Delete sign-in throttle rows with no lock and no failure for a day (they only slow guessing)."""
+    from ..services import login_throttle
+
+    purged = login_throttle.purge(db.session)
+    db.session.commit()
+    return purged

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from ..auth.passwords import hash_secret, needs_rehash, password_problem, verify_secret
 from ..extensions import db
 from ..models import ApiToken, User
-from . import ServiceError, audit
-from .i18n import _, ngettext
+from . import ServiceError, audit, login_throttle
+from .i18n import _
 from .users import find_by_login
 
 # A real hash to verify against when the login is unknown, so timing does not reveal accounts.
@@ -36,18 +36,15 @@ def aware(value: datetime | None) -> datetime | None:
 
 
 def lock_message(locked_until: datetime) -> str:
-    """What a locked account is told (also used by plugins with their own sign-in, e.g. PINs)."""
-    minutes = max(1, int((locked_until - _now()).total_seconds() // 60) + 1)
-    return ngettext(
-        "This account is locked after too many failed attempts. Try again in %(num)d minute.",
-        "This account is locked after too many failed attempts. Try again in %(num)d minutes.",
-        minutes,
-    )
+    """What a locked sign-in is told (also used by plugins with their own sign-in, e.g. PINs): the
+    same words for every login, existing or not (``services.login_throttle``)."""
+    return login_throttle.lock_message(locked_until)
 
 
 def count_failure(failed: int | None) -> tuple[int, datetime | None]:
-    """One more failed attempt: the new counter and, at ``LOCKOUT_THRESHOLD``, when the lock ends
-    (the counter then starts again from 0)."""
+    """Deprecated (issue 11): sign-in no longer counts failures on the account; kept for plugins
+    that still call it. One more failure: the new counter and, at ``LOCKOUT_THRESHOLD``, when the
+    lock ends (the counter then starts again from 0)."""
     failed = (failed or 0) + 1
     if failed >= current_app.config["LOCKOUT_THRESHOLD"]:
         return 0, _now() + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
@@ -55,35 +52,50 @@ def count_failure(failed: int | None) -> tuple[int, datetime | None]:
 
 
 class LoginFailed(ServiceError):
-    def __init__(self, message: str, code: str = "invalid_credentials") -> None:
-        super().__init__(message, code, 401)
+    """A refused sign-in: 401 for wrong credentials, 429 when throttled (wait or locked)."""
+
+    def __init__(self, message: str, code: str = "invalid_credentials", status: int = 401) -> None:
+        super().__init__(message, code, status)
+
+
+def _audit_locks(locks: list[str], user: User | None, login_key: str) -> None:
+    for scope in locks:
+        if user is not None:
+            audit.record("auth.locked", actor=user, scope=scope)
+        else:
+            audit.record("auth.locked", actor_label=login_key[:254], scope=scope)
 
 
 def authenticate(login: str, password: str) -> User:
-    """The user for these credentials, or LoginFailed; counts failures and locks the account."""
+    """The user for these credentials, or LoginFailed. Throttled per account and client
+    (``services.login_throttle``): the answers never differ between existing and unknown logins,
+    and the old per-user ``failed_logins``/``locked_until`` columns are no longer used."""
+    login_key = login_throttle.staff_login_key(login)
+    attempt = login_throttle.attempt_for(login_key)
     user = find_by_login(login)
+    try:
+        login_throttle.check(db.session, attempt)
+    except login_throttle.Throttled as exc:
+        if user is not None:
+            audit.record("auth.login_failed", actor=user, reason=exc.code)
+        else:
+            audit.record("auth.login_failed", actor_label=(login or "")[:254], reason=exc.code)
+        db.session.commit()
+        raise LoginFailed(exc.message, exc.code, exc.status) from None
     if user is None:
         verify_secret(DUMMY_HASH, password or "")
+        _audit_locks(login_throttle.failed(db.session, attempt), None, (login or "")[:254])
         audit.record("auth.login_failed", actor_label=(login or "")[:254], reason="unknown")
         db.session.commit()
         raise LoginFailed(_("Wrong email/phone or password."))
-    locked_until = aware(user.locked_until)
-    if locked_until and locked_until > _now():
-        audit.record("auth.login_failed", actor=user, reason="locked")
-        db.session.commit()
-        raise LoginFailed(lock_message(locked_until), "locked")
-    if not user.active or not verify_secret(user.password_hash, password or ""):
-        user.failed_logins, lock = count_failure(user.failed_logins)
-        if lock is not None:
-            user.locked_until = lock
-            audit.record("auth.locked", actor=user)
+    if not verify_secret(user.password_hash, password or "") or not user.active:
+        _audit_locks(login_throttle.failed(db.session, attempt), user, login_key)
         audit.record("auth.login_failed", actor=user, reason="password" if user.active else "inactive")
         db.session.commit()
         raise LoginFailed(_("Wrong email/phone or password."))
     if needs_rehash(user.password_hash):
         user.password_hash = hash_secret(password)
-    user.failed_logins = 0
-    user.locked_until = None
+    login_throttle.succeeded(db.session, attempt)
     user.last_login_at = _now()
     audit.record("auth.login", actor=user)
     db.session.commit()

@@ -1,5 +1,6 @@
-"""The rules for a resident's PIN (six digits, not a common or a run), and the lockout after too
-many wrong attempts, shared by signing in and by the reset codes.
+"""The rules for a resident's PIN (six digits, not a common or a run), and the throttle on wrong
+attempts (per NIK and client, ``desacerdas.services.login_throttle``), shared by signing in, the PIN
+change and the reset codes.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from desacerdas.auth.passwords import hash_secret
 from desacerdas.models import Tenant, User
-from desacerdas.services import ServiceError, audit
+from desacerdas.services import ServiceError, audit, login_throttle
 from desacerdas.services import auth as auth_service
 from desacerdas.services.i18n import _
 
@@ -53,10 +54,10 @@ def _now() -> datetime:
 
 
 class SignInFailed(ServiceError):
-    """Refused sign-in: one generic message for an unknown NIK and a wrong PIN (code ``locked`` apart)."""
+    """Refused sign-in: one generic message for an unknown NIK and a wrong PIN; 429 when throttled."""
 
-    def __init__(self, message: str, code: str = "invalid_credentials") -> None:
-        super().__init__(message, code, 401)
+    def __init__(self, message: str, code: str = "invalid_credentials", status: int = 401) -> None:
+        super().__init__(message, code, status)
 
 
 def _generic_failure() -> SignInFailed:
@@ -104,11 +105,12 @@ def random_pin(resident: Resident | None = None) -> str:
 
 
 def _lock_message(locked_until: datetime) -> SignInFailed:
-    return SignInFailed(auth_service.lock_message(locked_until), "locked")
+    return SignInFailed(auth_service.lock_message(locked_until), "locked", 429)
 
 
 def locked_until(account: ResidentAccount) -> datetime | None:
-    """When the account's lock ends, or None when it is not locked."""
+    """When the account's old per-account lock ends, or None. Sign-in no longer sets it (issue 11:
+    throttles are per NIK and client, ``desacerdas.services.login_throttle``); kept for old rows."""
     until = _aware(account.locked_until)
     return until if until and until > _now() else None
 
@@ -116,25 +118,64 @@ def locked_until(account: ResidentAccount) -> datetime | None:
 _locked = locked_until
 
 
-def _count_failure(tenant: Tenant, session: Session, account: ResidentAccount, reason: str) -> None:
-    account.failed_attempts, lock = auth_service.count_failure(account.failed_attempts)
-    if lock is not None:
-        account.locked_until = lock
-        audit.record(
-            "smart_government.account.locked",
-            tenant_id=tenant.id,
-            target=f"resident:{account.resident_id}",
-            actor_label=f"user:{account.user_id}",
-            session=session,
-        )
+def sign_in_key(tenant: Tenant, nik: str) -> str:
+    """The throttle's login for a NIK in a village (the same for NIKs with and without an account)."""
+    return f"nik:{tenant.id}:{nik or ''}"
+
+
+def code_key(tenant: Tenant, ticket_account: object) -> str:
+    """The throttle's login for the reset codes of the account a ticket names (real or not)."""
+    return f"pin-code:{tenant.id}:{ticket_account}"
+
+
+def check_throttle(
+    tenant: Tenant, session: Session, login_key: str, account: ResidentAccount | None, reason: str
+) -> login_throttle.Attempt:
+    """This try's throttle keys, or SignInFailed (429, audited and committed) when it must wait."""
+    attempt = login_throttle.attempt_for(login_key)
+    try:
+        login_throttle.check(session, attempt)
+    except login_throttle.Throttled as exc:
+        _audit_failure(tenant, session, account, f"{reason}:{exc.code}" if reason else exc.code)
+        session.commit()
+        raise SignInFailed(exc.message, exc.code, exc.status) from None
+    return attempt
+
+
+def _audit_failure(tenant: Tenant, session: Session, account: ResidentAccount | None, reason: str) -> None:
+    where = (
+        {"target": f"resident:{account.resident_id}", "actor_label": f"user:{account.user_id}"}
+        if account is not None
+        else {}
+    )
     audit.record(
         "smart_government.account.sign_in_failed",
         tenant_id=tenant.id,
-        target=f"resident:{account.resident_id}",
-        actor_label=f"user:{account.user_id}",
         session=session,
         reason=reason,
+        **where,
     )
+
+
+def count_failure(
+    tenant: Tenant,
+    session: Session,
+    attempt: login_throttle.Attempt,
+    account: ResidentAccount | None,
+    reason: str,
+) -> None:
+    """Count a failed try on the throttle and audit it (and any lock it starts). Caller commits."""
+    for scope in login_throttle.failed(session, attempt):
+        where = {"target": f"resident:{account.resident_id}"} if account is not None else {}
+        audit.record(
+            "smart_government.account.locked",
+            tenant_id=tenant.id,
+            actor_label=f"user:{account.user_id}" if account is not None else None,
+            session=session,
+            scope=scope,
+            **where,
+        )
+    _audit_failure(tenant, session, account, reason)
 
 
 def _set_pin(session: Session, account: ResidentAccount, user: User, resident: Resident, new: str) -> None:

@@ -7,8 +7,9 @@ permissions and "sign out everywhere" are the core's.
 
 The PIN is hashed with argon2id and never kept or shown in plain, except once: a PIN set by staff
 (new account, reset) is returned to the caller to hand over, and must be changed at the next
-sign-in. Failures are counted per account and lock it like a core account (``LOCKOUT_THRESHOLD``,
-``LOCKOUT_MINUTES``).
+sign-in. Failures are throttled per NIK and client like the core sign-in
+(``desacerdas.services.login_throttle``: delay, then a lock of that client; the account's known
+devices keep working); the old ``failed_attempts``/``locked_until`` columns are no longer used.
 
 A resident who forgot their PIN proves who they are with NIK, KK number and birth date and gets a
 one-time code on the phone recorded in the registry. The code is not stored: the caller receives a
@@ -35,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from desacerdas.auth.passwords import hash_secret, needs_rehash, verify_secret
 from desacerdas.models import AuditEvent, Role, Tenant, User
-from desacerdas.services import NotFound, ServiceError, audit
+from desacerdas.services import NotFound, ServiceError, audit, login_throttle
 from desacerdas.services import auth as auth_service
 from desacerdas.services import users as user_svc
 from desacerdas.services.i18n import _
@@ -56,15 +57,18 @@ from .pins import (  # noqa: F401 - part of the account service
     _DUMMY_HASH,
     PIN_LENGTH,
     SignInFailed,
-    _count_failure,
     _generic_failure,
     _lock_message,
     _locked,
     _now,
     _set_pin,
+    check_throttle,
+    code_key,
+    count_failure,
     locked_until,
     pin_problem,
     random_pin,
+    sign_in_key,
 )
 
 API_TOKEN_DAYS = 30
@@ -185,6 +189,7 @@ def reset_pin(tenant: Tenant, session: Session, account: ResidentAccount, actor:
     account.must_change_pin = True
     account.failed_attempts = 0
     account.locked_until = None
+    login_throttle.forget(session, sign_in_key(tenant, resident.nik))  # the resident may try at once
     account.pin_changed_at = _now()
     reopened = not account.active or not user.active
     account.active = True
@@ -240,27 +245,17 @@ def _usable(tenant: Tenant, session: Session, nik: str) -> tuple[ResidentAccount
 
 
 def sign_in(tenant: Tenant, session: Session, nik: str, pin: str) -> User:
-    """The user behind NIK and PIN in this village, or SignInFailed. Commits the counters."""
-    found = _usable(tenant, session, clean_number(nik))
+    """The user behind NIK and PIN in this village, or SignInFailed. Throttled per NIK and client
+    like the staff sign-in (the same answers for NIKs with and without an account). Commits."""
+    nik = clean_number(nik)
+    found = _usable(tenant, session, nik)
+    attempt = check_throttle(tenant, session, sign_in_key(tenant, nik), found[0] if found else None, "")
     if found is None:
         verify_secret(_DUMMY_HASH, pin or "")
-        audit.record(
-            "smart_government.account.sign_in_failed", tenant_id=tenant.id, session=session, reason="unknown"
-        )
+        count_failure(tenant, session, attempt, None, "unknown")
         session.commit()
         raise _generic_failure()
     account, resident, user = found
-    if until := _locked(account):
-        audit.record(
-            "smart_government.account.sign_in_failed",
-            tenant_id=tenant.id,
-            target=f"resident:{account.resident_id}",
-            actor_label=f"user:{account.user_id}",
-            session=session,
-            reason="locked",
-        )
-        session.commit()
-        raise _lock_message(until)
     correct = verify_secret(account.pin_hash, pin or "")
     usable = (
         account.active
@@ -269,13 +264,12 @@ def sign_in(tenant: Tenant, session: Session, nik: str, pin: str) -> User:
         and _has_resident_role(user, tenant.id)
     )
     if not correct or not usable:
-        _count_failure(tenant, session, account, "pin" if not correct else "inactive")
+        count_failure(tenant, session, attempt, account, "pin" if not correct else "inactive")
         session.commit()
         raise _generic_failure()
     if needs_rehash(account.pin_hash):
         account.pin_hash = hash_secret(pin)
-    account.failed_attempts = 0
-    account.locked_until = None
+    login_throttle.succeeded(session, attempt)
     account.last_sign_in_at = _now()
     user.last_login_at = _now()
     audit.record(
@@ -290,21 +284,22 @@ def sign_in(tenant: Tenant, session: Session, nik: str, pin: str) -> User:
 
 
 def change_pin(tenant: Tenant, session: Session, user: User, current: str, new: str) -> ResidentAccount:
-    """Change the PIN (the current one is checked; a wrong one counts as a failed attempt), clear
-    "must change" and end the user's other sessions. A page keeps its own session by calling
-    ``login_user(user)`` afterwards. Commits."""
+    """Change the PIN (the current one is checked; a wrong one counts on the sign-in throttle of
+    the NIK), clear "must change" and end the user's other sessions. A page keeps its own session
+    by calling ``login_user(user)`` afterwards. Commits."""
     account = account_of(user, session)
     if account is None:
         raise NotFound(_("You have no resident account in this village."))
-    if until := _locked(account):
-        raise _lock_message(until)
+    resident = _resident(session, account)
+    attempt = check_throttle(tenant, session, sign_in_key(tenant, resident.nik), account, "change_pin")
     if not verify_secret(account.pin_hash, current or ""):
-        _count_failure(tenant, session, account, "change_pin")
+        count_failure(tenant, session, attempt, account, "change_pin")
         session.commit()
         raise ServiceError(_("The current PIN is wrong."), "invalid_credentials", 400)
     if new == current:
         raise ServiceError(_("The new PIN must differ from the current one."), "same_pin")
-    _set_pin(session, account, user, _resident(session, account), new)
+    login_throttle.succeeded(session, attempt)
+    _set_pin(session, account, user, resident, new)
     audit.record(
         "smart_government.account.pin_changed",
         actor=user,
@@ -426,16 +421,18 @@ def read_ticket(tenant: Tenant, ticket: str) -> Ticket:
 
 
 def reset_pin_with_code(tenant: Tenant, session: Session, ticket: str, code: str, new_pin: str) -> User:
-    """Set a new PIN with the code sent to the resident's phone. A wrong code counts as a failed
-    attempt (and locks like a wrong PIN); a code works once. Ends every session and token. Commits."""
+    """Set a new PIN with the code sent to the resident's phone. A wrong code counts on the
+    throttle of the account the ticket names (a real one or not: the answers are the same) and
+    locks like wrong PINs; a code works once. Ends every session and token. Commits."""
     data = read_ticket(tenant, ticket)
     wrong = ServiceError(_("The code is wrong or no longer valid."), "code_invalid", 400)
     account = session.scalar(select(ResidentAccount).where(ResidentAccount.id == data.account_id))
+    attempt = check_throttle(tenant, session, code_key(tenant, data.account_id), account, "reset_code")
     if account is None:
         verify_secret(_DUMMY_HASH, code or "")
+        count_failure(tenant, session, attempt, None, "reset_code")
+        session.commit()
         raise wrong
-    if until := _locked(account):
-        raise _lock_message(until)
     user = _user(session, account)
     resident = _resident(session, account)
     expected = _code_digest(data.nonce, str(account.id), (code or "").strip())
@@ -443,12 +440,14 @@ def reset_pin_with_code(tenant: Tenant, session: Session, ticket: str, code: str
         hmac.compare_digest(expected, data.digest)
         and hmac.compare_digest(_fingerprint(account.pin_hash), data.fingerprint)
     ):
-        _count_failure(tenant, session, account, "reset_code")
+        count_failure(tenant, session, attempt, account, "reset_code")
         session.commit()
         raise wrong
     if not (account.active and user.active and resident.status == ResidentStatus.LIVING):
         raise wrong
     _set_pin(session, account, user, resident, new_pin)  # a refused PIN leaves the code usable
+    login_throttle.succeeded(session, attempt)
+    login_throttle.forget(session, sign_in_key(tenant, resident.nik))
     auth_service.revoke_all_tokens(user, session)
     audit.record(
         "smart_government.account.pin_reset_by_code",

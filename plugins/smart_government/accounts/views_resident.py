@@ -119,7 +119,7 @@ def resident_sign_in() -> ResponseReturnValue:
         except ServiceError as exc:
             db.session.rollback()
             flash(exc.message, "error")
-            return render_template("smart_government/accounts/sign_in.html", form=form), 401
+            return render_template("smart_government/accounts/sign_in.html", form=form), exc.status
         login_user(user)
         account = accounts.account_of(user, db.session)
         if account is not None and account.must_change_pin:
