@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import TenantStatus
 from ..services import tenants as tenant_svc
+from .pagination import page_number
 
 bp = Blueprint("site", __name__)
 
@@ -15,7 +16,7 @@ bp = Blueprint("site", __name__)
 @bp.get("/")
 def index():  # noqa: ANN201
     q = (request.args.get("q") or "").strip()[:80]
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_number()  # untrusted: unreadable → 1, capped at MAX_PAGE (never a 64-bit overflow)
     per_page = current_app.config["PAGE_SIZE"]
     stmt = tenant_svc.search(q=q or None, status=TenantStatus.ACTIVE.value)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
