@@ -12,6 +12,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from apispec import BasePlugin
 from flask import Flask
 from flask_smorest import Api
 
@@ -77,3 +80,57 @@ def _document(api: Api) -> None:
     for bucket in (spec.components.schemas, spec.components.schemas_lazy):
         if "Error" in bucket:
             bucket["Error"] = envelope
+    # flask-smorest documents X-Pagination as an object, but a header is a string: say what is
+    # sent (JSON text) so clients and schema checkers read the same thing the server writes.
+    for bucket in (spec.components.headers, spec.components.headers_lazy):
+        if "PAGINATION" in bucket:
+            bucket["PAGINATION"] = PAGINATION_HEADER
+    # Plugin, job and notification APIs are in the document already (registered before the core's
+    # API); blueprints registered later go through the apispec plugin.
+    for operations in spec._paths.values():
+        document_error_bodies(operations)
+    if not any(isinstance(plugin, ErrorBodies) for plugin in spec.plugins):
+        plugin = ErrorBodies()
+        plugin.init_spec(spec)
+        spec.plugins.append(plugin)
+
+
+ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+
+
+class ErrorBodies(BasePlugin):
+    """Give every documented 4xx/5xx answer without a body the error envelope as its body.
+
+    Views document refusals with ``alt_response(403, description=…)``; without this the document
+    would say those answers have no body, while ``web/errors.py`` always sends the JSON envelope
+    (e.g. the resident import's 415). Applies to plugin APIs too, as they share the spec.
+    """
+
+    def operation_helper(
+        self, path: str | None = None, operations: dict | None = None, **kwargs: Any
+    ) -> None:
+        document_error_bodies(operations or {})
+
+
+def document_error_bodies(operations: dict) -> None:
+    """Add the error envelope to the 4xx/5xx responses of ``operations`` that have no body."""
+    for operation in operations.values():
+        if not isinstance(operation, dict):
+            continue
+        for status, response in (operation.get("responses") or {}).items():
+            if str(status)[:1] in "45" and isinstance(response, dict) and "$ref" not in response:
+                response.setdefault("content", dict(ERROR_CONTENT))
+
+
+PAGINATION_HEADER = {
+    "description": (
+        "Pagination metadata as a JSON object: `total`, `total_pages`, and when there are items "
+        "`first_page`, `last_page`, and for a page within range `page`, `previous_page`, `next_page`."
+    ),
+    "schema": {
+        "type": "string",
+        "example": (
+            '{"total": 42, "total_pages": 2, "first_page": 1, "last_page": 2, "page": 1, "next_page": 2}'
+        ),
+    },
+}

@@ -38,7 +38,7 @@ from ..services.i18n import _
 from ..web.downloads import send_version
 from ..web.tenant import current_tenant
 from .pagination import PAGINATION, page_of
-from .schemas import QuerySchema, _Enum
+from .schemas import QuerySchema, UtcDateTime, _Enum
 from .security import ApiError, api_user, require, village_blueprint
 
 blp = village_blueprint(
@@ -85,7 +85,7 @@ class DocumentVersionSchema(ma.Schema):
     size = fields.Int(metadata={"description": "Bytes."})
     sha256 = fields.Str(metadata={"description": "Hex SHA-256 of the bytes; also the download's ETag."})
     uploaded_by = fields.Int(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
     download_url = fields.Method("_download_url", metadata={"description": "Download this version."})
 
     def _download_url(self, v: DocumentVersion) -> str:
@@ -107,8 +107,8 @@ class DocumentSchema(ma.Schema):
     object_id = fields.Str(allow_none=True, metadata={"description": "The plugin's object it belongs to."})
     owner_id = fields.Int(allow_none=True)
     uploaded_by = fields.Int(allow_none=True)
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
     current_version = fields.Nested(DocumentVersionSchema, attribute="current")
     links = fields.Nested(DocumentLinksSchema)
 

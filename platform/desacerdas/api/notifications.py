@@ -12,6 +12,7 @@ from flask_smorest.pagination import PaginationParameters
 from ..extensions import db
 from ..notifications.web import labels, mailbox
 from .pagination import PAGINATION
+from .schemas import UtcDateTime
 from .security import api_blueprint, api_user
 
 blp = api_blueprint("Inbox", __name__, "/api/v1/me/inbox", "The caller's in-site messages (the inbox).")
@@ -30,8 +31,8 @@ class InboxItemSchema(ma.Schema):
     title = ma.fields.Method("_title", metadata={"description": "The kind of message, in words."})
     subject = ma.fields.String()
     body = ma.fields.String()
-    created_at = ma.fields.DateTime()
-    read_at = ma.fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    read_at = UtcDateTime(allow_none=True)
     read = ma.fields.Method("_read")
 
     def _title(self, item: mailbox.Item) -> str:

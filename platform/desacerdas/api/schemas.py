@@ -6,6 +6,7 @@ query-string schemas exclude them instead, because pagination arguments share th
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import marshmallow as ma
@@ -28,6 +29,20 @@ class _Enum(fields.String):
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else getattr(value, "value", value)
+
+
+class UtcDateTime(fields.DateTime):
+    """An ISO 8601 timestamp that always carries its offset (``…+00:00``).
+
+    Every timestamp column is UTC (``DateTime(timezone=True)``), but SQLite hands back naive
+    values: without this field the API would send ``2026-01-01T10:00:00``, which is not the
+    ``date-time`` format the OpenAPI document promises and which clients would read as local time.
+    """
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 # -- errors (documentation only: web/errors.py renders them) -------------------------------------
@@ -70,8 +85,8 @@ class VillageSchema(ma.Schema):
     status = _Enum(metadata={"enum": STATUS_NAMES})
     status_reason = fields.Str(allow_none=True)
     pillars = fields.Method("_pillars", metadata={"description": "Plugins (pillars) enabled in the village."})
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
 
     def _pillars(self, tenant) -> list[str]:  # noqa: ANN001
         from ..plugin_system.state import enabled_for
@@ -125,8 +140,8 @@ class HamletSchema(ma.Schema):
     id = fields.UUID()
     name = fields.Str()
     code = fields.Str(allow_none=True)
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
 
 
 class HamletCreateSchema(ma.Schema):
@@ -150,7 +165,7 @@ class MembershipSchema(ma.Schema):
     area_prefix = fields.Str(
         allow_none=True, metadata={"description": "Regency admins: the area code prefix."}
     )
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
 
 
 class UserRefSchema(ma.Schema):
@@ -164,8 +179,8 @@ class UserSchema(UserRefSchema):
     active = fields.Bool()
     locale = fields.Str(allow_none=True)
     is_platform_admin = fields.Bool()
-    last_login_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
+    last_login_at = UtcDateTime(allow_none=True)
+    created_at = UtcDateTime()
     memberships = fields.List(fields.Nested(MembershipSchema))
 
 
@@ -199,7 +214,7 @@ class MemberSchema(ma.Schema):
     role = _Enum(metadata={"enum": ROLE_NAMES})
     hamlet_id = fields.UUID(allow_none=True)
     user = fields.Nested(UserRefSchema)
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
 
 
 class MemberCreateSchema(ma.Schema):
@@ -218,10 +233,10 @@ class TokenSchema(ma.Schema):
     id = fields.Int()
     name = fields.Str()
     prefix = fields.Str(metadata={"description": "Public part of the token, to recognise it."})
-    created_at = fields.DateTime()
-    last_used_at = fields.DateTime(allow_none=True)
-    expires_at = fields.DateTime(allow_none=True)
-    revoked_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    last_used_at = UtcDateTime(allow_none=True)
+    expires_at = UtcDateTime(allow_none=True)
+    revoked_at = UtcDateTime(allow_none=True)
 
 
 class NewTokenSchema(TokenSchema):

@@ -74,9 +74,21 @@ def require(permission: str, tenant: Tenant | None = None) -> User:
 def public(view):  # noqa: ANN001, ANN201 - a view function or MethodView class, returned as is
     """Mark a village API view as open without a token (sign-in, public verification, applying for
     an account). The village is still resolved (404 if unknown) and the caller is anonymous: a
-    public view must not rely on any user, and must be rate-limited."""
+    public view must not rely on any user, and must be rate-limited.
+
+    Apply it below ``@blp.route`` (route reads the documentation): every operation of the view is
+    documented with ``security: []`` so clients and schema tools know no token is needed."""
     view._desa_public = True
+    methods = (
+        [getattr(view, m) for m in HTTP_METHODS if hasattr(view, m)] if isinstance(view, type) else [view]
+    )
+    for function in methods:
+        apidoc = function.__dict__.setdefault("_apidoc", {})
+        apidoc.setdefault("manual_doc", {})["security"] = []
     return view
+
+
+HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
 
 def _is_public(endpoint: str | None) -> bool:

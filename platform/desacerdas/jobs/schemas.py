@@ -8,6 +8,7 @@ import marshmallow as ma
 from flask import url_for
 from marshmallow import fields
 
+from ..api.schemas import UtcDateTime
 from ..models import Job
 from . import kinds
 from .labels import error_text, result_of, state_label
@@ -35,9 +36,9 @@ class JobSchema(ma.Schema):
     attempts = fields.Int()
     cancel_requested = fields.Bool()
     started_by = fields.Int(allow_none=True)
-    created_at = fields.DateTime()
-    started_at = fields.DateTime(allow_none=True)
-    finished_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    started_at = UtcDateTime(allow_none=True)
+    finished_at = UtcDateTime(allow_none=True)
     links = fields.Dict(keys=fields.Str(), values=fields.Str())
 
 

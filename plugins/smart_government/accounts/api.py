@@ -25,6 +25,7 @@ from flask_smorest.pagination import PaginationParameters
 from marshmallow import Schema, fields, validate
 
 from desacerdas.api.pagination import PAGINATION
+from desacerdas.api.schemas import UtcDateTime
 from desacerdas.api.security import ApiError, api_user, public
 from desacerdas.extensions import db
 from desacerdas.kit.access import Access, require_api
@@ -78,7 +79,7 @@ class MyAccountSchema(Schema):
     name = fields.String()
     nik = fields.String()
     must_change_pin = fields.Boolean()
-    last_sign_in_at = fields.DateTime(allow_none=True)
+    last_sign_in_at = UtcDateTime(allow_none=True)
 
 
 class PinChangeSchema(Schema):
@@ -111,9 +112,9 @@ class RegistrationSchema(Schema):
     ktp_document_id = fields.UUID(allow_none=True)
     kk_document_id = fields.UUID(allow_none=True)
     selfie_document_id = fields.UUID(allow_none=True)
-    submitted_at = fields.DateTime()
+    submitted_at = UtcDateTime()
     decided_by = fields.Integer(allow_none=True)
-    decided_at = fields.DateTime(allow_none=True)
+    decided_at = UtcDateTime(allow_none=True)
     reason = fields.String(allow_none=True)
 
 
@@ -139,10 +140,10 @@ class AccountSchema(Schema):
     user_id = fields.Integer()
     active = fields.Boolean()
     must_change_pin = fields.Boolean()
-    locked_until = fields.DateTime(allow_none=True)
-    pin_changed_at = fields.DateTime(allow_none=True)
-    last_sign_in_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
+    locked_until = UtcDateTime(allow_none=True)
+    pin_changed_at = UtcDateTime(allow_none=True)
+    last_sign_in_at = UtcDateTime(allow_none=True)
+    created_at = UtcDateTime()
 
 
 class AccountPinSchema(Schema):
@@ -314,7 +315,7 @@ class SignInSchema(Schema):
 
 class SignedInSchema(Schema):
     token = fields.String(metadata={"description": "A personal API token: shown once, never again"})
-    expires_at = fields.DateTime(allow_none=True)
+    expires_at = UtcDateTime(allow_none=True)
     must_change_pin = fields.Boolean()
     name = fields.String()
 

@@ -21,6 +21,7 @@ from marshmallow import Schema, validate
 from marshmallow import fields as mf
 
 from desacerdas.api.pagination import PAGINATION, page_of
+from desacerdas.api.schemas import UtcDateTime
 from desacerdas.api.security import api_user, public
 from desacerdas.extensions import db, limiter
 from desacerdas.kit.access import require_api
@@ -93,7 +94,7 @@ class LetterStepSchema(Schema):
     actor_id = mf.Integer(allow_none=True)
     actor_name = mf.String(allow_none=True)
     note = mf.String(allow_none=True)
-    at = mf.DateTime()
+    at = UtcDateTime()
 
 
 class LetterRequestSchema(Schema):
@@ -106,13 +107,13 @@ class LetterRequestSchema(Schema):
     purpose = mf.String()
     data = mf.Dict()
     attachments = mf.Dict(keys=mf.String(), values=mf.String())
-    submitted_at = mf.DateTime()
+    submitted_at = UtcDateTime()
     rejection_reason = mf.String(allow_none=True)
     signer_name = mf.String(allow_none=True)
     signer_prefix = mf.String(allow_none=True)
     signer_title_lines = mf.List(mf.String(), allow_none=True)
     signer_id_line = mf.String(allow_none=True)
-    closed_at = mf.DateTime(allow_none=True)
+    closed_at = UtcDateTime(allow_none=True)
     letter_id = mf.UUID(allow_none=True)
     allowed_actions = mf.List(mf.String())
     steps = mf.List(mf.Nested(LetterStepSchema))
@@ -170,9 +171,9 @@ class LetterSchema(Schema):
     resident_name = mf.String()
     signer_name = mf.String()
     signer_title = mf.String()
-    issued_at = mf.DateTime()
+    issued_at = UtcDateTime()
     valid_until = mf.Date(allow_none=True)
-    revoked_at = mf.DateTime(allow_none=True)
+    revoked_at = UtcDateTime(allow_none=True)
     revoked_reason = mf.String(allow_none=True)
 
 
