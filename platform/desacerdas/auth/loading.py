@@ -1,7 +1,8 @@
 """How Flask-Login finds the user of a browser session.
 
-The session stores ``"<user id>:<session version>"``; bumping the version ends every session of
-that user at once (sign out everywhere, password change).
+The Flask-Login id is ``"<user id>:<session version>"``; the session also carries a server-side
+session token (:mod:`desacerdas.auth.sessions`) whose row must be open, of the user's current
+version, not idle too long and not too old. Bumping the version or ending the row ends the session.
 """
 
 from __future__ import annotations
@@ -12,20 +13,26 @@ from flask_login import LoginManager
 
 from ..extensions import db
 from ..models import User
+from . import sessions
 
 
 def load_user(session_id: str) -> User | None:
+    """The signed-in user, or None when the cookie's server-side session is not live."""
     try:
         user_id, version = (int(part) for part in session_id.split(":", 1))
     except ValueError:
         return None
     user = db.session.get(User, user_id)
-    if user is None or not user.active or user.session_version != version:
+    if user is None:
+        return None
+    # check() first: a session found dead (suspended user, older version, idle) is ended for good.
+    if not sessions.check(user) or not user.active or user.session_version != version:
         return None
     return user
 
 
 def init_app(manager: LoginManager, app: Flask) -> None:
+    """Configure Flask-Login for the app."""
     manager.init_app(app)
     manager.login_view = "auth.login"
     manager.login_message = _l("Please sign in to open this page.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -19,6 +19,7 @@ from ..services import ServiceError
 from ..services import auth as auth_service
 from ..services.users import tenants_in_scope
 from ..tenancy.cross_village import read_each
+from . import sessions as user_sessions
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -156,9 +157,46 @@ def password():  # noqa: ANN201
 @login_required
 def sign_out_everywhere():  # noqa: ANN201
     auth_service.sign_out_everywhere(current_user)
+    user_sessions.end_all(current_user, "signed_out_everywhere")
     logout_user()
     flash(_("You are signed out on every device."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/sessions")
+@login_required
+def sessions():  # noqa: ANN201
+    """The browsers signed in to this account, so a lost phone or a shared computer can be ended."""
+    mine = user_sessions.current()
+    return render_template(
+        "auth/sessions.html",
+        rows=user_sessions.active_for(current_user),
+        current_id=mine.id if mine is not None else None,
+    )
+
+
+@bp.route("/sessions/<int:session_id>/end", methods=["POST"])
+@login_required
+def end_session(session_id: int):  # noqa: ANN201
+    """End one of my sessions (CSRF by the app-wide CSRFProtect); another user's is a 404."""
+    mine = user_sessions.current()
+    if mine is not None and mine.id == session_id:
+        logout_user()
+        flash(_("You are signed out."), "info")
+        return redirect(url_for("auth.login"))
+    if not user_sessions.end_one(current_user, session_id):
+        abort(404)
+    flash(_("That device is signed out."), "info")
+    return redirect(url_for("auth.sessions"))
+
+
+@bp.route("/sessions/end-others", methods=["POST"])
+@login_required
+def end_other_sessions():  # noqa: ANN201
+    """Keep this browser signed in and end every other one."""
+    user_sessions.end_all(current_user, "ended_by_user", keep_current=True)
+    flash(_("Every other device is signed out."), "info")
+    return redirect(url_for("auth.sessions"))
 
 
 @bp.route("/reset", methods=["GET", "POST"])

@@ -63,3 +63,13 @@ def purge_login_throttles() -> int:
     purged = login_throttle.purge(db.session)
     db.session.commit()
     return purged
+
+
+@periodic("desa.auth.session_purge", crontab(minute=20, hour=3))
+def purge_user_sessions() -> int:
+    """Delete browser-session rows ended a week ago or past their absolute lifetime by a week."""
+    from ..auth import sessions
+
+    purged = sessions.purge(db.session)
+    db.session.commit()
+    return purged

@@ -50,7 +50,8 @@ class User(Timestamped, Base):
     locale: Mapped[str | None] = mapped_column(String(5))
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # Bumped to end every session at once (sign out everywhere, password change).
+    # Bumped to end every session at once (sign out everywhere, password/PIN change); each
+    # user_sessions row records the version it was opened with (auth/sessions.py).
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
