@@ -102,3 +102,6 @@ def _register(app: Flask) -> None:
     verification_views.init_app(app)  # the public page of verifiable papers (/desa/<slug>/verify/<token>)
     register_api(app)
     terms_views.init_app(app)  # kit: village terms page and API (after the API)
+    from .village import data_access_views
+
+    data_access_views.init_app(app)  # "who looked at residents' data": page and API (after the API)

@@ -8,6 +8,7 @@ from flask import g, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ..auth.permissions import can
 from ..models import Role, Tenant
 from ..plugin_system.state import plugins
 
@@ -31,6 +32,9 @@ def items_for(tenant: Tenant | None) -> list[NavItem]:
         groups = plugins().hook_for(enabled).desa_navigation(tenant=tenant, user=user)
         entries = sorted((e for group in groups for e in group or []), key=lambda e: (e.order, e.label))
         items += [NavItem(e.label, url_for(e.endpoint, **e.values), e.endpoint) for e in entries]
+        if user is not None and can(user, "village.personal_data_log.view", tenant):
+            log = "data_access.access_log"
+            items.append(NavItem(str(_l("Who looked at residents' data")), url_for(log), log))
     if user is not None and (
         user.is_platform_admin or any(m.role == Role.REGENCY_ADMIN for m in user.memberships)
     ):

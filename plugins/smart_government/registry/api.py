@@ -11,6 +11,7 @@ import uuid
 from datetime import date
 from typing import Any
 
+from flask import request
 from flask.views import MethodView
 from flask_babel import get_locale
 from flask_smorest import Blueprint
@@ -25,6 +26,8 @@ from desacerdas.api.security import ApiError, api_user
 from desacerdas.extensions import db
 from desacerdas.jobs.schemas import JobSchema, raw
 from desacerdas.kit.access import Access, require_api
+from desacerdas.services import personal_data
+from desacerdas.web.tenant import current_tenant
 
 from ..permissions import RESIDENTS_EDIT, RESIDENTS_VIEW
 from . import exporting, listing, statistics
@@ -42,6 +45,29 @@ def _scope(permission: str) -> uuid.UUID | None:
     return require_api(permission).scope.staff_hamlet()
 
 
+def _seen(records: Any, resident_id: uuid.UUID | None = None) -> Any:
+    """Records as the caller may see them: a regency admin or facilitator gets them masked unless
+    the request states a reason (``X-Access-Reason`` header or ``reason`` query), which is logged
+    for the village and opens full data for ``personal_data.WINDOW`` (like the page's form)."""
+    tenant, user = current_tenant(), api_user()
+    if not personal_data.needs_masking(user, tenant):
+        return records
+    reason = request.headers.get("X-Access-Reason") or request.args.get("reason")
+    if reason:
+        personal_data.record_access(db.session, tenant, user, reason, resident_id=resident_id, channel="api")
+        db.session.commit()
+    viewer = personal_data.Viewer(db.session, user, tenant)
+    if isinstance(records, list):
+        return [viewer.show(r) for r in records]
+    return viewer.show(records)
+
+
+REASON_DOC = (
+    "A regency admin or facilitator sees NIK/KK masked and no address, birth date or phone; "
+    "stating a reason here (or in the `X-Access-Reason` header) shows full data "
+    "and is logged for the village."
+)
+
 # -- schemas -----------------------------------------------------------------------------------------
 
 
@@ -52,6 +78,7 @@ class ResidentQuerySchema(Schema):
     age_band = fields.String(validate=validate.OneOf(list(statistics.AGE_BANDS)))
     status = fields.String(validate=validate.OneOf([s.value for s in ResidentStatus]))
     sort = fields.String(load_default="name", validate=validate.OneOf(list(listing.SORTS)))
+    reason = fields.String(validate=validate.Length(max=300), metadata={"description": REASON_DOC})
 
 
 class ResidentSchema(Schema):
@@ -139,8 +166,13 @@ class Residents(MethodView):
     @blp.paginate(**PAGINATION)
     def get(self, args: dict, pagination_parameters: PaginationParameters) -> list[Resident]:
         """Residents, filtered like the registry's list page. Paginated (``X-Pagination``)."""
-        stmt = listing.visible(require_api(RESIDENTS_VIEW).scope)
-        return listing.RESIDENTS.api_page(stmt, listing.api_args(args), pagination_parameters)
+        access = require_api(RESIDENTS_VIEW)
+        seen = personal_data.Viewer(db.session, access.user, access.tenant)
+        if seen.masking and not seen.list_open and not args.get("reason"):
+            listing.exact_nik_only()
+        stmt = listing.visible(access.scope)
+        args = {k: v for k, v in args.items() if k != "reason"}
+        return _seen(list(listing.RESIDENTS.api_page(stmt, listing.api_args(args), pagination_parameters)))
 
     @blp.arguments(ResidentSchema)
     @blp.response(201, ResidentSchema)
@@ -159,7 +191,8 @@ class ResidentById(MethodView):
     @blp.response(200, ResidentSchema)
     def get(self, resident_id: uuid.UUID) -> Resident:
         """One resident of this village (404 for another village's or hamlet's)."""
-        return registry.get_resident(db.session, resident_id, hamlet_scope=_scope(RESIDENTS_VIEW))
+        person = registry.get_resident(db.session, resident_id, hamlet_scope=_scope(RESIDENTS_VIEW))
+        return _seen(person, resident_id=person.id)
 
     @blp.arguments(ResidentChangesSchema(partial=True))
     @blp.response(200, ResidentSchema)
@@ -218,6 +251,8 @@ class FamilyById(MethodView):
         members = db.session.scalars(
             listing.search(db.session, family_id=kk.id, sort="birth_date", hamlet_scope=scope)
         ).all()
+        members = _seen(list(members))  # a stated reason opens the list (the family and its members)
+        kk = personal_data.Viewer(db.session, api_user(), current_tenant()).show(kk)
         return {
             "id": kk.id,
             "kk_number": kk.kk_number,

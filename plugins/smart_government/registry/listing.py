@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, select
+from flask import g, has_request_context
+from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
 from desacerdas.kit.access import Scope
@@ -49,11 +50,19 @@ def _age_band(value: str) -> str:
     return band
 
 
+def exact_nik_only() -> None:
+    """For a caller who sees NIKs masked (``services.personal_data``): a NIK search must give the
+    whole number, so searching by prefixes cannot rebuild the hidden digits."""
+    g.registry_exact_nik_only = True
+
+
 def by_text(stmt: Select, q: str) -> Select:
     """Part of a name, ignoring case and accents, or a NIK: digits (names hold none) are the start
     of a NIK, or exactly a 16-digit one, which uses the (tenant_id, nik) index."""
     term = q.replace(" ", "")
     if term.isdigit():
+        if len(term) != 16 and has_request_context() and g.get("registry_exact_nik_only"):
+            return stmt.where(false())
         return stmt.where(Resident.nik == term if len(term) == 16 else Resident.nik.startswith(term))
     return stmt.where(Resident.name_search.contains(normalise_name(q), autoescape=True))
 

@@ -11,7 +11,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -27,7 +27,7 @@ from desacerdas.kit import terms as village_terms
 from desacerdas.kit.access import may, require, scope_for
 from desacerdas.kit.forms import handle
 from desacerdas.models import Tenant, User
-from desacerdas.services import ServiceError
+from desacerdas.services import ServiceError, personal_data
 from desacerdas.web.tenant import current_tenant
 
 from ..pages import Routes, hamlet_names, hamlets
@@ -134,9 +134,33 @@ def _done(message: str, resident_id: uuid.UUID) -> Response:
     return redirect(url_for(".resident", resident_id=resident_id))
 
 
+def viewer(tenant: Tenant, user: User) -> personal_data.Viewer:
+    """Who sees what in this request (masked for a regency admin or facilitator); once per request."""
+    found = g.get("_pd_viewer")
+    if found is None:
+        found = g._pd_viewer = personal_data.Viewer(db.session, user, tenant)
+    return found
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why do you need the full data?"),
+        validators=[DataRequired(message=REQUIRED), Length(min=5, max=300, message=TOO_LONG)],
+        description=_l("The village can read who opened its residents' data, when and why."),
+    )
+
+
+def _show(record: Any) -> Any:
+    found = g.get("_pd_viewer")
+    return found.show(record) if found is not None else record
+
+
 @routes.context_processor
 def _labels() -> dict[str, Any]:
+    found = g.get("_pd_viewer")
     return {
+        "shown": _show,
+        "data_masked": bool(found and found.masking and not found.list_open),
         "sex_label": lambda v: str(SEX_LABELS.get(getattr(v, "value", v), v)),
         "status_label": lambda v: str(STATUS_LABELS.get(getattr(v, "value", v), v)),
         "event_label": lambda v: str(EVENT_LABELS.get(getattr(v, "value", v), v)),
@@ -151,6 +175,8 @@ def _labels() -> dict[str, Any]:
 @login_required
 def residents() -> ResponseReturnValue:
     tenant, scope, user = require(RESIDENTS_VIEW)
+    if viewer(tenant, user).masking and not viewer(tenant, user).list_open:
+        listing.exact_nik_only()
     form = FilterForm(request.args)
     form.hamlet.choices = [
         ("", _("All hamlets")),
@@ -185,9 +211,11 @@ def resident(resident_id: uuid.UUID) -> ResponseReturnValue:
         .where(CivilEvent.resident_id == person.id)
         .order_by(CivilEvent.event_date.desc(), CivilEvent.recorded_at.desc())
     ).all()
+    seen = viewer(tenant, user)
     return render_template(
         "smart_government/resident.html",
-        person=person,
+        person=seen.show(person),
+        person_masked=not seen.is_open(person.id),
         events=events,
         hamlet_names=hamlet_names(),
         may_edit=may(user, tenant, RESIDENTS_EDIT),
@@ -200,15 +228,46 @@ def resident(resident_id: uuid.UUID) -> ResponseReturnValue:
 @routes.route("/families/<uuid:family_id>")
 @login_required
 def family(family_id: uuid.UUID) -> ResponseReturnValue:
-    _tenant, scope, _user = require(RESIDENTS_VIEW)
+    tenant, scope, user = require(RESIDENTS_VIEW)
+    viewer(tenant, user)
     hamlet = scope.staff_hamlet()
     kk = registry.get_family(db.session, family_id, hamlet_scope=hamlet)
     members = db.session.scalars(
         listing.search(db.session, family_id=kk.id, sort="birth_date", hamlet_scope=hamlet)
     ).all()
     return render_template(
-        "smart_government/family.html", family=kk, members=members, hamlet_names=hamlet_names()
+        "smart_government/family.html", family=_show(kk), members=members, hamlet_names=hamlet_names()
     )
+
+
+@routes.route("/residents/full-data", methods=["GET", "POST"])
+@routes.route("/residents/<uuid:resident_id>/full-data", methods=["GET", "POST"])
+@login_required
+def full_data(resident_id: uuid.UUID | None = None) -> ResponseReturnValue:
+    """A regency admin or facilitator states a reason to see one resident's full data (or the
+    list's, for ``personal_data.WINDOW``); the opening is logged for the village."""
+    tenant, scope, user = require(RESIDENTS_VIEW)
+    person = None
+    if resident_id is not None:
+        person = registry.get_resident(db.session, resident_id, hamlet_scope=scope.staff_hamlet())  # → 404
+    back = url_for(".resident", resident_id=resident_id) if person else url_for(".residents")
+    if not personal_data.needs_masking(user, tenant):
+        return redirect(back)  # village staff see full data already
+    form = ReasonForm()
+    if form.validate_on_submit():
+        personal_data.record_access(db.session, tenant, user, form.reason.data, resident_id=resident_id)
+        db.session.commit()
+        minutes = int(personal_data.WINDOW.total_seconds() // 60)
+        flash(
+            _("Full data is shown for %(minutes)d minutes. The village can see this.", minutes=minutes),
+            "success",
+        )
+        return redirect(back)
+    status = 400 if form.is_submitted() else 200
+    name = person.name if person else None
+    return render_template(
+        "smart_government/registry/reason_form.html", form=form, name=name, back=back
+    ), status
 
 
 # -- registering and editing a resident ------------------------------------------------------------------
