@@ -9,10 +9,20 @@ as Excel writes in Indonesia) and delimiter (``,``, ``;`` or tab, from the first
 XLSX through openpyxl's read-only mode (first sheet). A file named ``.xlsx`` that holds CSV text
 (an old export) is read as CSV.
 
-Formula injection: a CSV text cell starting with ``=``, ``+``, ``-`` or ``@`` is written with a
-leading apostrophe, so a spreadsheet shows it rather than running it, and the reader takes the
-apostrophe off again (``unescape``): a round trip gives the same text. In XLSX such a cell is
-written as a text cell, which no spreadsheet evaluates, so it needs no apostrophe.
+Formula injection: a text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+return is one a spreadsheet may run as a formula (``=HYPERLINK(…)``, a DDE call). In CSV such a
+cell is written with a leading apostrophe (``'+6281…``: the spreadsheet shows the text, some
+programs show the apostrophe too). A spreadsheet that splits on semicolons (Excel with Indonesian
+settings opening a comma file) starts a new cell after every ``;``: so a ``;`` or tab inside a
+value that is followed by a formula character gets the apostrophe after it too (``a;'=b``). The
+reader takes the apostrophes off again (``unescape``): a round trip gives the same text. In XLSX
+such a cell is a text cell with Excel's own quote prefix (what typing ``'`` before a value does):
+the reader sees the text unchanged, without an apostrophe, and editing it does not turn it into a
+formula. Numbers (``int``, ``float``, ``Decimal``) are never changed.
+
+Stored text that a file cannot hold never breaks an export: control characters other than tab,
+line feed and carriage return (``"Jalan\\vBaru"``), and U+FFFE/U+FFFF, become a space; a lone
+surrogate becomes U+FFFD (``clean_text``), in CSV and XLSX alike, header included.
 
 Values are written as given: pass identifiers (NIK, KK, phone numbers) as strings so they keep
 their leading zeros and all 16 digits.
@@ -23,6 +33,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -41,6 +52,14 @@ CONTENT_TYPES = {
 }
 SUFFIXES = {".csv": CSV, ".txt": CSV, ".tsv": CSV, ".xlsx": XLSX, ".xlsm": XLSX}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may read as a formula
+# What XML 1.0 (so XLSX) cannot hold, and what no sane text cell needs: C0 controls but tab, LF, CR.
+ILLEGAL_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# A semicolon or tab (a delimiter other spreadsheets split on) before a formula character, and
+# that with the apostrophe ``safe_cell`` puts after it.
+INNER_FORMULA = re.compile('([;\t]"*)(?=[=+\\-@])')
+INNER_ESCAPED = re.compile("([;\t]\"*)'(?=[=+\\-@])")
 SPOOL_BYTES = 4 << 20
 SNIFF_BYTES = 64 << 10
 
@@ -85,17 +104,37 @@ def format_for_path(
     )
 
 
+def clean_text(value: str) -> str:
+    """``value`` without what a CSV or XLSX file cannot hold: control characters (but tab, LF,
+    CR) and U+FFFE/U+FFFF become a space, a lone surrogate U+FFFD. Text already stored (before
+    input refused it) must not make a whole export fail."""
+    if UNWRITABLE.search(value) is None:  # nearly always: one scan
+        return value
+    return LONE_SURROGATE.sub("\ufffd", ILLEGAL_TEXT.sub(" ", value))
+
+
 def safe_cell(value: Any) -> Any:
-    """A CSV cell that a spreadsheet will not run as a formula (text only; numbers stay)."""
-    if isinstance(value, str) and value[:1] in FORMULA_START:
-        return "'" + value
+    """A CSV cell that a spreadsheet will not run as a formula and a file can hold (text only;
+    numbers stay numbers). A ``;`` or tab inside the text followed by a formula character gets an
+    apostrophe after it too: a spreadsheet splitting on it would start a new cell there."""
+    if isinstance(value, str):
+        value = clean_text(value)
+        lead = 1 if value[:1] in FORMULA_START else 0  # a leading tab gets the leading apostrophe
+        if ";" in value or "\t" in value:
+            value = value[:lead] + INNER_FORMULA.sub(r"\1'", value[lead:])
+        if lead:
+            value = "'" + value
     return value
 
 
 def unescape_cell(value: str) -> str:
-    """What ``safe_cell`` wrote, back: ``'=x`` → ``=x`` (only before a formula character)."""
+    """What ``safe_cell`` wrote, back: ``'=x`` → ``=x`` (only before a formula character), and
+    ``a;'=x`` → ``a;=x``."""
+    lead = 0
     if value[:1] == "'" and value[1:2] in FORMULA_START:
-        return value[1:]
+        value, lead = value[1:], 1
+    if "'" in value and (";" in value or "\t" in value):
+        value = value[:lead] + INNER_ESCAPED.sub(r"\1", value[lead:])
     return value
 
 
@@ -129,22 +168,25 @@ def write_xlsx(
     target: str | Path | IO[bytes], header: Row | None, rows: Iterable[Row], *, sheet: str = "data"
 ) -> int:
     """Write ``header`` and ``rows`` to an XLSX workbook (write-only: streamed); the number of data
-    rows. Text starting with ``=`` is stored as text, never as a formula."""
+    rows. Text that looks like a formula is stored as quoted text, never as a formula."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
-    ws = book.create_sheet(sheet[:31] or "data")
+    ws = book.create_sheet(_sheet_title(sheet))
 
     def cells(row: Row) -> list[Any]:
-        out = []
+        out: list[Any] = []
         for value in row:
-            if isinstance(value, str) and value.startswith("="):
-                cell = WriteOnlyCell(ws, value=value)
-                cell.data_type = "s"
-                out.append(cell)
-            else:
-                out.append(value)
+            if isinstance(value, str):
+                value = clean_text(value)
+                if value[:1] in FORMULA_START:
+                    cell = WriteOnlyCell(ws, value=value)
+                    cell.data_type = "s"  # text, never a formula
+                    cell.quotePrefix = True  # and stays text when edited
+                    out.append(cell)
+                    continue
+            out.append(value)
         return out
 
     if header is not None:
@@ -155,6 +197,12 @@ def write_xlsx(
         count += 1
     book.save(target)
     return count
+
+
+def _sheet_title(sheet: str) -> str:
+    """A sheet name Excel accepts: no ``[]:*?/\\``, no control characters, at most 31 characters."""
+    title = re.sub(r"[\[\]:*?/\\]", " ", clean_text(sheet or "")).strip("' ")[:31]
+    return title or "data"
 
 
 def write(
@@ -199,6 +247,7 @@ def response(
     spooled.seek(0)
     resp = send_file(spooled, mimetype=CONTENT_TYPES[fmt], as_attachment=True, download_name=download_name)
     resp.headers["Cache-Control"] = "no-store"
+    resp.headers["X-Content-Type-Options"] = "nosniff"  # a CSV is never rendered as a page
     return resp
 
 

@@ -1,8 +1,17 @@
-"""What a file is, decided by its content (magic bytes), never by its name."""
+"""What a file is, decided by its content (magic bytes), never by its name.
+
+Text has no magic bytes, so text is accepted as CSV only when it looks like a table and holds no
+markup: HTML, SVG or XML (``<html``, ``<svg``, ``<script``, ``<?xml``, ``<!DOCTYPE``, … anywhere
+in the first 8 KiB, or any tag at the start, after a byte order mark and white space, case
+ignored) is never stored as ``text/csv``, so a page or an image with script cannot be uploaded
+under a spreadsheet's name. Downloads are sent with ``X-Content-Type-Options: nosniff`` and the
+detected type (``web/downloads.py``), so a browser does not guess either.
+"""
 
 from __future__ import annotations
 
 import csv
+import re
 import zipfile
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -29,6 +38,27 @@ DEFAULT_ALLOWED = frozenset(KNOWN)
 ZIP = FileType("application/zip", "zip")
 
 HEAD_BYTES = 8192
+# Markup a browser would render or run, wherever it is in the head of a text file.
+MARKUP = re.compile(
+    rb"<(?:!doctype|\?xml|html|head|body|script|svg|iframe|object|embed|meta|link|style|img|a\s"
+    rb"|math|xsl|!\[cdata\[|!--)",
+    re.IGNORECASE,
+)
+TEXT_START_SKIP = b"\xef\xbb\xbf \t\r\n\x0c"
+
+
+def markup(head: bytes) -> str | None:
+    """The kind of markup text starts with or holds (``text/html``, ``image/svg+xml``,
+    ``application/xml``); None for text without it."""
+    text = head.lstrip(TEXT_START_SKIP).lower()
+    found = MARKUP.search(head)
+    if found is None and not text.startswith(b"<"):
+        return None
+    if b"<svg" in text:
+        return "image/svg+xml"
+    if text.startswith(b"<?xml") and b"<html" not in text:
+        return "application/xml"
+    return "text/html"
 
 
 def _office(file: BinaryIO) -> FileType | None:
@@ -48,7 +78,7 @@ def _office(file: BinaryIO) -> FileType | None:
 
 
 def _csv(head: bytes) -> FileType | None:
-    if b"\x00" in head:
+    if b"\x00" in head or markup(head) is not None:
         return None
     try:
         text = head.decode("utf-8-sig")
@@ -90,10 +120,7 @@ def describe(head: bytes) -> str:
         return kind.mime
     if b"\x00" in head[:1024]:
         return "application/octet-stream"
-    text = head[:1024].lstrip().lower()
-    if text.startswith((b"<!doctype html", b"<html", b"<script")) or b"<html" in text:
-        return "text/html"
-    return "text/plain"
+    return markup(head) or "text/plain"
 
 
 def extension_of(mime: str) -> str:

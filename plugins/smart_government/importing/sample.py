@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
+from desacerdas.kit import tabular
+
 from .codes import TEMPLATE_COLUMNS
 
 BIRTH_ORDER = ("Wayan", "Made", "Nyoman", "Ketut", "Putu", "Kadék", "Komang", "Gede", "Luh", "Gedé")
@@ -63,4 +65,4 @@ def write(path: Path, rows: int, district: str, hamlets: Sequence[str], seed: in
                 "hamlet": hamlet,
                 "address": f"Jl. Raya {family}",
             }
-            writer.writerow([row.get(c, "") for c in TEMPLATE_COLUMNS])
+            writer.writerow([tabular.safe_cell(row.get(c, "")) for c in TEMPLATE_COLUMNS])
