@@ -130,6 +130,20 @@ def test_no_inline_script_in_any_template():
     assert offenders == []
 
 
+def test_no_inline_style_in_any_template():
+    """The CSP allows styles from static/css only: a style attribute or element would be dropped."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    offenders = [
+        str(template.relative_to(root))
+        for folder in ("platform", "plugins")
+        for template in (root / folder).rglob("*.html")
+        if re.search(r"\sstyle=|<style[\s>]", template.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+
+
 @pytest.fixture
 def production_app(db_urls, tmp_path_factory, _migrated):
     return make_app(

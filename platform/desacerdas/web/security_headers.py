@@ -5,9 +5,8 @@ Every page, JSON answer, error page and static file carries:
 - ``Content-Security-Policy``: ``default-src 'self'`` with no inline script (the pages work without
   JavaScript; the little script they use lives in ``static/js/``), ``object-src 'none'``,
   ``base-uri 'self'``, ``form-action 'self'``, ``frame-ancestors 'none'``; images also from
-  ``data:`` (QR codes and SVG icons). Styles come from ``static/css`` only; inline ``style=""``
-  attributes (a few templates use them) are allowed through ``style-src-attr``, never ``<style>``
-  elements: an injected attribute can change the look of a page, not run code.
+  ``data:`` (QR codes and SVG icons). Styles come from ``static/css`` only: no ``<style>``
+  element and no ``style=""`` attribute (a test reads every template for them).
 - ``X-Frame-Options: DENY`` (for browsers without ``frame-ancestors``), ``X-Content-Type-Options:
   nosniff``, ``Referrer-Policy: strict-origin-when-cross-origin`` and a ``Permissions-Policy`` that
   turns off the camera, microphone, location and the Topics API.
@@ -41,7 +40,6 @@ CSP: dict[str, str] = {
     "default-src": "'self'",
     "script-src": "'self'",
     "style-src": "'self'",
-    "style-src-attr": "'unsafe-inline'",
     "img-src": "'self' data:",
     "font-src": "'self'",
     "connect-src": "'self'",
