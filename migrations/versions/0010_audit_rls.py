@@ -5,20 +5,21 @@ Revises: 0009_personal_data
 Create Date: 2026-12-02 13:00:00
 
 """
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
 
+from alembic import op
+
+from desacerdas.tenancy.rls import disable_audit_rls, enable_audit_rls
 
 # revision identifiers, used by Alembic.
-revision = '0010_audit_rls'
-down_revision = '0009_personal_data'
+revision = "0010_audit_rls"
+down_revision = "0009_personal_data"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    pass
+    enable_audit_rls(op, "audit_events")
 
 
 def downgrade():
-    pass
+    disable_audit_rls(op, "audit_events")

@@ -23,6 +23,7 @@ from desacerdas.plugin_system.pillar import Pillar
 from desacerdas.plugin_system.types import Indicator, NavEntry, PermissionSpec, PluginBlueprints
 
 from . import cli, notice_kinds, readiness
+from . import personal_data as own_data
 from .accounts import api as accounts_api
 from .accounts import views_resident as accounts_pages
 from .accounts import web as accounts_web
@@ -118,6 +119,11 @@ class Government(Pillar):
             *statistics.indicators(tenant, period, session),
             *letter_figures.indicators(tenant, period, session),
         ]
+
+    @hookimpl
+    def desa_personal_data(self, tenant: Tenant, user: User, session: Session) -> list[dict]:
+        """The resident's registry record, family, letters (with PDFs) and registrations."""
+        return own_data.sections(tenant, user, session)
 
     @hookimpl
     def desa_demo_data(self, tenant: Tenant, session: Session) -> None:

@@ -230,6 +230,7 @@ def test_every_hookspec_is_exercised(db_urls, tmp_path_factory, monkeypatch, cap
     client = app.test_client()
     sign_in(client, make_user("village_head", menanga))
     client.get(f"/desa/{menanga.slug}/dashboard")  # navigation, widgets, indicators
+    client.get(f"/desa/{menanga.slug}/me/data")  # desa_personal_data
     runner = app.test_cli_runner()
     runner.invoke(cli, ["plugins", "demo", "omega", "--tenant", menanga.slug])
     runner.invoke(cli, ["plugins", "disable", "omega", "--tenant", menanga.slug])

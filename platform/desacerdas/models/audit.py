@@ -8,11 +8,17 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..tenancy.rls import install_platform_context
 from .base import Base, utcnow
+
+# On PostgreSQL the table has its own RLS policy (migration 0010): a village session reads and
+# writes only that village's events; a session bound to no village is a platform context.
+install_platform_context()
 
 
 class AuditEvent(Base):
-    """Platform-level: platform and regency admins read it across villages with filters."""
+    """Platform-level in the ORM (platform and regency admins read it across villages with filters),
+    but held by RLS on PostgreSQL: a session bound to a village sees only that village's events."""
 
     __tablename__ = "audit_events"
     __platform_level__ = True

@@ -215,6 +215,22 @@ def desa_notification_kinds() -> list[NotificationKind]:
     """
 
 
+@hookspec
+def desa_personal_data(tenant: Tenant, user: User, session: Session) -> list[dict]:
+    """What the plugin holds about ``user`` in this village, for the resident's own data download
+    (the right of access of UU 27/2022, ``/desa/<slug>/me/data``).
+
+    Return only the user's own records, read through ``session``. Each section is a dict:
+    ``{"title": str, "records": list[dict]}`` (JSON-serialisable values; dates as ISO text), and
+    optionally ``"files": [{"name": "letters/001.pdf", "content": bytes}]`` added to the ZIP.
+
+    :param tenant: the current village.
+    :param user: the signed-in user asking for their data.
+    :param session: a session bound to the village.
+    :return: a list of sections.
+    """
+
+
 ALL_HOOKS: tuple[str, ...] = tuple(name for name in dict(globals()) if name.startswith("desa_"))
 PER_VILLAGE_HOOKS = frozenset(
     {
@@ -225,6 +241,7 @@ PER_VILLAGE_HOOKS = frozenset(
         "desa_indicators",
         "desa_demo_data",
         "desa_event",
+        "desa_personal_data",
     }
 )
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import AuditEvent, User
+from ..tenancy import current_tenant_id
 
 
 def record(
@@ -23,7 +24,14 @@ def record(
     actor_label: str | None = None,
     **detail: Any,
 ) -> AuditEvent:
-    """Add an audit event to ``session`` (the caller commits with the change it describes)."""
+    """Add an audit event to ``session`` (the caller commits with the change it describes).
+
+    In a session bound to a village, an event without a village is that village's (a resident's
+    sign-in on the village's pages): RLS lets a village session write only its own rows.
+    """
+    target_session = session or db.session
+    if tenant_id is None:
+        tenant_id = current_tenant_id(target_session)
     event = AuditEvent(
         action=action,
         actor_id=actor.id if actor is not None else None,
@@ -33,7 +41,7 @@ def record(
         ip=request.remote_addr if has_request_context() else None,
         detail=detail,
     )
-    (session or db.session).add(event)
+    target_session.add(event)
     return event
 
 

@@ -45,3 +45,111 @@ def tables_without_rls(connection, tables: list[str]) -> list[str]:  # noqa: ANN
     )
     protected = {r[0] for r in rows}
     return [t for t in tables if t not in protected]
+
+
+# -- audit events: village rows for their village, platform rows (and the cross-village view) only
+# -- in a platform context -----------------------------------------------------------------------
+
+PLATFORM_SETTING = "desa.platform"
+AUDIT_POLICY = "audit_scope"
+_TENANT = f"NULLIF(current_setting('{PG_SETTING}', true), '')::integer"
+# A session bound to a village sees and writes only that village's events. A session bound to no
+# village (platform pages, CLI, jobs' bookkeeping) is a platform context only when the ORM said so
+# with ``desa.platform = 'on'`` for the transaction: a raw connection that set nothing sees nothing.
+AUDIT_EXPR = (
+    f"(tenant_id = {_TENANT}) OR ({_TENANT} IS NULL AND current_setting('{PLATFORM_SETTING}', true) = 'on')"
+)
+
+
+def enable_audit_rls(op, table: str = "audit_events") -> None:  # noqa: ANN001 - alembic.op
+    """Enable and FORCE RLS on the audit table with the village-or-platform policy (PostgreSQL only)."""
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
+    op.execute(f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY')
+    op.execute(f'CREATE POLICY {AUDIT_POLICY} ON "{table}" USING ({AUDIT_EXPR}) WITH CHECK ({AUDIT_EXPR})')
+
+
+def disable_audit_rls(op, table: str = "audit_events") -> None:  # noqa: ANN001
+    """Undo :func:`enable_audit_rls`."""
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute(f'DROP POLICY IF EXISTS {AUDIT_POLICY} ON "{table}"')
+    op.execute(f'ALTER TABLE "{table}" NO FORCE ROW LEVEL SECURITY')
+    op.execute(f'ALTER TABLE "{table}" DISABLE ROW LEVEL SECURITY')
+
+
+def apply_platform_setting(session, transaction, connection) -> None:  # noqa: ANN001 - SQLAlchemy objects
+    """``after_begin``: mark a transaction of a session bound to no village as a platform context.
+
+    Harmless once a village is bound later in the same transaction: the policy reads the platform
+    flag only while no village is set.
+    """
+    from .context import TENANT_KEY
+
+    if connection.dialect.name != "postgresql" or session.info.get(TENANT_KEY) is not None:
+        return
+    from sqlalchemy import text
+
+    connection.execute(text("SELECT set_config(:name, 'on', true)"), {"name": PLATFORM_SETTING})
+
+
+_PREVIOUS = "desa_audit_previous_tenant"
+
+
+def _writes_audit(session) -> bool:  # noqa: ANN001
+    rows = list(session.new) + list(session.dirty) + list(session.deleted)
+    return any(getattr(type(obj), "__tablename__", None) == "audit_events" for obj in rows)
+
+
+def _platform_flush_begins(session, flush_context, instances) -> None:  # noqa: ANN001
+    """``before_flush``: a platform session's audit events are written in a platform context.
+
+    A platform session may share its connection's transaction with village sessions
+    (``tenant_session(id, connection)``, e.g. applying a manifest); the village they set stays set
+    for the rest of the transaction. For the flush, clear it; :func:`_platform_flush_ends` puts it
+    back.
+    """
+    from .context import TENANT_KEY
+
+    if session.info.get(TENANT_KEY) is not None or not _writes_audit(session):
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    from sqlalchemy import text
+
+    previous = connection.execute(text(f"SELECT current_setting('{PG_SETTING}', true)")).scalar()
+    connection.execute(text("SELECT set_config(:name, 'on', true)"), {"name": PLATFORM_SETTING})
+    if previous:
+        connection.execute(text("SELECT set_config(:name, '', true)"), {"name": PG_SETTING})
+        session.info[_PREVIOUS] = previous
+
+
+def _platform_flush_ends(session, flush_context) -> None:  # noqa: ANN001
+    """``after_flush_postexec``: give a shared transaction back the village it had."""
+    previous = session.info.pop(_PREVIOUS, None)
+    if previous is None:
+        return
+    from sqlalchemy import text
+
+    session.connection().execute(
+        text("SELECT set_config(:name, :value, true)"), {"name": PG_SETTING, "value": previous}
+    )
+
+
+_platform_installed = False
+
+
+def install_platform_context() -> None:
+    """Attach :func:`apply_platform_setting` to every SQLAlchemy session (idempotent)."""
+    global _platform_installed
+    if _platform_installed:
+        return
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    event.listen(Session, "after_begin", apply_platform_setting)
+    event.listen(Session, "before_flush", _platform_flush_begins)
+    event.listen(Session, "after_flush_postexec", _platform_flush_ends)
+    _platform_installed = True
