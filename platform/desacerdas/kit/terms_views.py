@@ -23,7 +23,7 @@ from wtforms.validators import Length, Optional, ValidationError
 from ..auth.permissions import can, can_see_village
 from ..extensions import db
 from ..models import Tenant, Visibility
-from ..services import ServiceError
+from ..services import ServiceError, images
 from ..services import documents as docs
 from ..web.tenant import current_tenant, make_tenant_blueprint
 from . import terms
@@ -74,18 +74,25 @@ def _require_manager() -> Tenant:
 
 
 def readable_logo(stream: BinaryIO) -> bytes:
-    """The upload's bytes if it is a PNG or JPEG that opens (what the PDF library can print)."""
-    from PIL import Image, UnidentifiedImageError
-
+    """The upload as a PNG or JPEG the PDF library can print: decoded within the pixel budget
+    (:mod:`desacerdas.services.images`), at most ``LOGO_SIDE`` px wide, without metadata. A picture
+    declaring too many pixels is refused before it is decoded."""
     data = stream.read(docs.max_bytes() + 1)
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.format not in ("PNG", "JPEG") or image.width * image.height > MAX_LOGO_PIXELS:
-                raise ValueError(image.format)
-            image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        picture = images.normalise(
+            data, max_side=images.LOGO_SIDE, formats=("PNG", "JPEG"), pixel_limit=MAX_LOGO_PIXELS
+        )
+    except images.ImageTooLarge as exc:
+        raise ServiceError(
+            _(
+                "The logo is too large: it must be a PNG or JPEG image of at most %(limit)s million pixels.",
+                limit=f"{min(images.max_pixels(), MAX_LOGO_PIXELS) / 1_000_000:g}",
+            ),
+            exc.code,
+        ) from None
+    except ServiceError:
         raise ServiceError(_("The logo must be a PNG or JPEG image that opens."), "invalid_logo") from None
-    return data
+    return picture.data
 
 
 def _changes(form: TermsForm, own: dict[str, str]) -> dict[str, Any]:
