@@ -25,6 +25,7 @@ from sqlalchemy import select, update
 
 from ..models.base import utcnow
 from ..models.kit import Sequence
+from ..services.i18n import _
 from ..tenancy import TenantMismatch, current_tenant_id
 
 if TYPE_CHECKING:
@@ -92,14 +93,31 @@ def _check_field(fmt: str, field_name: str, spec: str, conversion: str | None, k
     if field_name not in known:
         shown = "{" + field_name + "}" if field_name else "{}"
         names = ", ".join("{" + name + "}" for name in known)
-        raise NumberFormatError(f"unknown placeholder {shown} in {fmt!r}; use {names}")
+        raise NumberFormatError(
+            _(
+                "unknown placeholder %(shown)s in %(fmt)s; use %(names)s",
+                shown=shown,
+                fmt=repr(fmt),
+                names=names,
+            )
+        )
     if conversion:
-        raise NumberFormatError(f"conversions such as !{conversion} are not allowed in {fmt!r}")
+        raise NumberFormatError(
+            _(
+                "conversions such as !%(conversion)s are not allowed in %(fmt)s",
+                conversion=conversion,
+                fmt=repr(fmt),
+            )
+        )
     if spec and ("{" in spec or "}" in spec):
-        raise NumberFormatError(f"nested placeholders are not allowed in {fmt!r}")
+        raise NumberFormatError(_("nested placeholders are not allowed in %(fmt)s", fmt=repr(fmt)))
     if any(int(d) > MAX_FIELD_WIDTH for d in _DIGITS.findall(spec or "")):
         raise NumberFormatError(
-            f"widths of more than {MAX_FIELD_WIDTH} characters are not allowed in {fmt!r}"
+            _(
+                "widths of more than %(num)d characters are not allowed in %(fmt)s",
+                num=MAX_FIELD_WIDTH,
+                fmt=repr(fmt),
+            )
         )
 
 
@@ -112,13 +130,17 @@ def validate_format(fmt: str, extra: Iterable[Placeholder] = ()) -> str:
     """
     known = _placeholders(tuple(extra))
     if not fmt or not fmt.strip():
-        raise NumberFormatError("the number format is empty")
+        raise NumberFormatError(_("the number format is empty"))
     if len(fmt) > MAX_PATTERN_LENGTH:
-        raise NumberFormatError(f"the number format has more than {MAX_PATTERN_LENGTH} characters")
+        raise NumberFormatError(
+            _("the number format has more than %(num)d characters", num=MAX_PATTERN_LENGTH)
+        )
     try:
         parsed = list(string.Formatter().parse(fmt))
     except ValueError as exc:
-        raise NumberFormatError(f"the number format {fmt!r} is malformed: {exc}") from exc
+        raise NumberFormatError(
+            _("the number format %(fmt)s is malformed: %(error)s", fmt=repr(fmt), error=exc)
+        ) from exc
     names: set[str] = set()
     for _literal, field_name, spec, conversion in parsed:
         if field_name is None:
@@ -126,14 +148,20 @@ def validate_format(fmt: str, extra: Iterable[Placeholder] = ()) -> str:
         _check_field(fmt, field_name, spec, conversion, known)
         names.add(field_name)
     if "seq" not in names:
-        raise NumberFormatError(f"the number format {fmt!r} must contain {{seq}}")
+        raise NumberFormatError(_("the number format %(fmt)s must contain {seq}", fmt=repr(fmt)))
     try:
         text = fmt.format(**{name: p.sample for name, p in known.items()})
     except (ValueError, TypeError) as exc:
-        raise NumberFormatError(f"the number format {fmt!r} does not apply: {exc}") from exc
+        raise NumberFormatError(
+            _("the number format %(fmt)s does not apply: %(error)s", fmt=repr(fmt), error=exc)
+        ) from exc
     if len(text) > MAX_NUMBER_LENGTH:
         raise NumberFormatError(
-            f"numbers in the format {fmt!r} are longer than {MAX_NUMBER_LENGTH} characters"
+            _(
+                "numbers in the format %(fmt)s are longer than %(num)d characters",
+                fmt=repr(fmt),
+                num=MAX_NUMBER_LENGTH,
+            )
         )
     return fmt
 
