@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optio
 
 from ..extensions import db, limiter
 from ..models import ApiToken, Hamlet, Tenant
-from ..services import ServiceError
+from ..services import ServiceError, login_throttle
 from ..services import auth as auth_service
 from ..services.users import tenants_in_scope
 from ..tenancy.cross_village import read_each
@@ -102,7 +102,8 @@ def login():  # noqa: ANN201
         except ServiceError as exc:
             # The same words for accounts that exist and those that do not (services.login_throttle).
             flash(exc.message, "error")
-            return render_template("auth/login.html", form=form), exc.status
+            headers = login_throttle.retry_after_headers(exc)  # a throttled (429) try: when to retry
+            return render_template("auth/login.html", form=form), exc.status, headers
         login_user(user)
         return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)

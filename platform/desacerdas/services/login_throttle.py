@@ -7,8 +7,8 @@ message shown only for real accounts tells which e-mails and NIKs exist. So:
   that exist and those that do not) and the *client key* (the known-device id when the request
   carries a valid device cookie bound to that login, else the client address).
 * Per (account, client): after ``LOGIN_DELAY_AFTER`` failures each further try must wait 2, 4, 8…
-  seconds (answered at once with 429, the worker never sleeps); at ``LOCKOUT_THRESHOLD`` failures the
-  pair is locked for ``LOCKOUT_MINUTES``.
+  seconds (answered at once with 429 and ``Retry-After``, the worker never sleeps); at
+  ``LOCKOUT_THRESHOLD`` failures the pair is locked for ``LOCKOUT_MINUTES``.
 * Per account over every unknown client: at ``LOGIN_ACCOUNT_LIMIT`` failures within
   ``LOCKOUT_MINUTES`` only the account's known devices may try, for ``LOCKOUT_MINUTES``.
 * A successful sign-in clears its pair and marks ``flask.g`` so that the ``after_request`` hook sets
@@ -43,6 +43,7 @@ from .i18n import ngettext
 COOKIE_NAME = "desa_device"
 MAX_ACCOUNTS_PER_DEVICE = 20  # a village office computer is shared by a few clerks
 _G_MARK = "_desa_known_device_accounts"
+_G_RETRY_AFTER = "_desa_throttle_retry_after"
 _SALT = "desa-known-device"
 
 
@@ -61,10 +62,43 @@ def _sha(text: str) -> str:
 
 
 class Throttled(ServiceError):
-    """Refused before the secret is checked: wait (delay) or locked; never says if the login exists."""
+    """Refused before the secret is checked: wait (delay) or locked; never says if the login exists.
+    ``retry_after``: whole seconds until a try may be made again (for the ``Retry-After`` header)."""
 
-    def __init__(self, message: str, code: str) -> None:
+    def __init__(self, message: str, code: str, retry_after: int | None = None) -> None:
         super().__init__(message, code, 429)
+        self.retry_after = retry_after
+
+
+def _seconds_until(moment: datetime, now: datetime) -> int:
+    return max(1, int((moment - now).total_seconds() + 0.999))
+
+
+def retry_after(exc: BaseException | None) -> int | None:
+    """The seconds to wait that a refusal carries: its own ``retry_after``, or that of the
+    :class:`Throttled` it was raised from (``services.auth`` re-raises it as ``LoginFailed``)."""
+    seen = 0
+    while exc is not None and seen < 10:
+        seconds = getattr(exc, "retry_after", None)
+        if isinstance(seconds, int) and seconds > 0:
+            return seconds
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return None
+
+
+def retry_after_headers(exc: BaseException | None) -> dict[str, str]:
+    """``{"Retry-After": "<seconds>"}`` for a throttled (429) refusal, else nothing. The value is
+    also kept for the request, so that the rate limiter's header hook (which would raise it to the
+    end of its own window, though that budget is not spent) cannot change it (see ``init_app``)."""
+    if getattr(exc, "status", None) != 429:
+        return {}
+    seconds = retry_after(exc)
+    if not seconds:
+        return {}
+    if has_request_context():
+        setattr(g, _G_RETRY_AFTER, seconds)
+    return {"Retry-After": str(seconds)}
 
 
 def lock_message(until: datetime) -> str:
@@ -196,18 +230,30 @@ def check(session: Session, attempt: Attempt) -> None:
     if pair is not None:
         until = _aware(pair.locked_until)
         if until and until > now:
-            raise Throttled(lock_message(until), "locked")
+            raise Throttled(lock_message(until), "locked", _seconds_until(until, now))
         last = _aware(pair.last_failure_at)
         delay = _delay_seconds(pair.failures)
         if delay and last is not None:
             ready = last + timedelta(seconds=delay)
             if ready > now:
-                raise Throttled(wait_message(max(1, int((ready - now).total_seconds() + 0.999))), "wait")
+                seconds = _seconds_until(ready, now)
+                raise Throttled(wait_message(seconds), "wait", seconds)
     if not attempt.known_device:
-        everyone = _find(session, attempt.account_key, ALL_UNKNOWN_CLIENTS)
-        until = _aware(everyone.locked_until) if everyone is not None else None
-        if until and until > now:
-            raise Throttled(lock_message(until), "locked")
+        until = _account_lock(session, attempt.account_key, now)
+        if until is not None:
+            raise Throttled(lock_message(until), "locked", _seconds_until(until, now))
+
+
+def _account_lock(session: Session, account: str, now: datetime) -> datetime | None:
+    everyone = _find(session, account, ALL_UNKNOWN_CLIENTS)
+    until = _aware(everyone.locked_until) if everyone is not None else None
+    return until if until and until > now else None
+
+
+def account_locked_until(session: Session, login_key: str) -> datetime | None:
+    """When the account-wide lock of ``login_key`` ends (only its known devices may sign in until
+    then), or None. For staff screens; :func:`forget` clears it."""
+    return _account_lock(session, account_key(login_key), _now())
 
 
 def failed(session: Session, attempt: Attempt) -> list[str]:
@@ -303,6 +349,19 @@ def _set_device_cookie(response: Response) -> Response:
     return response
 
 
+def _keep_retry_after(response: Response) -> Response:
+    seconds = g.get(_G_RETRY_AFTER)
+    if seconds and response.status_code == 429:
+        response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 def init_app(app: Flask) -> None:
-    """Set the known-device cookie on the response of a successful sign-in."""
+    """Set the known-device cookie on the response of a successful sign-in, and keep the
+    throttle's ``Retry-After`` on its 429 answers. Flask calls ``after_request`` hooks last
+    registered first, so that one goes to the front: it runs after every other hook, including
+    Flask-Limiter's, which sets ``Retry-After`` on each answer of a limited route."""
     app.after_request(_set_device_cookie)
+    hooks = app.after_request_funcs.setdefault(None, [])
+    if _keep_retry_after not in hooks:
+        hooks.insert(0, _keep_retry_after)

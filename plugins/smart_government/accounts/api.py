@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import g, request, url_for
+from flask import Response, after_this_request, g, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
@@ -30,7 +30,7 @@ from desacerdas.api.security import ApiError, api_user, public
 from desacerdas.extensions import db
 from desacerdas.kit.access import Access, require_api
 from desacerdas.models import Role
-from desacerdas.services import NotFound, ServiceError
+from desacerdas.services import NotFound, ServiceError, login_throttle
 from desacerdas.services import auth as auth_service
 from desacerdas.services.i18n import _
 from desacerdas.web.tenant import current_tenant
@@ -140,7 +140,14 @@ class AccountSchema(Schema):
     user_id = fields.Integer()
     active = fields.Boolean()
     must_change_pin = fields.Boolean()
-    locked_until = UtcDateTime(allow_none=True)
+    locked_until = UtcDateTime(
+        allow_none=True,
+        metadata={
+            "description": "Until when sign-in with this NIK is closed to unknown devices after many "
+            "failed attempts (the resident's known devices still sign in); null when not locked. "
+            "A PIN reset clears it."
+        },
+    )
     pin_changed_at = UtcDateTime(allow_none=True)
     last_sign_in_at = UtcDateTime(allow_none=True)
     created_at = UtcDateTime()
@@ -157,7 +164,7 @@ def _account_dump(account: ResidentAccount) -> dict[str, Any]:
         "user_id": account.user_id,
         "active": account.active,
         "must_change_pin": account.must_change_pin,
-        "locked_until": accounts.locked_until(account),
+        "locked_until": accounts.locked_until(account, db.session),
         "pin_changed_at": account.pin_changed_at,
         "last_sign_in_at": account.last_sign_in_at,
         "created_at": account.created_at,
@@ -364,12 +371,26 @@ def _receipt(found: Registration) -> dict[str, Any]:
 
 
 def _service(call: Any) -> Any:
-    """Run a service call, turning its refusal into the API's error (nothing half-written stays)."""
+    """Run a service call, turning its refusal into the API's error (nothing half-written stays).
+    A throttled sign-in (429) also says in ``Retry-After`` how many seconds to wait."""
     try:
         return call()
     except ServiceError as exc:
         db.session.rollback()
+        if headers := login_throttle.retry_after_headers(exc):
+
+            @after_this_request
+            def _retry_after(response: Response) -> Response:
+                response.headers.update(headers)
+                return response
+
         raise ApiError(exc.status, exc.message, exc.code) from None
+
+
+RETRY_AFTER_HEADER = {
+    "description": "Seconds to wait before the next try (sent when the sign-in is throttled).",
+    "schema": {"type": "integer", "minimum": 1},
+}
 
 
 @blp.route("/sign-in")
@@ -379,6 +400,13 @@ class SignIn(MethodView):
 
     @blp.arguments(SignInSchema)
     @blp.response(200, SignedInSchema)
+    @blp.alt_response(401, description="Wrong NIK or PIN (the same answer for a NIK without an account).")
+    @blp.alt_response(
+        429,
+        description="Too many failed tries (from this client, or for this NIK from unknown devices): "
+        "try again after the seconds in `Retry-After`.",
+        headers={"Retry-After": RETRY_AFTER_HEADER},
+    )
     def post(self, data: dict) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Sign in with NIK and PIN (no token needed) and get a personal API token valid 30 days.
         While ``must_change_pin`` is true the token opens only ``account`` and ``account/pin``."""

@@ -8,7 +8,8 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
 
 from desacerdas.auth.passwords import hash_secret
 from desacerdas.models import Tenant, User
@@ -56,8 +57,15 @@ def _now() -> datetime:
 class SignInFailed(ServiceError):
     """Refused sign-in: one generic message for an unknown NIK and a wrong PIN; 429 when throttled."""
 
-    def __init__(self, message: str, code: str = "invalid_credentials", status: int = 401) -> None:
+    def __init__(
+        self,
+        message: str,
+        code: str = "invalid_credentials",
+        status: int = 401,
+        retry_after: int | None = None,
+    ) -> None:
         super().__init__(message, code, status)
+        self.retry_after = retry_after  # seconds, when throttled (the ``Retry-After`` header)
 
 
 def _generic_failure() -> SignInFailed:
@@ -108,19 +116,38 @@ def _lock_message(locked_until: datetime) -> SignInFailed:
     return SignInFailed(auth_service.lock_message(locked_until), "locked", 429)
 
 
-def locked_until(account: ResidentAccount) -> datetime | None:
+def _locked(account: ResidentAccount) -> datetime | None:
     """When the account's old per-account lock ends, or None. Sign-in no longer sets it (issue 11:
-    throttles are per NIK and client, ``desacerdas.services.login_throttle``); kept for old rows."""
+    throttles are per NIK and client, ``desacerdas.services.login_throttle``); kept for old rows.
+    (The PIN-code request reads only this: an attacker's lock must not stop a resident's reset.)"""
     until = _aware(account.locked_until)
     return until if until and until > _now() else None
 
 
-_locked = locked_until
+def locked_until(account: ResidentAccount, session: Session | None = None) -> datetime | None:
+    """When the sign-in of the account's NIK opens again to unknown devices, or None: the
+    throttle's account-wide lock (``LOGIN_ACCOUNT_LIMIT`` failures from unknown clients; the
+    resident's known devices still sign in), or an old per-account lock. For staff (the "locked"
+    badge, the API's ``locked_until``); a staff PIN reset clears it (``login_throttle.forget``)."""
+    session = session if session is not None else object_session(account)
+    until = _locked(account)
+    if session is None:
+        return until
+    nik = session.scalar(select(Resident.nik).where(Resident.id == account.resident_id))
+    if nik:
+        wide = login_throttle.account_locked_until(session, _nik_key(account.tenant_id, nik))
+        if wide is not None and (until is None or wide > until):
+            until = wide
+    return until
+
+
+def _nik_key(tenant_id: int, nik: str | None) -> str:
+    return f"nik:{tenant_id}:{nik or ''}"
 
 
 def sign_in_key(tenant: Tenant, nik: str) -> str:
     """The throttle's login for a NIK in a village (the same for NIKs with and without an account)."""
-    return f"nik:{tenant.id}:{nik or ''}"
+    return _nik_key(tenant.id, nik)
 
 
 def code_key(tenant: Tenant, ticket_account: object) -> str:
@@ -138,7 +165,7 @@ def check_throttle(
     except login_throttle.Throttled as exc:
         _audit_failure(tenant, session, account, f"{reason}:{exc.code}" if reason else exc.code)
         session.commit()
-        raise SignInFailed(exc.message, exc.code, exc.status) from None
+        raise SignInFailed(exc.message, exc.code, exc.status, exc.retry_after) from None
     return attempt
 
 

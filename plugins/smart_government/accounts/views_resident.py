@@ -29,7 +29,7 @@ from desacerdas.extensions import db
 from desacerdas.kit import terms as village_terms
 from desacerdas.kit.forms import handle
 from desacerdas.models import Role, Tenant
-from desacerdas.services import ServiceError
+from desacerdas.services import ServiceError, login_throttle
 from desacerdas.services import documents as docs
 from desacerdas.web.tenant import current_tenant
 
@@ -119,7 +119,8 @@ def resident_sign_in() -> ResponseReturnValue:
         except ServiceError as exc:
             db.session.rollback()
             flash(exc.message, "error")
-            return render_template("smart_government/accounts/sign_in.html", form=form), exc.status
+            page = render_template("smart_government/accounts/sign_in.html", form=form)
+            return page, exc.status, login_throttle.retry_after_headers(exc)
         login_user(user)
         account = accounts.account_of(user, db.session)
         if account is not None and account.must_change_pin:
@@ -153,7 +154,7 @@ def change_pin() -> ResponseReturnValue:
     tenant = current_tenant()
     account = _my_account()
     form = ChangePinForm()
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
         try:
             accounts.change_pin(tenant, db.session, current_user, form.current.data, form.new.data)
@@ -161,13 +162,15 @@ def change_pin() -> ResponseReturnValue:
             db.session.rollback()
             flash(exc.message, "error")
             status = exc.status if exc.status != 401 else 400
+            headers = login_throttle.retry_after_headers(exc)
         else:
             login_user(current_user._get_current_object())  # stay signed in here; other sessions end
             flash(_("Your PIN is changed. Other devices are signed out."), "success")
             return redirect(url_for("smart_government.accounts.my_account"))
     elif form.is_submitted():
         status = 400
-    return render_template("smart_government/accounts/change_pin.html", form=form, account=account), status
+    page = render_template("smart_government/accounts/change_pin.html", form=form, account=account)
+    return page, status, headers
 
 
 @routes.route("/lupa-pin", methods=["GET", "POST"])
@@ -193,7 +196,7 @@ def forgot_pin() -> ResponseReturnValue:
 def reset_pin_code() -> ResponseReturnValue:
     tenant = current_tenant()
     form = CodeForm()
-    status = 400
+    status, headers = 400, {}
     if form.validate_on_submit():
         try:
             accounts.reset_pin_with_code(tenant, db.session, form.ticket.data, form.code.data, form.new.data)
@@ -203,12 +206,12 @@ def reset_pin_code() -> ResponseReturnValue:
             if exc.code in ("code_expired",):
                 return redirect(url_for("smart_government.accounts.forgot_pin"))
             status = exc.status if exc.status != 401 else 400
+            headers = login_throttle.retry_after_headers(exc)
         else:
             flash(_("Your new PIN is set. Please sign in."), "success")
             return redirect(url_for("smart_government.accounts.resident_sign_in"))
-    return _no_store(
-        make_response(render_template("smart_government/accounts/reset_code.html", form=form), status)
-    )
+    page = render_template("smart_government/accounts/reset_code.html", form=form)
+    return _no_store(make_response(page, status, headers))
 
 
 # -- self-registration -------------------------------------------------------------------------------

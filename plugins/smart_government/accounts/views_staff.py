@@ -182,7 +182,7 @@ def _panel_context(person: Resident) -> dict[str, Any]:
     return {
         "person": person,
         "account": account,
-        "locked": account is not None and accounts.locked_until(account) is not None,
+        "locked": account is not None and accounts.locked_until(account, db.session) is not None,
     }
 
 

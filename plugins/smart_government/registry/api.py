@@ -111,6 +111,23 @@ class ResidentChangesSchema(ResidentSchema):
     """A PATCH: only the fields sent change (its own class, so the OpenAPI document names it)."""
 
 
+MASKED = "For a regency admin or facilitator without a stated reason: "
+
+
+class ResidentOutSchema(ResidentSchema):
+    """A resident as answered (the body of a create or change stays :class:`ResidentSchema`, where
+    the birth date is required and never null): a masked caller gets NIKs masked and the hidden
+    fields (``personal_data``: birth date and place, address, phone) null."""
+
+    nik = fields.String(allow_none=True, metadata={"description": MASKED + "masked, e.g. 5107********0001."})
+    birth_date = fields.Date(required=True, allow_none=True, metadata={"description": MASKED + "null."})
+    birth_place = fields.String(allow_none=True, metadata={"description": MASKED + "null."})
+    address = fields.String(allow_none=True, metadata={"description": MASKED + "null."})
+    phone = fields.String(allow_none=True, metadata={"description": MASKED + "null."})
+    father_nik = fields.String(allow_none=True, metadata={"description": MASKED + "masked."})
+    mother_nik = fields.String(allow_none=True, metadata={"description": MASKED + "masked."})
+
+
 class EventSchema(Schema):
     id = fields.UUID(dump_only=True)
     resident_id = fields.UUID(dump_only=True)
@@ -123,11 +140,11 @@ class EventSchema(Schema):
 
 class FamilySchema(Schema):
     id = fields.UUID()
-    kk_number = fields.String()
+    kk_number = fields.String(metadata={"description": MASKED + "masked, e.g. 5107********0001."})
     kk_temporary = fields.Boolean()
     hamlet_id = fields.UUID(allow_none=True)
-    address = fields.String(allow_none=True)
-    members = fields.List(fields.Nested(ResidentSchema))
+    address = fields.String(allow_none=True, metadata={"description": MASKED + "null."})
+    members = fields.List(fields.Nested(ResidentOutSchema))
 
 
 class CountSchema(Schema):
@@ -162,7 +179,7 @@ class StatisticsSchema(Schema):
 @blp.route("/residents")
 class Residents(MethodView):
     @blp.arguments(ResidentQuerySchema, location="query")
-    @blp.response(200, ResidentSchema(many=True))
+    @blp.response(200, ResidentOutSchema(many=True))
     @blp.paginate(**PAGINATION)
     def get(self, args: dict, pagination_parameters: PaginationParameters) -> list[Resident]:
         """Residents, filtered like the registry's list page. Paginated (``X-Pagination``)."""
@@ -175,7 +192,7 @@ class Residents(MethodView):
         return _seen(list(listing.RESIDENTS.api_page(stmt, listing.api_args(args), pagination_parameters)))
 
     @blp.arguments(ResidentSchema)
-    @blp.response(201, ResidentSchema)
+    @blp.response(201, ResidentOutSchema)
     @blp.alt_response(400, description="The data is refused (e.g. an invalid NIK).")
     @blp.alt_response(409, description="The NIK is already registered in this village.")
     def post(self, data: dict) -> Resident:
@@ -188,14 +205,14 @@ class Residents(MethodView):
 
 @blp.route("/residents/<uuid:resident_id>")
 class ResidentById(MethodView):
-    @blp.response(200, ResidentSchema)
+    @blp.response(200, ResidentOutSchema)
     def get(self, resident_id: uuid.UUID) -> Resident:
         """One resident of this village (404 for another village's or hamlet's)."""
         person = registry.get_resident(db.session, resident_id, hamlet_scope=_scope(RESIDENTS_VIEW))
         return _seen(person, resident_id=person.id)
 
     @blp.arguments(ResidentChangesSchema(partial=True))
-    @blp.response(200, ResidentSchema)
+    @blp.response(200, ResidentOutSchema)
     @blp.alt_response(400, description="The data is refused (e.g. a NIK that does not match the birth date).")
     @blp.alt_response(409, description="The NIK is already registered to another resident.")
     def patch(self, data: dict, resident_id: uuid.UUID) -> Resident:
@@ -300,7 +317,7 @@ class NikSchema(Schema):
 @blp.route("/residents/<uuid:resident_id>/nik")
 class ResidentNik(MethodView):
     @blp.arguments(NikSchema)
-    @blp.response(200, ResidentSchema)
+    @blp.response(200, ResidentOutSchema)
     @blp.alt_response(409, description="Not a temporary number, or another record holds that NIK.")
     def post(self, data: dict, resident_id: uuid.UUID) -> Resident:
         """Replace a temporary number with the real NIK (``smart_government.residents.edit``)."""
