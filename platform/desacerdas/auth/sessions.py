@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import User
+from ..models.base import as_utc as _aware
 from ..models.user_session import UserSession
 
 SESSION_KEY = "_sid"
@@ -34,11 +35,6 @@ def now() -> datetime:
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives naive datetimes back; they are UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _agent_summary(raw: str | None) -> str:

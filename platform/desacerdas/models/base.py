@@ -22,6 +22,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(value: datetime | None) -> datetime | None:
+    """A stored timestamp with its zone: SQLite hands back naive datetimes, which are UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
 def string_enum(e: type[enum.Enum], length: int = 20) -> Enum:
     """An enum stored as its values in a VARCHAR (no database enum type to migrate when it grows)."""
     return Enum(e, native_enum=False, length=length, values_callable=lambda x: [m.value for m in x])

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ..auth.passwords import hash_secret, needs_rehash, password_problem, verify_secret
 from ..extensions import db
 from ..models import ApiToken, User
+from ..models.base import as_utc
 from . import ServiceError, audit, login_throttle
 from .i18n import _
 from .users import find_by_login
@@ -29,10 +30,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)  # SQLite returns naive datetimes
-    return value
+aware = as_utc  # kept under its old name for callers of this module
 
 
 def lock_message(locked_until: datetime) -> str:

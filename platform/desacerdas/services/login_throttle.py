@@ -36,6 +36,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..models.base import as_utc as _aware
 from ..models.login_throttle import ALL_UNKNOWN_CLIENTS, LoginThrottle
 from . import ServiceError
 from .i18n import ngettext
@@ -49,12 +50,6 @@ _SALT = "desa-known-device"
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)  # SQLite returns naive datetimes
-    return value
 
 
 def _sha(text: str) -> str:
