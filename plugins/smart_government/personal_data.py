@@ -12,7 +12,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desacerdas.models import Tenant, User
@@ -148,7 +148,7 @@ def sections(tenant: Tenant, user: User, session: Session) -> list[dict]:
     out.append({"title": "letters", "records": letter_records, "files": files})
     registrations = session.scalars(
         select(Registration)
-        .where(or_(Registration.resident_id == resident.id, Registration.nik == resident.nik))
+        .where(Registration.resident_id == resident.id)  # not another person's by NIK
         .order_by(Registration.submitted_at)
     ).all()
     out.append(

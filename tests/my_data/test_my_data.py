@@ -103,12 +103,19 @@ def test_another_residents_data_is_never_in_it(app, as_user, lv):
     assert nik_of(app, lv, "kadek") not in json.dumps(wayan_data)
 
 
-def test_registrations_for_the_residents_nik_are_included(app, as_user, lv):
+def test_only_registrations_linked_to_the_resident_are_included(app, as_user, lv):
+    """A registration counts as the resident's when it is linked to their record: one that only
+    gives their NIK (anyone can type it) is someone else's request and stays out of the file."""
     wayan_nik = nik_of(app, lv, "wayan")
     with app.app_context(), tenant_session(lv.id) as s:
         from datetime import date
 
-        for nik, name in ((wayan_nik, "I Wayan Sudarsana"), ("5107019999990001", "Orang Lain")):
+        rows = (
+            (wayan_nik, "I Wayan Sudarsana", lv.residents["wayan"]),
+            (wayan_nik, "Penipu Memakai NIK", None),  # unlinked, the resident's NIK typed in
+            ("5107019999990001", "Orang Lain", None),
+        )
+        for nik, name, resident_id in rows:
             s.add(
                 Registration(
                     kind=RegistrationKind.ACCOUNT,
@@ -116,13 +123,15 @@ def test_registrations_for_the_residents_nik_are_included(app, as_user, lv):
                     kk_number="5107010000000001",
                     name=name,
                     birth_date=date(1990, 5, 17),
+                    resident_id=resident_id,
                 )
             )
         s.commit()
     data, _ = unpack(download(as_user(lv.people["wayan"]), lv))
     regs = section(data, "registrations")
     assert [r["name"] for r in regs] == ["I Wayan Sudarsana"]
-    assert "Orang Lain" not in json.dumps(data)
+    body = json.dumps(data)
+    assert "Penipu Memakai NIK" not in body and "Orang Lain" not in body
 
 
 def test_another_villages_data_is_never_in_it(app, as_user, lv, lv_b):

@@ -67,21 +67,48 @@ class _Masked:
     """A read-only view of a record with the personal fields masked (templates and schemas read it
     like the record)."""
 
+    __slots__ = ("_record",)  # no instance ``__dict__`` to reach the record through
     _HIDDEN = ("address", "birth_date", "birth_place", "phone")
     _NIKS = ("nik", "father_nik", "mother_nik", "kk_number")
+    # Passed through as they are: fields that do not identify or locate a person. Anything else
+    # (a relationship such as ``members``, a new column, ``__dict__``…) is an AttributeError, so a
+    # field added to the model stays hidden until it is judged and listed here.
+    _SHOWN = frozenset(
+        {
+            "id",
+            "tenant_id",
+            "name",
+            "sex",
+            "status",
+            "hamlet_id",
+            "family_id",
+            "nik_temporary",
+            "kk_temporary",
+            "religion",
+            "marital_status",
+            "relationship_to_head",
+            "education",
+            "occupation",
+            "citizenship",
+            "blood_type",
+            "father_name",
+            "mother_name",
+        }
+    )
 
     def __init__(self, record: Any) -> None:
         object.__setattr__(self, "_record", record)
 
     def __getattr__(self, name: str) -> Any:
-        value = getattr(self._record, name)
         if name in self._HIDDEN:
-            return mask_address(value) if name == "address" else None
+            return mask_address(getattr(self._record, name)) if name == "address" else None
         if name in self._NIKS:
-            return mask_nik(value)
-        if name == "family" and value is not None:
-            return _Masked(value)
-        return value
+            return mask_nik(getattr(self._record, name))
+        if name == "family":
+            return masked(getattr(self._record, name))
+        if name in self._SHOWN:
+            return getattr(self._record, name)
+        raise AttributeError(f"{name!r} is not shown on a masked record")
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("a masked record is read-only")

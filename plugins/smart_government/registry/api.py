@@ -45,18 +45,26 @@ def _scope(permission: str) -> uuid.UUID | None:
     return require_api(permission).scope.staff_hamlet()
 
 
-def _seen(records: Any, resident_id: uuid.UUID | None = None) -> Any:
-    """Records as the caller may see them: a regency admin or facilitator gets them masked unless
-    the request states a reason (``X-Access-Reason`` header or ``reason`` query), which is logged
-    for the village and opens full data for ``personal_data.WINDOW`` (like the page's form)."""
+def _viewer(resident_ids: list[uuid.UUID] | None = None) -> personal_data.Viewer:
+    """Who sees what in this request. A regency admin or facilitator who states a reason
+    (``X-Access-Reason`` header or ``reason`` query) opens full data for ``personal_data.WINDOW``,
+    logged for the village (like the page's form): for ``resident_ids`` only, or for the whole
+    list when it is None."""
     tenant, user = current_tenant(), api_user()
-    if not personal_data.needs_masking(user, tenant):
-        return records
     reason = request.headers.get("X-Access-Reason") or request.args.get("reason")
-    if reason:
-        personal_data.record_access(db.session, tenant, user, reason, resident_id=resident_id, channel="api")
+    if reason and personal_data.needs_masking(user, tenant):
+        for rid in resident_ids if resident_ids is not None else [None]:
+            personal_data.record_access(db.session, tenant, user, reason, resident_id=rid, channel="api")
         db.session.commit()
-    viewer = personal_data.Viewer(db.session, user, tenant)
+    return personal_data.Viewer(db.session, user, tenant)
+
+
+def _seen(records: Any, resident_id: uuid.UUID | None = None) -> Any:
+    """Records as the caller may see them: masked for a regency admin or facilitator unless a
+    stated reason opens them (:func:`_viewer`; ``resident_id``: that resident, else the list)."""
+    if not personal_data.needs_masking(api_user(), current_tenant()):
+        return records
+    viewer = _viewer(None if resident_id is None else [resident_id])
     if isinstance(records, list):
         return [viewer.show(r) for r in records]
     return viewer.show(records)
@@ -184,12 +192,13 @@ class Residents(MethodView):
     def get(self, args: dict, pagination_parameters: PaginationParameters) -> list[Resident]:
         """Residents, filtered like the registry's list page. Paginated (``X-Pagination``)."""
         access = require_api(RESIDENTS_VIEW)
-        seen = personal_data.Viewer(db.session, access.user, access.tenant)
-        if seen.masking and not seen.list_open and not args.get("reason"):
-            listing.exact_nik_only()
-        stmt = listing.visible(access.scope)
+        seen = _viewer() if personal_data.needs_masking(access.user, access.tenant) else None
         args = {k: v for k, v in args.items() if k != "reason"}
-        return _seen(list(listing.RESIDENTS.api_page(stmt, listing.api_args(args), pagination_parameters)))
+        if seen is not None and not seen.list_open:
+            args = listing.masked_args(args)  # digits match nothing; no sort by birth date or NIK
+        stmt = listing.visible(access.scope)
+        found = list(listing.RESIDENTS.api_page(stmt, listing.api_args(args), pagination_parameters))
+        return found if seen is None else [seen.show(r) for r in found]
 
     @blp.arguments(ResidentSchema)
     @blp.response(201, ResidentOutSchema)
@@ -229,8 +238,12 @@ class ResidentById(MethodView):
 class ResidentEvents(MethodView):
     @blp.response(200, EventSchema(many=True))
     def get(self, resident_id: uuid.UUID) -> list[CivilEvent]:
-        """The resident's civil events, most recent first."""
+        """The resident's civil events, most recent first. A regency admin or facilitator gets none
+        unless the resident's full data is open (a birth event's date is the birth date)."""
         person = registry.get_resident(db.session, resident_id, hamlet_scope=_scope(RESIDENTS_VIEW))
+        masking = personal_data.needs_masking(api_user(), current_tenant())
+        if masking and not _viewer([person.id]).is_open(person.id):
+            return []
         stmt = (
             select(CivilEvent)
             .where(CivilEvent.resident_id == person.id)
@@ -268,8 +281,12 @@ class FamilyById(MethodView):
         members = db.session.scalars(
             listing.search(db.session, family_id=kk.id, sort="birth_date", hamlet_scope=scope)
         ).all()
-        members = _seen(list(members))  # a stated reason opens the list (the family and its members)
-        kk = personal_data.Viewer(db.session, api_user(), current_tenant()).show(kk)
+        if personal_data.needs_masking(api_user(), current_tenant()):
+            ids = [m.id for m in members]
+            viewer = _viewer(ids)  # a stated reason opens these members only, not the village list
+            opened = viewer.list_open or bool(ids) and all(viewer.is_open(i) for i in ids)
+            members = [viewer.show(m) for m in members]
+            kk = kk if opened else viewer.show(kk)
         return {
             "id": kk.id,
             "kk_number": kk.kk_number,

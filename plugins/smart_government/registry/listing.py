@@ -50,10 +50,23 @@ def _age_band(value: str) -> str:
     return band
 
 
-def exact_nik_only() -> None:
-    """For a caller who sees NIKs masked (``services.personal_data``): a NIK search must give the
-    whole number, so searching by prefixes cannot rebuild the hidden digits."""
-    g.registry_exact_nik_only = True
+MASKED_SORTS = frozenset({"birth_date", "nik"})  # orders that would reveal the hidden digits
+
+
+def masked_search() -> None:
+    """For a caller who sees NIKs masked (``services.personal_data``): a search by digits matches
+    nothing, so neither prefixes nor guessed whole NIKs (the birth date is in them) can be tested."""
+    g.registry_masked_search = True
+
+
+def masked_args(args: Mapping[str, Any]) -> dict[str, Any]:
+    """``args`` for a masked caller (and :func:`masked_search` for this request): a sort by birth
+    date or NIK (which would rank the hidden values) becomes the default sort by name."""
+    masked_search()
+    out = dict(args)
+    if str(out.get("sort") or "").strip().lstrip("-") in MASKED_SORTS:
+        out["sort"] = "name"
+    return out
 
 
 def by_text(stmt: Select, q: str) -> Select:
@@ -61,7 +74,7 @@ def by_text(stmt: Select, q: str) -> Select:
     of a NIK, or exactly a 16-digit one, which uses the (tenant_id, nik) index."""
     term = q.replace(" ", "")
     if term.isdigit():
-        if len(term) != 16 and has_request_context() and g.get("registry_exact_nik_only"):
+        if has_request_context() and g.get("registry_masked_search"):
             return stmt.where(false())
         return stmt.where(Resident.nik == term if len(term) == 16 else Resident.nik.startswith(term))
     return stmt.where(Resident.name_search.contains(normalise_name(q), autoescape=True))

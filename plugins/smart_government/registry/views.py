@@ -175,8 +175,7 @@ def _labels() -> dict[str, Any]:
 @login_required
 def residents() -> ResponseReturnValue:
     tenant, scope, user = require(RESIDENTS_VIEW)
-    if viewer(tenant, user).masking and not viewer(tenant, user).list_open:
-        listing.exact_nik_only()
+    masked = viewer(tenant, user).masking and not viewer(tenant, user).list_open
     form = FilterForm(request.args)
     form.hamlet.choices = [
         ("", _("All hamlets")),
@@ -186,8 +185,9 @@ def residents() -> ResponseReturnValue:
     form.sex.choices = [("", _("Any")), *((k, str(v)) for k, v in SEX_LABELS.items())]
     form.age.choices = [("", _("Any")), *((b, b) for b in statistics.AGE_BANDS)]
     form.status.choices = [("", _("Any")), *((k, str(v)) for k, v in STATUS_LABELS.items())]
-    form.sort.choices = [(k, str(v)) for k, v in SORT_LABELS.items()]
-    result = listing.RESIDENTS.page(listing.visible(scope))  # a bad filter: ListError → 400
+    form.sort.choices = [(k, str(v)) for k, v in SORT_LABELS.items() if not masked or k == "name"]
+    args = listing.masked_args(request.args) if masked else request.args  # digits match nothing
+    result = listing.RESIDENTS.apply(listing.visible(scope), args)  # a bad filter: ListError → 400
     return render_template(
         "smart_government/residents.html",
         form=form,
@@ -216,7 +216,7 @@ def resident(resident_id: uuid.UUID) -> ResponseReturnValue:
         "smart_government/resident.html",
         person=seen.show(person),
         person_masked=not seen.is_open(person.id),
-        events=events,
+        events=events if seen.is_open(person.id) else [],  # the birth event's date is the birth date
         hamlet_names=hamlet_names(),
         may_edit=may(user, tenant, RESIDENTS_EDIT),
         may_manage_account=may(user, tenant, ACCOUNTS_MANAGE),
