@@ -26,6 +26,7 @@ from flask.views import MethodView
 from flask_smorest.fields import Upload
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import fields, validate
+from sqlalchemy import and_, not_, or_
 from sqlalchemy.orm import selectinload
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
@@ -35,6 +36,7 @@ from ..models import Document, DocumentVersion, Tenant, User, Visibility
 from ..services import NotFound
 from ..services import documents as service
 from ..services.i18n import _
+from ..services.personal_data import needs_masking
 from ..web.downloads import send_version
 from ..web.tenant import current_tenant
 from .pagination import PAGINATION, page_of
@@ -188,6 +190,42 @@ def _not_found() -> ApiError:
     return ApiError(404, _("No such document."), "not_found")
 
 
+# Documents with residents' personal data (KTP/KK scans, a registration selfie, issued letters): a
+# regency admin or a facilitator (masked viewers) neither list nor download them (issue 11).
+PERSONAL_KINDS = frozenset({"identity", "letter"})
+PERSONAL_PLUGIN_KINDS = frozenset({("smart_government", "photo")})
+
+
+def is_personal(document: Document) -> bool:
+    return document.kind in PERSONAL_KINDS or (document.plugin, document.kind) in PERSONAL_PLUGIN_KINDS
+
+
+def personal_refused(user: User | None, tenant: Tenant, document: Document) -> bool:
+    """Whether ``user`` is refused ``document`` as personal data (their own uploads stay theirs)."""
+    if not is_personal(document) or not needs_masking(user, tenant):
+        return False
+    return user is None or document.uploaded_by != user.id
+
+
+def personal_clause(user: User | None, tenant: Tenant) -> Any:
+    """A where clause keeping personal documents out of a masked viewer's list (``None``: no filter)."""
+    if not needs_masking(user, tenant):
+        return None
+    personal = or_(
+        Document.kind.in_(PERSONAL_KINDS),
+        *(and_(Document.plugin == p, Document.kind == k) for p, k in PERSONAL_PLUGIN_KINDS),
+    )
+    return or_(not_(personal), Document.uploaded_by == user.id)
+
+
+def personal_forbidden() -> ApiError:
+    return ApiError(
+        403,
+        _("This document holds a resident's personal data; your role sees it only masked."),
+        "personal_data",
+    )
+
+
 def _readable(document_id: uuid.UUID) -> tuple[Tenant, User, Document]:
     """The document if it is in this village and the caller may read it; otherwise 404."""
     tenant, user = current_tenant(), api_user()
@@ -197,6 +235,8 @@ def _readable(document_id: uuid.UUID) -> tuple[Tenant, User, Document]:
         raise _not_found() from None
     if not service.readable_by(user, tenant, document):
         raise _not_found()  # the same answer as for an id that does not exist
+    if personal_refused(user, tenant, document):
+        raise personal_forbidden()
     return tenant, user, document
 
 
@@ -264,14 +304,18 @@ class Documents(MethodView):
         Staff (and facilitators, read-only) see every document; everyone else their own and the
         public ones. Filters: ``kind``, ``q`` (part of the title), ``plugin``, ``object_id``.
         """
+        user, tenant = api_user(), current_tenant()
         stmt = service.visible_query(
-            api_user(),
-            current_tenant(),
+            user,
+            tenant,
             kind=args.get("kind"),
             q=args.get("q"),
             plugin=args.get("plugin"),
             object_id=args.get("object_id"),
         ).options(selectinload(Document.versions))
+        personal = personal_clause(user, tenant)
+        if personal is not None:
+            stmt = stmt.where(personal)
         return page_of(stmt, pagination_parameters)
 
     @blp.arguments(DocumentUploadSchema, location="form", content_type="multipart/form-data", required=True)

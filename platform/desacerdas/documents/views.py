@@ -37,6 +37,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..api.documents import personal_clause, personal_refused
 from ..auth.permissions import can, can_see_village
 from ..extensions import db
 from ..models import Document, Tenant, User, Visibility
@@ -134,6 +135,8 @@ def _readable(tenant: Tenant, document_id: uuid.UUID, *, deleted: bool = False) 
         abort(404)
     if not docs.readable_by(_user(), tenant, document):
         abort(404)
+    if personal_refused(_user(), tenant, document):
+        abort(403, _("This document holds a resident's personal data; your role sees it only masked."))
     return document
 
 
@@ -177,6 +180,9 @@ def index() -> ResponseReturnValue:
     q = None if form.q.errors else (form.q.data or "").strip() or None
     deleted = request.args.get("deleted") == "1" and _may_manage(tenant)
     stmt = _deleted_query(kind, q) if deleted else docs.visible_query(_user(), tenant, kind=kind, q=q)
+    personal = personal_clause(_user(), tenant)
+    if personal is not None:
+        stmt = stmt.where(personal)
     pagination = paginate(stmt.options(selectinload(Document.versions)))
     return render_template(
         "documents/list.html",

@@ -19,13 +19,16 @@ from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import Schema, validate
 from marshmallow import fields as mf
+from sqlalchemy import select
 
 from desacerdas.api.pagination import PAGINATION, page_of
 from desacerdas.api.schemas import UtcDateTime
-from desacerdas.api.security import api_user, public
+from desacerdas.api.security import ApiError, api_user, public
 from desacerdas.extensions import db, limiter
 from desacerdas.kit.access import require_api
 from desacerdas.models import Visibility
+from desacerdas.services.i18n import _
+from desacerdas.services.personal_data import Viewer
 from desacerdas.web.downloads import send_version
 from desacerdas.web.tenant import current_tenant
 
@@ -406,6 +409,16 @@ class LetterDownload(MethodView):
         """Download (reprint) the issued PDF."""
         tenant = current_tenant()
         letter = issuing.get_letter(db.session, tenant, api_user(), letter_id)
+        viewer = Viewer(db.session, api_user(), tenant)
+        resident_id = db.session.scalar(
+            select(LetterRequest.resident_id).where(LetterRequest.id == letter.request_id)
+        )
+        if viewer.masking and not viewer.is_open(resident_id):
+            raise ApiError(
+                403,
+                _("This holds a resident's personal data; your role sees it only masked."),
+                "personal_data",
+            )
         return send_version(issuing.reprint(db.session, tenant, letter, api_user()), Visibility.OWNER)
 
 

@@ -20,6 +20,7 @@ from desacerdas.kit.access import require, visible_village
 from desacerdas.models import Tenant, Visibility
 from desacerdas.services import NotFound, ServiceError
 from desacerdas.services import documents as docs
+from desacerdas.services.personal_data import Viewer
 from desacerdas.web.downloads import send_version
 
 from ..pages import ConfirmForm, Routes, hamlet_names
@@ -34,6 +35,26 @@ from .views import T, _names, _service, _types
 from .workflow import ACTIONS, FLOW
 
 routes = Routes()  # the feature's blueprint (``web.blueprint``) takes them
+
+
+def _personal_refused() -> str:
+    return _("This holds a resident's personal data; your role sees it only masked.")
+
+
+def _viewer(tenant: Tenant) -> Viewer:
+    return Viewer(db.session, current_user, tenant)
+
+
+def _resident_of(request_id: uuid.UUID) -> uuid.UUID | None:
+    return db.session.scalar(select(LetterRequest.resident_id).where(LetterRequest.id == request_id))
+
+
+def _refuse_personal(tenant: Tenant, resident_id: uuid.UUID | None) -> None:
+    """A regency admin or a facilitator (masked) gets 403 for a resident's files, unless they
+    opened that resident's full data with a reason (issue 11)."""
+    viewer = _viewer(tenant)
+    if viewer.masking and not viewer.is_open(resident_id):
+        abort(403, _personal_refused())
 
 
 # -- the staff queue -------------------------------------------------------------------------------
@@ -80,6 +101,8 @@ def letter_requests() -> ResponseReturnValue:
 def letters_pdf_batch() -> ResponseReturnValue:
     """The chosen requests' issued letters as one ZIP document, made by a job (its page links it)."""
     tenant, _scope, user = require(LETTERS_VIEW)
+    if _viewer(tenant).masking:
+        abort(403, _personal_refused())
     if not ConfirmForm().validate_on_submit():
         abort(400)
     ids = batch.letters_of_requests(db.session, tenant, user, request.form.getlist("requests"))
@@ -100,7 +123,8 @@ def _render_request(
     status: int = 200,
 ) -> ResponseReturnValue:
     letter_type = db.session.scalar(select(LetterType).where(LetterType.id == req.type_id))
-    resident = db.session.scalar(select(Resident).where(Resident.id == req.resident_id))
+    viewer = _viewer(tenant)
+    resident = viewer.show(db.session.scalar(select(Resident).where(Resident.id == req.resident_id)))
     actions = letters.allowed_actions(db.session, tenant, current_user, req)
     form = form or ActionForm(formdata=None)
     is_head = letters._is_village_head(current_user, tenant)  # noqa: SLF001
@@ -123,6 +147,7 @@ def _render_request(
         and letter.revoked_at is None
         and can(current_user, LETTERS_ISSUE, tenant),
         is_staff=can(current_user, LETTERS_VIEW, tenant),
+        personal_masked=viewer.masking and not viewer.is_open(req.resident_id),
         hamlets=hamlet_names(),
         confirm=ConfirmForm(formdata=None),
     ), status
@@ -187,6 +212,7 @@ def letter_attachment(request_id: uuid.UUID, key: str) -> ResponseReturnValue:
     document_id = (req.attachments or {}).get(key)
     if not document_id:
         abort(404)
+    _refuse_personal(tenant, req.resident_id)
     document = _service(docs.get, uuid.UUID(document_id))
     return send_version(docs.version(document), Visibility.OWNER, attachment=False)
 
@@ -197,6 +223,7 @@ def letter_download(letter_id: uuid.UUID) -> ResponseReturnValue:
     """The issued PDF (a reprint is the same stored file: same bytes, same SHA-256)."""
     tenant = visible_village()
     letter = _service(issuing.get_letter, db.session, tenant, current_user, letter_id)
+    _refuse_personal(tenant, _resident_of(letter.request_id))
     version = _service(issuing.reprint, db.session, tenant, letter, current_user)
     return send_version(version, Visibility.OWNER, attachment=request.args.get("inline") != "1")
 
