@@ -37,6 +37,12 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "URL used by `desa db upgrade` (the tables' owner). Defaults to `DESA_DATABASE_URL`.",
     ),
+    Setting(
+        "DESA_DATABASE_REPLICA_URL",
+        None,
+        "A read replica (PostgreSQL streaming standby, application role) for cross-village reports: "
+        "regency indicators and the rollout board. Unset: they read the primary.",
+    ),
     Setting("DESA_DB_APP_ROLE", None, "PostgreSQL role granted DML on every table after `desa db upgrade`."),
     Setting("DESA_BASE_DOMAIN", None, "If set, `<slug>.<base domain>` also resolves a village."),
     Setting(
@@ -169,6 +175,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SECRET_KEY": _env("DESA_SECRET_KEY", DEV_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MIGRATION_DATABASE_URL": _env("DESA_MIGRATION_DATABASE_URL", database_url),
+        "DATABASE_REPLICA_URL": _env("DESA_DATABASE_REPLICA_URL"),
         "DB_APP_ROLE": _env("DESA_DB_APP_ROLE"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BASE_DOMAIN": _env("DESA_BASE_DOMAIN"),
