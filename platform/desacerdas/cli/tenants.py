@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 
 import click
 from flask.cli import with_appcontext
 
 from ..extensions import db
 from ..plugin_system.state import enabled_for, installed_names, plugins
-from ..services import manifests
+from ..services import bulk_provision, manifests
 from ..services import tenants as svc
 from ._util import service_errors
 
@@ -126,12 +127,20 @@ def add_hamlet(slug: str, name: str) -> None:
 @service_errors
 def apply(path: str, plan_only: bool) -> None:
     """Create or update villages to match a manifest (tenants/*.toml), all or nothing."""
+    started = time.perf_counter()
     registry = plugins()
     installed = installed_names()
     manifest = manifests.load(
         path, known_pillars=installed, requirements={n: registry.info(n).requires for n in installed}
     )
-    plan = manifests.apply(manifest, write=not plan_only)
+    click.echo(
+        f"… {len(manifest.villages)} villages in {path} ({time.perf_counter() - started:.1f} s)", err=True
+    )
+
+    def progress(message: str) -> None:
+        click.echo(f"… {message} ({time.perf_counter() - started:.1f} s)", err=True)
+
+    plan = manifests.apply(manifest, write=not plan_only, progress=progress)
     for line in plan.changes:
         click.echo(line)
     for line in plan.kept:
@@ -142,3 +151,30 @@ def apply(path: str, plan_only: bool) -> None:
         click.echo(f"Plan only: {len(plan.changes)} changes would be made; nothing was written.")
     else:
         click.echo(f"Applied {len(plan.changes)} changes; {plan.unchanged} villages were already up to date.")
+
+
+@group.command("manifest")
+@click.argument("areas", nargs=-1)
+@click.option("--all", "everything", is_flag=True, help="Every village in Indonesia (83,762).")
+@click.option("--pillar", "pillars", multiple=True, help="A pillar to list for every village (repeatable).")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File (default: stdout)."
+)
+@with_appcontext
+@service_errors
+def manifest(areas: tuple[str, ...], everything: bool, pillars: tuple[str, ...], output: str | None) -> None:
+    """Write a manifest of every village in AREAS (province 51, regency 51.07, district 51.07.04) or --all."""
+    if bool(areas) == everything:
+        raise click.UsageError("Name one or more areas, or --all.")
+    known = installed_names()
+    unknown = [p for p in pillars if p not in known]
+    if unknown:
+        raise click.UsageError(f"not an installed plugin: {', '.join(unknown)}")
+    command = "desa tenants manifest " + (" ".join(areas) if areas else "--all")
+    text, count = bulk_provision.manifest_text(list(areas) or None, pillars=pillars, generated_by=command)
+    if output:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text)
+        click.echo(f"Wrote {count} villages to {output}.", err=True)
+    else:
+        click.echo(text, nl=False)
