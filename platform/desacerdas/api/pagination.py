@@ -5,6 +5,12 @@ with 422 rather than silently cut, so a client never believes it received everyt
 not. The metadata (total, total_pages, page, previous_page, next_page, …) is returned as JSON in the
 ``X-Pagination`` response header, documented on every paginated operation in the OpenAPI document.
 A page past the end (however large its number) is an empty list with the metadata, never an error.
+
+:class:`Blueprint` is flask-smorest's, minus two costs per request the response does not need: a
+new instance of every query-argument schema class (webargs instantiates a class on each parse; one
+instance per class is kept, as flask-smorest does for schema instances) and a marshmallow dump of
+the pagination metadata (plain integers, built here in the schema's order). The OpenAPI document
+is unchanged: the same decorators, schemas and parameters.
 """
 
 from __future__ import annotations
@@ -12,9 +18,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import flask_smorest
+import marshmallow as ma
 from flask import current_app, request
 from flask_smorest.pagination import PaginationParameters
 from sqlalchemy import Select
+from webargs.flaskparser import FlaskParser
 
 from ..web.pagination import MAX_PAGE, Page, fetch
 
@@ -56,3 +65,47 @@ def metadata(page: Page) -> dict[str, int]:
 def headers(page: Page) -> dict[str, str]:
     """The ``X-Pagination`` header for an endpoint that paginates without ``@blp.paginate``."""
     return {HEADER: json.dumps(metadata(page))}
+
+
+class SchemaInstanceParser(FlaskParser):
+    """webargs' Flask parser, keeping one instance of each schema class it is given."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._instances: dict[type[ma.Schema], ma.Schema] = {}
+
+    def _get_schema(self, argmap: Any, req: Any) -> ma.Schema:
+        if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
+            schema = self._instances.get(argmap)
+            if schema is None:
+                schema = self._instances[argmap] = argmap()
+            return schema
+        return super()._get_schema(argmap, req)
+
+
+def pagination_metadata(page: int, page_size: int, item_count: int) -> dict[str, int]:
+    """flask-smorest's ``X-Pagination`` metadata (same keys, order and values), without its dump."""
+    meta: dict[str, int] = {"total": item_count}
+    if item_count == 0:
+        meta["total_pages"] = 0
+        return meta
+    last = (item_count - 1) // page_size + 1
+    meta.update(total_pages=last, first_page=1, last_page=last)
+    if page <= last:
+        meta["page"] = page
+        if page > 1:
+            meta["previous_page"] = page - 1
+        if page < last:
+            meta["next_page"] = page + 1
+    return meta
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint for list endpoints: see the module doc."""
+
+    ARGUMENTS_PARSER = SchemaInstanceParser()
+    PAGINATION_ARGUMENTS_PARSER = SchemaInstanceParser()
+
+    @staticmethod
+    def _make_pagination_metadata(page: int, page_size: int, item_count: int) -> dict[str, int]:
+        return pagination_metadata(page, page_size, item_count)

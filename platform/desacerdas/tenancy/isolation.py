@@ -3,13 +3,21 @@
 Every SELECT, UPDATE and DELETE that touches a ``TenantScoped`` model gets
 ``tenant_id = :desa_tenant_id`` through ``with_loader_criteria``. The criteria object is built once
 with a bound parameter; only the parameter value changes per statement.
+
+Whether a statement touches a village-owned table is decided once per statement *shape*: the
+answer is kept under SQLAlchemy's cache key of the statement (the key of its structure, without
+the bound values), which SQLAlchemy memoizes on the statement and reuses to find its compiled SQL,
+so a statement that needs no village pays no walk of its tree and no extra key either. The decision
+depends only on the shape (tables, mappers, ORM or plain), so a cached answer is the answer the
+walk would give; a refused shape (:class:`RawTenantTableQuery`) is refused at every execution.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Table, bindparam, event, inspect
-from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy import Join, Select, Table, bindparam, event, inspect
+from sqlalchemy.orm import Mapper, ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.sql import visitors
+from sqlalchemy.sql.selectable import AliasedReturnsRows
 
 from ..models.base import TenantScoped, is_tenant_scoped
 from .context import TENANT_KEY, CrossTenantWrite, NoTenantContext, apply_rls_setting
@@ -23,38 +31,117 @@ _CRITERIA = with_loader_criteria(
 )
 
 
-_tables_cache: tuple[int, frozenset[str]] = (-1, frozenset())
+_tables_cache: frozenset[str] | None = None
 
 
 def _tenant_tables() -> frozenset[str]:
-    """Names of village-owned tables; recomputed only when a model (e.g. a plugin's) is added."""
+    """Names of village-owned tables; recomputed only after a model (e.g. a plugin's) is mapped."""
     global _tables_cache
-    from ..models.base import Base
+    tables = _tables_cache
+    if tables is None:
+        from ..models.base import Base
 
-    mappers = Base.registry.mappers
-    if _tables_cache[0] != len(mappers):
-        _tables_cache = (
-            len(mappers),
-            frozenset(m.local_table.name for m in mappers if is_tenant_scoped(m.class_)),
+        tables = _tables_cache = frozenset(
+            m.local_table.name for m in Base.registry.mappers if is_tenant_scoped(m.class_)
         )
-    return _tables_cache[1]
+    return tables
+
+
+def _forget_tables(mapper, class_) -> None:  # noqa: ANN001
+    """A new mapper: the set of village-owned tables (and the decisions made with it) may change."""
+    global _tables_cache
+    _tables_cache = None
+
+
+event.listen(Mapper, "after_mapper_constructed", _forget_tables)
 
 
 class RawTenantTableQuery(RuntimeError):
     """A village-owned table was used as a plain Table, where the ORM criteria cannot reach it."""
 
 
-def _needs_tenant(state: ORMExecuteState) -> bool:
-    """Whether the statement reads or writes a village-owned table (and through the ORM)."""
-    if any(is_tenant_scoped(m.class_) for m in state.all_mappers):
-        return True
+_RAW = "raw"  # the decision for a shape that uses a village-owned table as a plain Table
+SHAPES_MAX = 4096  # distinct statement shapes kept; the cache starts over when it is full
+_shapes: dict[tuple, bool | str] = {}
+_shapes_tables: frozenset[str] = frozenset()  # the tenant tables the cached decisions were made with
+shape_stats = {"hits": 0, "misses": 0, "uncacheable": 0}
+
+
+def _walk(state: ORMExecuteState) -> bool | str:
+    """The decision from the statement's whole tree: True, False or ``_RAW``."""
     # Column-only selects such as select(func.count()).select_from(Model) list no mapper.
     tables = _tenant_tables()
     if not any(isinstance(e, Table) and e.name in tables for e in visitors.iterate(state.statement)):
         return False
     if state.statement._propagate_attrs.get("compile_state_plugin") != "orm":  # noqa: SLF001
-        raise RawTenantTableQuery("query village-owned tables through their models, not as plain Tables")
+        return _RAW
     return True
+
+
+def _from_tables(element, depth: int = 0):  # noqa: ANN001, ANN202
+    """Tables named in the FROM clauses of ``element``, through joins and subqueries (not WHERE)."""
+    if depth > 8:
+        return
+    if isinstance(element, Table):
+        yield element
+    elif isinstance(element, Join):
+        yield from _from_tables(element.left, depth + 1)
+        yield from _from_tables(element.right, depth + 1)
+    elif isinstance(element, AliasedReturnsRows):
+        yield from _from_tables(element.element, depth + 1)
+    elif isinstance(element, Select):
+        for item in (*element._from_obj, *element.columns_clause_froms):  # noqa: SLF001
+            yield from _from_tables(item, depth + 1)
+
+
+def _decide(state: ORMExecuteState) -> bool | str:
+    """The decision for this statement's shape: cached under its cache key (see the module doc)."""
+    global _shapes, _shapes_tables
+    stmt = state.statement
+    if isinstance(stmt, Select) and stmt._from_obj:  # noqa: SLF001
+        # select(func.count()).select_from(<a page's query>.subquery()): a village table in a
+        # FROM decides it at once, without a key the changed statement would not reuse.
+        tables = _tenant_tables()
+        if any(t.name in tables for f in stmt._from_obj for t in _from_tables(f)):  # noqa: SLF001
+            if stmt._propagate_attrs.get("compile_state_plugin") != "orm":  # noqa: SLF001
+                return _RAW
+            return True
+    key = state.statement._generate_cache_key()  # noqa: SLF001 - memoized; the compiler reuses it
+    if key is None:  # a statement SQLAlchemy does not cache: decide it every time
+        shape_stats["uncacheable"] += 1
+        return _walk(state)
+    tables = _tenant_tables()
+    if tables is not _shapes_tables or len(_shapes) >= SHAPES_MAX:  # a plugin added models
+        _shapes, _shapes_tables = {}, tables
+    plugin = state.statement._propagate_attrs.get("compile_state_plugin")  # noqa: SLF001
+    shape = (key.key, plugin, type(state.statement))
+    decision = _shapes.get(shape)
+    if decision is None:
+        shape_stats["misses"] += 1
+        decision = _shapes[shape] = _walk(state)
+    else:
+        shape_stats["hits"] += 1
+    return decision
+
+
+def clear_shapes() -> None:
+    """Forget every cached decision (tests; a new model is noticed without this)."""
+    global _shapes
+    _shapes = {}
+    for name in shape_stats:
+        shape_stats[name] = 0
+
+
+def _needs_tenant(state: ORMExecuteState) -> bool:
+    """Whether the statement reads or writes a village-owned table (and through the ORM)."""
+    # The statement's first ORM entity (select(Resident), update(Resident) …): no walk, no key.
+    subject = state.statement._propagate_attrs.get("plugin_subject")  # noqa: SLF001
+    if subject is not None and is_tenant_scoped(getattr(subject, "class_", None)):
+        return True
+    decision = _decide(state)
+    if decision is _RAW:
+        raise RawTenantTableQuery("query village-owned tables through their models, not as plain Tables")
+    return bool(decision)
 
 
 def _on_execute(state: ORMExecuteState) -> None:

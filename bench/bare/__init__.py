@@ -1,0 +1,1 @@
+"""Bare baselines the benchmarks start beside the platform (plain Flask, nothing of Desa Cerdas)."""
