@@ -1,11 +1,17 @@
 """Shared fixtures, built on the core's own test support (``desacerdas.testing.support``, which the
 pytest plugin for plugin authors uses too). The suite runs on SQLite by default and on PostgreSQL
 when ``DESA_TEST_DATABASE_URL`` (the application role) and ``DESA_TEST_MIGRATION_DATABASE_URL`` (the
-tables' owner) are set, as ``.ci/run`` does."""
+tables' owner) are set, as ``.ci/run`` does.
+
+Hygiene: every app, CLI call and subprocess of the suite keeps its files under pytest's temporary
+folders. The session points ``DESA_INSTANCE_PATH`` (what an app created without the test
+configuration falls back to) at a temporary folder, and fails the run if the checkout's
+``./instance`` (or the working directory's) gained a file, naming the test that wrote it."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -18,8 +24,67 @@ PG_OWNER_URL = os.environ.get("DESA_TEST_MIGRATION_DATABASE_URL", PG_URL)
 PG_APP_ROLE = os.environ.get("DESA_TEST_DB_APP_ROLE")
 
 
+CHECKOUT = Path(__file__).resolve().parents[1]
+_written: dict[str, str] = {}  # a file that appeared under a watched instance folder -> the test
+_BEFORE = pytest.StashKey[set]()
+
+
 def pytest_report_header(config) -> str:  # noqa: ANN001
     return f"desa database: {'postgresql' if PG_URL else 'sqlite'}"
+
+
+def _watched() -> list[Path]:
+    """The instance folders an app would use if a test forgot its own: the checkout's and the
+    working directory's (``DESA_INSTANCE_PATH`` defaults to ``./instance``)."""
+    return sorted({CHECKOUT / "instance", Path.cwd().resolve() / "instance"})
+
+
+def _instance_files() -> set[str]:
+    """The watched folders and everything in them (a stat when they do not exist, as they should not)."""
+    return {str(p) for folder in _watched() if folder.is_dir() for p in (folder, *folder.rglob("*"))}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_BEFORE] = _instance_files()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """Attribute new files in a watched instance folder to the test that just ran."""
+    before = item.config.stash.get(_BEFORE, set())
+    for path in _instance_files() - before - _written.keys():
+        _written[path] = item.nodeid
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if the checkout's instance folder got files (tests must use tmp folders)."""
+    new = sorted(_instance_files() - session.config.stash.get(_BEFORE, set()))
+    if not new:
+        return
+    lines = [f"{path}  (after {_written.get(path, 'the session')})" for path in new[:20]]
+    more = [f"... and {len(new) - 20} more"] if len(new) > 20 else []
+    head = f"tests wrote {len(new)} file(s) into an instance folder outside tmp:"
+    message = "\n".join([head, *lines, *more])
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_sep("=", "test hygiene", red=True)
+        reporter.write_line(message)
+    if exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _instance_fallback(tmp_path_factory):  # noqa: ANN001, ANN202
+    """An app created without the test configuration (``create_app()``, a CLI runner, a child
+    process inheriting the environment) puts its database, documents and broker here, not in
+    ``./instance``. Tests that set ``DESA_INSTANCE_PATH`` themselves (monkeypatch) still win.
+    ``DESA_TEST_NO_INSTANCE_FALLBACK=1`` turns it off, to find such tests with the guard above."""
+    if os.environ.get("DESA_TEST_NO_INSTANCE_FALLBACK"):
+        yield
+        return
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DESA_INSTANCE_PATH", str(tmp_path_factory.mktemp("fallback-instance")))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,9 @@ def test_healthz_and_readyz(client):
     assert resp.get_json()["migrations"] == "current"
 
 
-def test_readyz_and_pages_when_database_is_down(tmp_path):
+def test_readyz_and_pages_when_database_is_down(tmp_path, monkeypatch):
+    # the documents folder and the broker are derived from DESA_INSTANCE_PATH, not INSTANCE_PATH
+    monkeypatch.setenv("DESA_INSTANCE_PATH", str(tmp_path))
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1",

@@ -166,7 +166,10 @@ def _env(name: str, default: str | None = None) -> str | None:
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment (plus test overrides)."""
     env = _env("DESA_ENV", "development")
-    instance = Path(_env("DESA_INSTANCE_PATH", "instance")).resolve()
+    # An INSTANCE_PATH override moves everything derived from it (database, documents, broker).
+    instance = Path(
+        (overrides or {}).get("INSTANCE_PATH") or _env("DESA_INSTANCE_PATH", "instance")
+    ).resolve()
     redis_url = _env("DESA_REDIS_URL")
     database_url = _env("DESA_DATABASE_URL", f"sqlite:///{instance / 'desa.db'}")
     cfg: dict[str, Any] = {

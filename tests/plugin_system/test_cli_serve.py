@@ -74,7 +74,8 @@ def test_sigterm_to_desa_serve_leaves_no_gunicorn_behind(tmp_path):
         DESA_INSTANCE_PATH=str(tmp_path / "instance"),
         DESA_GUNICORN_WORKERS="2",
         DESA_GUNICORN_TIMEOUT="5",
-        HOME=str(tmp_path),  # gunicorn keeps a control socket under ~/.gunicorn
+        HOME=str(tmp_path / "home"),  # gunicorn's default control socket: ~/.gunicorn (disabled)
+        XDG_RUNTIME_DIR="",
     )
     log = (tmp_path / "serve.log").open("wb")
     proc = subprocess.Popen(
@@ -94,6 +95,8 @@ def test_sigterm_to_desa_serve_leaves_no_gunicorn_behind(tmp_path):
         proc.wait(timeout=SHUTDOWN)
         assert _wait(lambda: not _in_group(pgid), SHUTDOWN), f"left running: {_in_group(pgid)}"
         assert not _listening(port)
+        # deploy/gunicorn.conf.py disables the control socket: nothing in the user's home
+        assert not (tmp_path / "home" / ".gunicorn").exists()
     finally:
         if proc.poll() is None or _in_group(pgid):
             with contextlib.suppress(ProcessLookupError):

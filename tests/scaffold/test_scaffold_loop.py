@@ -6,6 +6,12 @@ The plugin is installed into the running virtualenv (that is the point), so the 
 kept short and the distribution is always uninstalled in ``finally``. Everything that needs the
 plugin runs in subprocesses: this test process never imports it, and its tests and commands run
 on a fresh SQLite database even in the PostgreSQL lane (the ``DESA_*`` variables are dropped).
+
+Time: two child processes instead of sixteen (the platform's import and start cost ~3 s of CPU a
+process). The plugin's own pytest run goes in the background while one driver process runs every
+``desa`` command in order through click (``cli.main``, a fresh app per command, as the console
+script does) and then signs in and reads the pages; it prints one JSON report that this test checks.
+``desa`` the console script itself is exercised by ``tests/plugin_system/test_cli_serve.py``.
 """
 
 from __future__ import annotations
@@ -36,15 +42,6 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Complete
 def _ok(done: subprocess.CompletedProcess) -> str:
     assert done.returncode == 0, f"{' '.join(done.args)}\n{done.stdout}\n{done.stderr}"
     return done.stdout
-
-
-def _desa() -> list[str]:
-    script = Path(sys.executable).with_name("desa")
-    return (
-        [str(script)]
-        if script.exists()
-        else [sys.executable, "-c", "from desacerdas.cli import main; main()"]
-    )
 
 
 def _setuptools_builds_offline() -> bool:
@@ -85,51 +82,92 @@ def _env(instance: Path) -> dict[str, str]:
     return env
 
 
-# The page is for the village's people (kit.access.require): a visitor is sent to sign in, so the
-# probes sign in as the operator the loop created (the form is posted directly: no CSRF token).
-SIGN_IN = """
-import json, sys
-from desacerdas.app import create_app
+# One process runs the developer's commands in order, each through the ``desa`` command group with
+# a fresh app (FlaskGroup creates one per invocation), then the page probes. The page is for the
+# village's people (kit.access.require): a visitor is sent to sign in, so the probes sign in as the
+# operator the loop created (the form is posted directly: no CSRF token). The plugin's own
+# catalogue (compiled by the scaffold) is used: its page is in Indonesian by default, in English
+# with ?lang=en, with no text of the other language.
+DRIVER = """
+import json, sys, time, traceback
+from click.testing import CliRunner
+from desacerdas.cli import cli
 
 name, login, password = sys.argv[1:4]
+report = {"commands": []}
+
+
+def desa(*args):
+    started = time.monotonic()
+    result = CliRunner().invoke(cli, list(args), prog_name="desa")
+    output = result.output
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        output += "".join(traceback.format_exception(result.exception))
+    seconds = round(time.monotonic() - started, 2)
+    report["commands"].append({"args": list(args), "code": result.exit_code, "output": output, "s": seconds})
+    return result.exit_code, output
+
+
+def step(*args):
+    code, output = desa(*args)
+    if code != 0:  # stop here: the test reports this command with its output
+        report["failed"] = report["commands"][-1]
+        print(json.dumps(report))
+        sys.exit(0)
+    return output
+
+
+step("db", "upgrade")
+step("tenants", "create", "51.07.01.2003")
+step("tenants", "create", "51.07.06.2003")
+report["installed"] = f"Installed {name}" in step("plugins", "install", name)
+code, output = desa("plugins", "enable", name, "--tenant", "menanga")
+report["refused_without_hamlet"] = code == 1 and "not ready" in output
+step("tenants", "add-hamlet", "menanga", "Banjar Kaja")
+report["enabled"] = f"Enabled {name}" in step("plugins", "enable", name, "--tenant", "menanga")
+step("users", "create", "--name", "Operator", "--email", login, "--password", password)
+step("users", "grant", login, "operator", "--tenant", "menanga")
+
+from desacerdas.app import create_app
+
 app = create_app()
 app.config["WTF_CSRF_ENABLED"] = False
 client = app.test_client()
 visitor = client.get(f"/desa/menanga/{name}/").status_code
 signed_in = client.post("/auth/login", data={"login": login, "password": password}).status_code
-"""
-
-PROBE = (
-    SIGN_IN
-    + """
 menanga = client.get(f"/desa/menanga/{name}/")
-bebandem = client.get(f"/desa/bebandem/{name}/")
-print(json.dumps({
+report["seen"] = {
     "visitor": visitor,
     "signed_in": signed_in,
     "menanga": menanga.status_code,
-    "bebandem": bebandem.status_code,
+    "bebandem": client.get(f"/desa/bebandem/{name}/").status_code,
     "seeded": "Example" in menanga.get_data(as_text=True),
     "nav": f"/desa/menanga/{name}/" in client.get("/desa/menanga/").get_data(as_text=True),
-}))
-"""
-)
-
-# The plugin's own catalogue (compiled by the scaffold) is used: its page is in Indonesian by
-# default, in English with ?lang=en, with no text of the other language.
-LANG_PROBE = (
-    SIGN_IN
-    + """
+}
 pages = {lang: client.get(f"/desa/menanga/{name}/" + query).get_data(as_text=True)
          for lang, query in (("id", ""), ("en", "?lang=en"))}
 id_texts = ("Yang sudah dicatat Menanga.", "0 buah", "1 barang", "Judul memuat")
 en_texts = ("What Menanga has recorded.", "0 units", "1 item", "Title contains")
-print(json.dumps({
+report["languages"] = {
     "id": all(t in pages["id"] for t in id_texts) and not any(t in pages["id"] for t in en_texts),
     "en": all(t in pages["en"] for t in en_texts) and not any(t in pages["en"] for t in id_texts),
-}))
+}
+
+# Disable keeps the data; purge (a separate, explicit step) lists it, then deletes it.
+step("plugins", "disable", name, "--tenant", "menanga")
+report["listed"] = step("plugins", "purge", name, "--tenant", "menanga", "--dry-run")
+report["purged"] = step("plugins", "purge", name, "--tenant", "menanga", "--yes")
+report["again"] = step("plugins", "purge", name, "--tenant", "menanga", "--dry-run")
+print(json.dumps(report))
 """
-)
+
+
+def _report(done: subprocess.CompletedProcess) -> dict:
+    """The driver's JSON report; a command that failed fails the test with its output."""
+    report = json.loads(_ok(done).strip().splitlines()[-1])
+    failed = report.get("failed")
+    assert failed is None, f"desa {' '.join(failed['args'])}: exit {failed['code']}\n{failed['output']}"
+    return report
 
 
 def test_scaffold_install_test_migrate_enable_and_serve(tmp_path):
@@ -142,55 +180,41 @@ def test_scaffold_install_test_migrate_enable_and_serve(tmp_path):
     work, instance = tmp_path / "work", tmp_path / "instance"
     work.mkdir()
     env = _env(instance)
-    desa = _desa()
     _forget_stale_probes(work, env)
     project = create_plugin(name, tmp_path / "src")
     timings: dict[str, float] = {}
     started = time.monotonic()
+    own_tests: subprocess.Popen | None = None
     try:
         _ok(_pip_install(project, work, env))
         timings["pip install"] = time.monotonic() - started
 
-        tests = _ok(
-            _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], project, env)
-        )
-        assert " passed" in tests, tests
+        # The plugin's own tests (their own temporary database) beside the driver's commands.
+        log = tmp_path / "own-tests.log"
+        with log.open("wb") as out:  # the child keeps its own copy of the file descriptor
+            own_tests = subprocess.Popen(
+                [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+                cwd=project,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        probe = [name, "operator@menanga.test", secrets.token_urlsafe(16)]
+        driven = _run([sys.executable, "-c", DRIVER, *probe], work, env)
+        timings["commands and pages"] = time.monotonic() - started
+        code = own_tests.wait(TIMEOUT)
+        tests = log.read_text()
         timings["its tests"] = time.monotonic() - started
-
-        _ok(_run([*desa, "db", "upgrade"], work, env))
-        _ok(_run([*desa, "tenants", "create", "51.07.01.2003"], work, env))
-        _ok(_run([*desa, "tenants", "create", "51.07.06.2003"], work, env))
-        assert f"Installed {name}" in _ok(_run([*desa, "plugins", "install", name], work, env))
-        refused = _run([*desa, "plugins", "enable", name, "--tenant", "menanga"], work, env)
-        assert refused.returncode == 1 and "not ready" in refused.stderr + refused.stdout  # no hamlet yet
-        _ok(_run([*desa, "tenants", "add-hamlet", "menanga", "Banjar Kaja"], work, env))
-        assert f"Enabled {name}" in _ok(
-            _run([*desa, "plugins", "enable", name, "--tenant", "menanga"], work, env)
-        )
-        login, password = "operator@menanga.test", secrets.token_urlsafe(16)
-        create_user = ["users", "create", "--name", "Operator", "--email", login, "--password", password]
-        _ok(_run([*desa, *create_user], work, env))
-        _ok(_run([*desa, "users", "grant", login, "operator", "--tenant", "menanga"], work, env))
-        timings["migrate and enable"] = time.monotonic() - started
-
-        probe = [name, login, password]
-        seen = json.loads(
-            _ok(_run([sys.executable, "-c", PROBE, *probe], work, env)).strip().splitlines()[-1]
-        )
-        languages = json.loads(
-            _ok(_run([sys.executable, "-c", LANG_PROBE, *probe], work, env)).splitlines()[-1]
-        )
-        timings["serve"] = time.monotonic() - started
-
-        # Disable keeps the data; purge (a separate, explicit step) lists it, then deletes it.
-        _ok(_run([*desa, "plugins", "disable", name, "--tenant", "menanga"], work, env))
-        listed = _ok(_run([*desa, "plugins", "purge", name, "--tenant", "menanga", "--dry-run"], work, env))
-        purged = _ok(_run([*desa, "plugins", "purge", name, "--tenant", "menanga", "--yes"], work, env))
-        again = _ok(_run([*desa, "plugins", "purge", name, "--tenant", "menanga", "--dry-run"], work, env))
-        timings["purge"] = time.monotonic() - started
+        assert code == 0 and " passed" in tests, tests
+        report = _report(driven)
     finally:
+        if own_tests is not None and own_tests.poll() is None:
+            own_tests.kill()
+            own_tests.wait(10)
         _pip_uninstall(dist, work, env)
-    assert seen == {
+    assert report["installed"] and report["enabled"]
+    assert report["refused_without_hamlet"]  # no hamlet yet: not ready
+    assert report["seen"] == {
         "visitor": 302,
         "signed_in": 302,
         "menanga": 200,
@@ -198,9 +222,11 @@ def test_scaffold_install_test_migrate_enable_and_serve(tmp_path):
         "seeded": True,
         "nav": True,
     }
-    assert languages == {"id": True, "en": True}
+    assert report["languages"] == {"id": True, "en": True}
+    listed, purged, again = report["listed"], report["purged"], report["again"]
     assert f"{name}_items" in listed and "1 rows" in listed and "Nothing deleted" in listed
     assert "Purged" in purged and "1 rows" in purged
     assert "0 rows" in again
     assert name not in {ep.name for ep in md.entry_points(group=ENTRY_POINT_GROUP)}
     print("loop timings (s, cumulative):", {k: round(v, 1) for k, v in timings.items()})
+    print("commands (s):", {" ".join(c["args"][:2]): c["s"] for c in report["commands"]})
