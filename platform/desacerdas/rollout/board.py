@@ -12,10 +12,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
 
 from ..kit import tabular
-from ..models import Tenant
-from ..plugin_system.state import enabled_by_village, installed_names, plugins
+from ..models import PlatformPlugin, Tenant, VillagePlugin
+from ..plugin_system.state import installed_names, plugins
 from ..plugin_system.types import PluginInfo, ReadinessCheck
 from ..services import ServiceError, rollout
 
@@ -55,13 +57,16 @@ def cells_for(
     names: list[str],
     enabled: set[str] | frozenset[str],
     checks: dict[str, list[ReadinessCheck]] | None = None,
+    connection: Connection | None = None,
 ) -> list[Cell]:
-    """The village's cells; ``checks`` collects every plugin's readiness as it is asked (once each)."""
+    """The village's cells; ``checks`` collects every plugin's readiness as it is asked (once each).
+    With ``connection`` (the board's replica connection) the checks read there, inside its open
+    transaction; otherwise each check runs in its own session on the primary."""
     checks = {} if checks is None else checks
 
     def failing_of(name: str) -> list[ReadinessCheck]:
         if name not in checks:
-            checks[name] = rollout.readiness(tenant, name)
+            checks[name] = rollout.readiness(tenant, name, connection)
         return [c for c in checks[name] if not c.passed]
 
     cells = []
@@ -80,10 +85,55 @@ def cells_for(
     return cells
 
 
-def rows_for(tenants: Iterable[Tenant], names: list[str]) -> list[Row]:
+def enabled_by_village(tenant_ids: list[int], session: Session) -> dict[int, set[str]]:
+    """Enabled plugins of many villages in one query, in ``session`` (the board reads the replica);
+    the same rule as ``plugin_system.state.enabled_by_village``: enabled, installed and working."""
+    working = set(plugins().working())
+    result: dict[int, set[str]] = {tid: set() for tid in tenant_ids}
+    if not tenant_ids:
+        return result
+    rows = session.execute(
+        select(VillagePlugin.tenant_id, VillagePlugin.plugin)
+        .join(PlatformPlugin, PlatformPlugin.name == VillagePlugin.plugin)
+        .where(
+            VillagePlugin.tenant_id.in_(tenant_ids),
+            VillagePlugin.enabled.is_(True),
+            PlatformPlugin.installed.is_(True),
+        )
+    )
+    for tenant_id, plugin in rows:
+        if plugin in working:
+            result[tenant_id].add(plugin)
+    return result
+
+
+def rows_for(
+    tenants: Iterable[Tenant],
+    names: list[str],
+    session: Session | None = None,
+    connection: Connection | None = None,
+) -> list[Row]:
+    """The board's rows; ``session`` (default the request's) reads which plugins are enabled.
+
+    ``connection`` (the replica's, for the board and its CSV) runs the readiness checks there, one
+    transaction per village, rolled back: the village a check binds for Row-Level Security ends
+    with it. What the board shows is advice; enabling checks again on the primary.
+    """
+    from ..extensions import db
+
     tenants = list(tenants)
-    enabled = enabled_by_village([t.id for t in tenants])
-    return [Row(t, cells_for(t, names, enabled[t.id])) for t in tenants]
+    enabled = enabled_by_village([t.id for t in tenants], session or db.session)
+    rows = []
+    for t in tenants:
+        if connection is None:
+            rows.append(Row(t, cells_for(t, names, enabled[t.id])))
+            continue
+        transaction = connection.begin()
+        try:
+            rows.append(Row(t, cells_for(t, names, enabled[t.id], connection=connection)))
+        finally:
+            transaction.rollback()
+    return rows
 
 
 def state_label(state: str) -> str:

@@ -1,9 +1,9 @@
 """The regency dashboard: the indicators of every village in scope, side by side, with totals,
 and a 12-month trend per indicator from the monthly snapshots (``kit.snapshots``) plus this month.
 
-Village data is read through ``tenancy.cross_village.read_each``, the one audited path across
-villages: each village through its own session, so isolation still holds, and one audit event
-says who read which villages.
+Village data is read through ``tenancy.replica.read_each``, the audited path across villages on
+the read replica (the primary when there is none): each village through its own session bound to
+it, so isolation and Row-Level Security still hold, and one audit event says who read which villages.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from ..extensions import db
 from ..kit import snapshots
 from ..models import Tenant
 from ..plugin_system import indicators as plugin_indicators
-from ..plugin_system.state import enabled_by_village
 from ..plugin_system.types import Indicator
-from ..tenancy.cross_village import read_each
+from ..tenancy.replica import read_each, replica_session
 from . import scope
 from .access import board_page, filter_form, user
+from .board import enabled_by_village
 from .views import bp
 
 MAX_VILLAGES = 300
@@ -100,33 +100,37 @@ def indicator_trends(found: list[Indicator]) -> list[snapshots.Trend]:
 def indicators() -> ResponseReturnValue:
     form, filters = filter_form()
     viewer = user()
-    tenants = list(db.session.scalars(scope.villages(viewer, filters).limit(MAX_VILLAGES + 1)))
-    truncated = len(tenants) > MAX_VILLAGES
-    tenants = tenants[:MAX_VILLAGES]
-    enabled = enabled_by_village([t.id for t in tenants])
-    period = plugin_indicators.current_period()
+    # One read-only session on the replica for the page (the villages stay attached to it while the
+    # plugins' indicators and the template read them), the villages' own data through read_each.
+    with replica_session() as reports:
+        tenants = list(reports.scalars(scope.villages(viewer, filters).limit(MAX_VILLAGES + 1)))
+        truncated = len(tenants) > MAX_VILLAGES
+        tenants = tenants[:MAX_VILLAGES]
+        enabled = enabled_by_village([t.id for t in tenants], reports)
+        by_id = {t.id: t for t in tenants}
+        period = plugin_indicators.current_period()
 
-    def read(session: Session, tenant_id: int) -> tuple[list[Indicator], Stored]:
-        tenant = db.session.get(Tenant, tenant_id)
-        found = plugin_indicators.for_village(tenant, frozenset(enabled[tenant_id]), session, period)
-        return found, snapshots.history(session, [i.key for i in found])
+        def read(session: Session, tenant_id: int) -> tuple[list[Indicator], Stored]:
+            tenant = by_id[tenant_id]
+            found = plugin_indicators.for_village(tenant, frozenset(enabled[tenant_id]), session, period)
+            return found, snapshots.history(session, [i.key for i in found])
 
-    results = (
-        read_each([t.id for t in tenants], read, actor_id=viewer.id, reason="rollout.indicators")
-        if tenants
-        else {}
-    )
-    columns = columns_of({tid: found for tid, (found, _stored) in results.items()})
-    stored = [history for _found, history in results.values()]
-    return render_template(
-        "rollout/indicators.html",
-        form=form,
-        tenants=tenants,
-        columns=columns,
-        trends=[combine(c, stored) for c in columns],
-        months=snapshots.MONTHS,
-        period=period,
-        truncated=truncated,
-        max_villages=MAX_VILLAGES,
-        filtered=bool(filters.as_args()),
-    )
+        results = (
+            read_each([t.id for t in tenants], read, actor_id=viewer.id, reason="rollout.indicators")
+            if tenants
+            else {}
+        )
+        columns = columns_of({tid: found for tid, (found, _stored) in results.items()})
+        stored = [history for _found, history in results.values()]
+        return render_template(
+            "rollout/indicators.html",
+            form=form,
+            tenants=tenants,
+            columns=columns,
+            trends=[combine(c, stored) for c in columns],
+            months=snapshots.MONTHS,
+            period=period,
+            truncated=truncated,
+            max_villages=MAX_VILLAGES,
+            filtered=bool(filters.as_args()),
+        )

@@ -12,7 +12,8 @@ from flask_babel import gettext as _
 from ..auth.permissions import can
 from ..extensions import db
 from ..services import ServiceError, rollout
-from ..web.pagination import page_links, paginate
+from ..tenancy import replica
+from ..web.pagination import fetch, page_links, page_number, page_size
 from ..web.urls import query_args
 from . import board as matrix
 from . import bulk, scope
@@ -20,6 +21,7 @@ from .access import board_page, filter_form, parse_filters, user
 from .forms import BulkForm, ConfirmForm
 
 bp = Blueprint("rollout", __name__)
+bp.after_request(replica.add_header)  # X-Desa-Read-Source: where the board's reports read
 
 MAX_EXPORT = 2000  # villages in one CSV file
 MAX_BULK = 200  # villages in one bulk action
@@ -39,8 +41,14 @@ def board() -> ResponseReturnValue:
     """The matrix, one page of villages at a time; filters and paging live in the URL."""
     form, filters = filter_form()
     infos = matrix.columns()
-    pagination = paginate(scope.villages(user(), filters))
-    rows = matrix.rows_for(pagination.items, [i.name for i in infos])
+    # the villages, their plugins and the readiness checks: the read replica
+    with replica.replica_session() as reports, replica.replica_connection() as checks:
+        pagination = fetch(scope.villages(user(), filters), page_number(), page_size(), reports)
+        rows = matrix.rows_for(pagination.items, [i.name for i in infos], reports, checks)
+        return _board_page(form, filters, infos, rows, pagination)
+
+
+def _board_page(form, filters, infos, rows, pagination) -> str:  # noqa: ANN001
     bulk_form = BulkForm(formdata=None, **filters.as_args())
     bulk_form.plugin.choices = _plugin_choices()
     return render_template(
@@ -66,10 +74,12 @@ def export() -> ResponseReturnValue:
     """The whole matrix under the same filters (every page), as a spreadsheet-friendly file."""
     _form, filters = filter_form()
     infos = matrix.columns()
-    tenants = db.session.scalars(scope.villages(user(), filters).limit(MAX_EXPORT))
-    rows = matrix.rows_for(tenants, [i.name for i in infos])
+    with replica.replica_session() as reports, replica.replica_connection() as checks:
+        tenants = reports.scalars(scope.villages(user(), filters).limit(MAX_EXPORT))
+        rows = matrix.rows_for(tenants, [i.name for i in infos], reports, checks)
+        text = matrix.to_csv(rows, infos)
     return Response(
-        matrix.to_csv(rows, infos),
+        text,
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="rollout.csv"'},
     )
