@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from flask import Response, current_app, g, request
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from ..auth.permissions import can, can_see_village
-from ..extensions import csrf, db
+from ..extensions import csrf
 from ..models import Tenant, User
 from ..services import ServiceError
 from ..services.auth import user_for_api_token
-from ..web.tenant import resolve
+from ..web.tenant import lookup, refuse, resolve
 
 BEARER = "bearer"
 
@@ -141,11 +140,11 @@ def attach_village_auth(bp: Blueprint) -> Blueprint:
         if values is None or "slug" not in values:
             return
         slug = values.pop("slug")
-        tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
-        if tenant is None or not can_see_village(user, tenant):
+        found = lookup(slug)
+        if found is None or not can_see_village(user, found[0]):
             # Checked before resolve(): an outsider must not even learn that a village is suspended.
-            raise ApiError(404, "This village does not exist.", "not_found")
-        resolve(slug)
+            refuse(ApiError(404, "This village does not exist.", "not_found"))
+        resolve(slug, found)
 
     @bp.url_defaults
     def _add_slug(endpoint: str, values: dict) -> None:

@@ -11,7 +11,6 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 
-from ..extensions import db
 from ..models import User
 from . import sessions
 
@@ -22,11 +21,12 @@ def load_user(session_id: str) -> User | None:
         user_id, version = (int(part) for part in session_id.split(":", 1))
     except ValueError:
         return None
-    user = db.session.get(User, user_id)
-    if user is None:
+    found = sessions.user_and_row(user_id)  # one statement: user, roles, session row
+    if found is None:
         return None
-    # check() first: a session found dead (suspended user, older version, idle) is ended for good.
-    if not sessions.check(user) or not user.active or user.session_version != version:
+    user, row = found
+    # accept() first: a session found dead (suspended user, older version, idle) is ended for good.
+    if not sessions.accept(user, row) or not user.active or user.session_version != version:
         return None
     return user
 

@@ -16,11 +16,13 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Flask, current_app, g, request, session
 from flask_login import user_logged_in, user_logged_out
-from sqlalchemy import delete, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Update, delete, or_, select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
-from ..models import User
+from ..models import Membership, User
 from ..models.base import as_utc as _aware
 from ..models.user_session import UserSession
 
@@ -140,14 +142,45 @@ def problem(row: UserSession, user: User, moment: datetime) -> str | None:
     return None
 
 
-def check(user: User) -> bool:
-    """Is this request's session token a live session of ``user``? Ends a row found expired."""
+def user_and_row(user_id: int) -> tuple[User, UserSession] | None:
+    """The user, their roles and this browser's session row, in ONE statement (None: no cookie
+    token, no such user, or the token is not a session of that user)."""
     token = session.get(SESSION_KEY)
     if not token:
-        return False
-    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash(token)))
-    if row is None or row.user_id != user.id:
-        return False
+        return None
+    found = db.session.execute(
+        select(User, UserSession)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == user_id, UserSession.token_hash == _hash(token))
+        .options(joinedload(User.memberships).joinedload(Membership.tenant))
+    )
+    row = found.unique().first()
+    return None if row is None else (row[0], row[1])
+
+
+def record_use(statement: Update) -> None:
+    """Run a small bookkeeping UPDATE (last seen, last used) and commit it on its own.
+
+    A read-only request never commits its session, and committing it would expire everything it
+    loaded; so the UPDATE runs on its own short transaction. On SQLite, a request that already
+    holds the write lock gets it in its own transaction instead (a second writer would wait for
+    it). Best effort: a failure is logged and the next request tries again."""
+    request_session = db.session()
+    if request_session.in_transaction():
+        connection = request_session.connection()
+        if connection.dialect.name == "sqlite" and connection.connection.dbapi_connection.in_transaction:
+            request_session.execute(statement)
+            return
+    try:
+        with db.engine.begin() as own:
+            own.execute(statement)
+    except OperationalError as exc:  # pragma: no cover - a locked SQLite file, a lost connection
+        current_app.logger.warning("bookkeeping update skipped: %s", exc)
+
+
+def accept(user: User, row: UserSession) -> bool:
+    """Does ``row`` still sign ``user`` in? Ends a row found expired; notes the use at most once
+    a minute (a conditional UPDATE: of concurrent requests only one writes)."""
     moment = now()
     reason = problem(row, user, moment)
     if reason is not None:
@@ -156,10 +189,26 @@ def check(user: User) -> bool:
             db.session.commit()
         return False
     if moment - _aware(row.last_seen_at) >= TOUCH_EVERY:
-        row.last_seen_at = moment
-        db.session.commit()
+        table = UserSession.__table__
+        record_use(
+            update(table)
+            .where(table.c.id == row.id, table.c.last_seen_at < moment - TOUCH_EVERY)
+            .values(last_seen_at=moment)
+        )
+        set_committed_value(row, "last_seen_at", moment)
     g.desa_user_session = row
     return True
+
+
+def check(user: User) -> bool:
+    """Is this request's session token a live session of ``user``? Ends a row found expired."""
+    token = session.get(SESSION_KEY)
+    if not token:
+        return False
+    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash(token)))
+    if row is None or row.user_id != user.id:
+        return False
+    return accept(user, row)
 
 
 def active_for(user: User) -> list[UserSession]:

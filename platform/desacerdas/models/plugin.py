@@ -36,6 +36,18 @@ class VillagePlugin(Timestamped, Base):
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class PlatformState(Base):
+    """Platform-wide stamps; row ``plugins`` changes with every install or uninstall, so each
+    worker's cache of enabled plugins notices another worker's change (plugin_system/state.py)."""
+
+    __tablename__ = "platform_state"
+    __platform_level__ = True
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    stamp: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
 class VillagePluginEvent(Base):
     """Who enabled, disabled or purged which plugin in which village, when and why."""
 

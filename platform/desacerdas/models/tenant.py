@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from typing import Any
 
 from sqlalchemy import JSON, Enum, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, TenantScoped, Timestamped
+
+
+def new_stamp() -> str:
+    """A fresh random stamp: what a worker's plugin cache compares (see ``plugins_stamp``)."""
+    return uuid.uuid4().hex
 
 
 class TenantStatus(enum.StrEnum):
@@ -40,6 +46,9 @@ class Tenant(Timestamped, Base):
     )
     status_reason: Mapped[str | None] = mapped_column(String(500))
     profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A new random value in the same transaction as any change to this village's village_plugins
+    # rows (plugin_system/state.py): every worker's cache of enabled plugins compares it.
+    plugins_stamp: Mapped[str] = mapped_column(String(32), default=new_stamp)
 
     __table_args__ = (Index("ix_tenants_name", "name"),)
 

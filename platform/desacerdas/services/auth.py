@@ -11,12 +11,14 @@ from typing import Protocol
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..auth.passwords import hash_secret, needs_rehash, password_problem, verify_secret
+from ..auth.sessions import record_use
 from ..extensions import db
-from ..models import ApiToken, User
+from ..models import ApiToken, Membership, User
 from ..models.base import as_utc
 from . import ServiceError, audit, login_throttle
 from .i18n import _
@@ -285,15 +287,51 @@ def create_api_token(user: User, name: str, days: int | None = None) -> tuple[Ap
     return token, plain
 
 
+TOKEN_TOUCH_EVERY = timedelta(minutes=1)  # api_tokens.last_used_at is written at most this often
+
+
+def _token_query(public: str):  # noqa: ANN202 - a Select
+    """The token with its user, the user's roles and their villages: ONE statement, so that
+    ``can``/``can_see_village`` need nothing more for the rest of the request."""
+    return (
+        select(ApiToken)
+        .where(ApiToken.prefix == public)
+        .options(joinedload(ApiToken.user).joinedload(User.memberships).joinedload(Membership.tenant))
+    )
+
+
+def _touch(token: ApiToken, moment: datetime) -> None:
+    """Record the token's use at most once a minute, whichever worker serves it.
+
+    A conditional UPDATE (``sessions.record_use``: its own short transaction): of concurrent
+    workers only one writes, and nothing is read first. Not audited."""
+    last = aware(token.last_used_at)
+    if last is not None and moment - last < TOKEN_TOUCH_EVERY:
+        return
+    table = ApiToken.__table__
+    record_use(
+        update(table)
+        .where(
+            table.c.id == token.id,
+            or_(table.c.last_used_at.is_(None), table.c.last_used_at < moment - TOKEN_TOUCH_EVERY),
+        )
+        .values(last_used_at=moment)
+    )
+    set_committed_value(token, "last_used_at", moment)
+
+
 def user_for_api_token(plain: str) -> User | None:
+    """The live user of a personal API token, or None (unknown, revoked, expired, wrong secret,
+    suspended user). Checked against the database on every call: revoking works at once."""
     if not plain.startswith(TOKEN_PREFIX) or plain.count("_") < 2:
         return None
     public = plain[len(TOKEN_PREFIX) :].split("_", 1)[0]
-    token = db.session.scalar(select(ApiToken).where(ApiToken.prefix == public))
+    token = db.session.scalars(_token_query(public)).unique().first()
     if token is None or token.revoked_at is not None:
         return None
+    moment = _now()
     expires = aware(token.expires_at)
-    if expires and expires < _now():
+    if expires and expires < moment:
         return None
     digest = hashlib.sha256(plain.encode()).hexdigest()
     with _verified_lock:
@@ -308,6 +346,7 @@ def user_for_api_token(plain: str) -> User | None:
     user = token.user
     if not user.active:
         return None
+    _touch(token, moment)
     return user
 
 

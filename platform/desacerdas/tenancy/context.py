@@ -49,12 +49,46 @@ def bind_tenant(session: Session | scoped_session, tenant_id: int) -> None:
         apply_rls_setting(session, session.connection())
 
 
+PRESET_KEY = "desa_rls_preset"  # session.info: (village id, transaction) already set by a query
+
+
+def note_preset(session: Session | scoped_session, tenant_id: int) -> None:
+    """A statement of this transaction already ran ``set_config(PG_SETTING, tenant_id, true)``
+    (tenant resolution reads the tenant row and sets it in one statement): :func:`bind_tenant`
+    need not run it again. Undo with :func:`forget_preset` if the village is then refused."""
+    session = _real(session)
+    session.info[PRESET_KEY] = (tenant_id, session.connection().get_transaction())
+
+
+def forget_preset(session: Session | scoped_session) -> None:
+    """Clear a village set by :func:`note_preset` that the session was not bound to (a refusal)."""
+    session = _real(session)
+    preset = session.info.pop(PRESET_KEY, None)
+    if preset is None or session.info.get(TENANT_KEY) == preset[0] or not session.in_transaction():
+        return
+    connection = session.connection()
+    if preset[1] is connection.get_transaction() and preset[1].is_active:
+        connection.execute(text("SELECT set_config(:name, '', true)"), {"name": PG_SETTING})
+
+
+def _preset_holds(session: Session, connection, tenant_id: int) -> bool:  # noqa: ANN001
+    preset = session.info.pop(PRESET_KEY, None)
+    return (
+        preset is not None
+        and preset[0] == tenant_id
+        and preset[1] is connection.get_transaction()
+        and preset[1].is_active
+    )
+
+
 def apply_rls_setting(session: Session, connection) -> None:  # noqa: ANN001 - a SQLAlchemy Connection
     if connection.dialect.name != "postgresql":
         return
     tenant_id = session.info.get(TENANT_KEY)
     if tenant_id is None:
         return
+    if _preset_holds(session, connection, tenant_id):
+        return  # set in this transaction by the statement that resolved the village
     connection.execute(
         text("SELECT set_config(:name, :value, true)"), {"name": PG_SETTING, "value": str(tenant_id)}
     )

@@ -79,19 +79,52 @@ def disable_audit_rls(op, table: str = "audit_events") -> None:  # noqa: ANN001
     op.execute(f'ALTER TABLE "{table}" DISABLE ROW LEVEL SECURITY')
 
 
-def apply_platform_setting(session, transaction, connection) -> None:  # noqa: ANN001 - SQLAlchemy objects
-    """``after_begin``: mark a transaction of a session bound to no village as a platform context.
+_PENDING = "desa_platform_pending"  # connection.info: the transaction still owed the platform flag
+_DONE = "desa_platform_done"  # connection.info: the transaction whose flag was set (savepoints)
+_PLATFORM_SQL = f"SELECT set_config('{PLATFORM_SETTING}', 'on', true)"
 
-    Harmless once a village is bound later in the same transaction: the policy reads the platform
-    flag only while no village is set.
+
+def apply_platform_setting(session, transaction, connection) -> None:  # noqa: ANN001 - SQLAlchemy objects
+    """``after_begin``: a transaction of a session bound to no village is a platform context.
+
+    Lazily: the flag is set (:func:`_platform_before_cursor`) just before the first statement of
+    this transaction that names ``audit_events``, the only table whose policy reads it; most
+    transactions never touch it and pay nothing. The mark is the transaction object itself, so a
+    later transaction on the same pooled connection (a raw connection that set nothing) never
+    inherits it. Harmless once a village is bound later in the same transaction: the policy reads
+    the platform flag only while no village is set.
     """
     from .context import TENANT_KEY
 
     if connection.dialect.name != "postgresql" or session.info.get(TENANT_KEY) is not None:
         return
-    from sqlalchemy import text
+    connection.info[_PENDING] = connection.get_transaction()
 
-    connection.execute(text("SELECT set_config(:name, 'on', true)"), {"name": PLATFORM_SETTING})
+
+def _platform_before_cursor(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+    """``before_cursor_execute``: set the platform flag owed by this transaction before the first
+    statement reading or writing audit events (on the same cursor, in the same transaction)."""
+    marker = conn.info.get(_PENDING)
+    if marker is None or "audit_events" not in statement:
+        return
+    del conn.info[_PENDING]
+    if marker is conn.get_transaction() and marker.is_active:
+        cursor.execute(_PLATFORM_SQL)
+        conn.info[_DONE] = marker
+
+
+def _platform_flag_set(connection) -> None:  # noqa: ANN001
+    """The flag was set explicitly in this transaction: nothing is owed any more."""
+    marker = connection.info.pop(_PENDING, None)
+    if marker is not None:
+        connection.info[_DONE] = marker
+
+
+def _platform_savepoint_rolled_back(conn, name, context) -> None:  # noqa: ANN001
+    """``rollback_savepoint``: a flag set inside the savepoint is undone with it; owe it again."""
+    done = conn.info.get(_DONE)
+    if done is not None and done is conn.get_transaction() and done.is_active:
+        conn.info[_PENDING] = done
 
 
 _PREVIOUS = "desa_audit_previous_tenant"
@@ -121,6 +154,7 @@ def _platform_flush_begins(session, flush_context, instances) -> None:  # noqa: 
 
     previous = connection.execute(text(f"SELECT current_setting('{PG_SETTING}', true)")).scalar()
     connection.execute(text("SELECT set_config(:name, 'on', true)"), {"name": PLATFORM_SETTING})
+    _platform_flag_set(connection)
     if previous:
         connection.execute(text("SELECT set_config(:name, '', true)"), {"name": PG_SETTING})
         session.info[_PREVIOUS] = previous
@@ -142,14 +176,18 @@ _platform_installed = False
 
 
 def install_platform_context() -> None:
-    """Attach :func:`apply_platform_setting` to every SQLAlchemy session (idempotent)."""
+    """Attach :func:`apply_platform_setting` to every SQLAlchemy session and the lazy flag to
+    every engine (idempotent)."""
     global _platform_installed
     if _platform_installed:
         return
     from sqlalchemy import event
+    from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session
 
     event.listen(Session, "after_begin", apply_platform_setting)
+    event.listen(Engine, "before_cursor_execute", _platform_before_cursor)
+    event.listen(Engine, "rollback_savepoint", _platform_savepoint_rolled_back)
     event.listen(Session, "before_flush", _platform_flush_begins)
     event.listen(Session, "after_flush_postexec", _platform_flush_ends)
     _platform_installed = True

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from flask import Blueprint, abort, g, request
 from flask_login import current_user
-from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 
 from ..extensions import db
 from ..models import Tenant, TenantStatus
-from ..plugin_system.state import enabled_for
+from ..plugin_system.state import enabled_cached, tenant_with_stamps
 from ..tenancy import bind_tenant
+from ..tenancy.context import forget_preset
 
 
 class VillageSuspended(Exception):
@@ -22,18 +25,36 @@ def _is_platform_admin() -> bool:
     return bool(getattr(current_user, "is_authenticated", False) and current_user.is_platform_admin)
 
 
-def resolve(slug: str) -> Tenant:
-    """Load the village, refuse it if suspended or archived, and bind the session to it."""
-    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
-    if tenant is None:
+def lookup(slug: str) -> tuple[Tenant, str | None] | None:
+    """The village of ``slug`` with the platform's plugins stamp, or None: one statement, which
+    on PostgreSQL also sets the village for RLS (undone by :func:`refuse` if it is then refused)."""
+    return tenant_with_stamps(slug, set_village=True)
+
+
+def refuse(error: BaseException) -> NoReturn:
+    """Raise ``error`` after clearing a village that :func:`lookup` set but nobody bound."""
+    forget_preset(db.session)
+    raise error
+
+
+def resolve(slug: str, found: tuple[Tenant, str | None] | None = None) -> Tenant:
+    """Load the village, refuse it if suspended or archived, and bind the session to it.
+
+    The village's enabled plugins come from the app's cache, checked against the stamps read with
+    the tenant row: no further query unless a plugin changed somewhere (another worker included).
+    ``found``: what :func:`lookup` already answered for ``slug`` in this request (the API checks
+    who may see the village first)."""
+    found = found if found is not None else lookup(slug)
+    if found is None:
         abort(404)
+    tenant, platform_stamp = found
     if tenant.status == TenantStatus.ARCHIVED and not _is_platform_admin():
-        abort(404)
+        refuse(NotFound())
     if tenant.status == TenantStatus.SUSPENDED and not _is_platform_admin():
-        raise VillageSuspended(tenant)
+        refuse(VillageSuspended(tenant))
     g.tenant = tenant
     bind_tenant(db.session, tenant.id)
-    g.enabled_plugins = enabled_for(tenant.id)
+    g.enabled_plugins = enabled_cached(tenant, platform_stamp)
     return tenant
 
 
