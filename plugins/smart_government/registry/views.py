@@ -11,12 +11,14 @@ import uuid
 from datetime import date
 from typing import Any
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import DateField, SelectField, StringField, TextAreaField
@@ -155,20 +157,77 @@ def _show(record: Any) -> Any:
     return found.show(record) if found is not None else record
 
 
+def _translated(labels: dict[str, Any]) -> Any:
+    """A label function for templates that translates each value once per page, not once per row
+    (a list of 20 rows asked for the same two words 20 times each)."""
+    done: dict[Any, str] = {}
+
+    def label(value: Any) -> str:
+        key = getattr(value, "value", value)
+        found = done.get(key)
+        if found is None:
+            found = done[key] = str(labels.get(key, value))
+        return found
+
+    return label
+
+
+def url_maker(endpoint: str, argument: str) -> Any:
+    """``url_for(endpoint, argument=<uuid>)`` for many rows: the route built once per page, then
+    each row's id put in (a UUID needs no escaping)."""
+    placeholder = str(uuid.UUID(int=0))
+    template = url_for(endpoint, **{argument: placeholder})
+    head, _sep, tail = template.partition(placeholder)
+    return lambda value: f"{head}{value}{tail}"
+
+
 @routes.context_processor
 def _labels() -> dict[str, Any]:
     found = g.get("_pd_viewer")
     return {
         "shown": _show,
         "data_masked": bool(found and found.masking and not found.list_open),
-        "sex_label": lambda v: str(SEX_LABELS.get(getattr(v, "value", v), v)),
-        "status_label": lambda v: str(STATUS_LABELS.get(getattr(v, "value", v), v)),
-        "event_label": lambda v: str(EVENT_LABELS.get(getattr(v, "value", v), v)),
+        "sex_label": _translated(SEX_LABELS),
+        "status_label": _translated(STATUS_LABELS),
+        "event_label": _translated(EVENT_LABELS),
         "not_recorded": statistics.NOT_RECORDED,
     }
 
 
 # -- residents ---------------------------------------------------------------------------------------
+
+
+FILTERS_CACHE_SIZE = 5000  # rendered filter forms per app; cleared whole when full
+
+
+def filters_html(form: FilterForm) -> Markup:
+    """The list's filter fields, rendered once per distinct form and remembered per app.
+
+    WTForms renders the six fields and their options for every request (a tenth of the page's
+    time); the HTML depends only on the language, the fields' labels, choices and chosen values,
+    which are the cache key. A typed search (free text) is rendered and never remembered."""
+
+    def render() -> Markup:
+        html = render_template("smart_government/_residents_filters.html", form=form)
+        return Markup(html)  # noqa: S704 - a rendered, autoescaped template
+
+    if form.q.data:
+        return render()
+    fields = (form.hamlet, form.sex, form.age, form.status, form.sort)
+    # a chosen value that is no choice renders as no choice: one key for all of them
+    chosen = [f.data if any(f.data == value for value, _label in f.choices) else None for f in fields]
+    key = (
+        str(get_locale()),
+        *((str(f.label.text), tuple(f.choices), c) for f, c in zip(fields, chosen, strict=True)),
+    )
+    cache = current_app.extensions.setdefault("smart_government_filters", {})
+    html = cache.get(key)
+    if html is None:
+        html = render()
+        if len(cache) >= FILTERS_CACHE_SIZE:
+            cache.clear()
+        cache[key] = html
+    return html
 
 
 @routes.route("/residents")
@@ -177,10 +236,9 @@ def residents() -> ResponseReturnValue:
     tenant, scope, user = require(RESIDENTS_VIEW)
     masked = viewer(tenant, user).masking and not viewer(tenant, user).list_open
     form = FilterForm(request.args)
-    form.hamlet.choices = [
-        ("", _("All hamlets")),
-        *((str(h.id), h.name) for h in hamlets(scope.staff_hamlet())),
-    ]
+    staff_hamlet = scope.staff_hamlet()
+    shown_hamlets = hamlets(staff_hamlet)
+    form.hamlet.choices = [("", _("All hamlets")), *((str(h.id), h.name) for h in shown_hamlets)]
     form.hamlet.label.text = village_terms.terms_for(tenant).hamlet
     form.sex.choices = [("", _("Any")), *((k, str(v)) for k, v in SEX_LABELS.items())]
     form.age.choices = [("", _("Any")), *((b, b) for b in statistics.AGE_BANDS)]
@@ -188,16 +246,21 @@ def residents() -> ResponseReturnValue:
     form.sort.choices = [(k, str(v)) for k, v in SORT_LABELS.items() if not masked or k == "name"]
     args = listing.masked_args(request.args) if masked else request.args  # digits match nothing
     result = listing.RESIDENTS.apply(listing.visible(scope), args)  # a bad filter: ListError → 400
+    # every hamlet's name (a row may sit in any): the list above already is all of them, unless the
+    # caller is a hamlet head
+    names = {h.id: h.name for h in shown_hamlets} if staff_hamlet is None else hamlet_names()
     return render_template(
         "smart_government/residents.html",
         form=form,
+        filters=filters_html(form),
         pagination=result,
         page_url=result.page_url("smart_government.registry.residents"),
-        hamlet_names=hamlet_names(),
+        hamlet_names=names,
         filtered=result.filtered,
         may_edit=may(user, tenant, RESIDENTS_EDIT),
         may_import=may_import(user, tenant),
         export_url=lambda fmt: url_for(".export_residents", **result.query_args(format=fmt)),
+        resident_url=url_maker(".resident", "resident_id"),
     )
 
 
