@@ -6,7 +6,7 @@ from flask.cli import FlaskGroup
 
 from ..app import create_app
 from ..kit import terms_cli
-from . import documents, indicators, jobs, plugins, regions, serve, tenants, users
+from . import backup, bundle, documents, indicators, jobs, plugins, regions, serve, tenants, users
 
 
 def _make_group() -> FlaskGroup:
@@ -27,6 +27,9 @@ def _make_group() -> FlaskGroup:
     group.add_command(jobs.group)
     group.add_command(jobs.worker)
     group.add_command(jobs.beat)
+    group.add_command(backup.backup)
+    group.add_command(backup.restore)
+    group.add_command(bundle.group)
     return group
 
 
