@@ -43,6 +43,12 @@ SETTINGS: tuple[Setting, ...] = (
         "A read replica (PostgreSQL streaming standby, application role) for cross-village reports: "
         "regency indicators and the rollout board. Unset: they read the primary.",
     ),
+    Setting(
+        "DESA_BACKUP_DATABASE_URL",
+        None,
+        "Role that runs pg_dump for `desa backup` (needs BYPASSRLS: village tables force RLS, so even "
+        "the owner sees no rows). Defaults to `DESA_MIGRATION_DATABASE_URL`.",
+    ),
     Setting("DESA_DB_APP_ROLE", None, "PostgreSQL role granted DML on every table after `desa db upgrade`."),
     Setting("DESA_BASE_DOMAIN", None, "If set, `<slug>.<base domain>` also resolves a village."),
     Setting(
@@ -179,6 +185,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MIGRATION_DATABASE_URL": _env("DESA_MIGRATION_DATABASE_URL", database_url),
         "DATABASE_REPLICA_URL": _env("DESA_DATABASE_REPLICA_URL"),
+        "BACKUP_DATABASE_URL": _env("DESA_BACKUP_DATABASE_URL"),
         "DB_APP_ROLE": _env("DESA_DB_APP_ROLE"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BASE_DOMAIN": _env("DESA_BASE_DOMAIN"),
