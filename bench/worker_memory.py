@@ -5,12 +5,16 @@ beside a bare Flask + Flask-SQLAlchemy worker that served the same number of req
 
 Both sides run under gunicorn with ONE sync worker (``--preload`` like deploy/gunicorn.conf.py) on
 free loopback ports, in a temporary folder removed at the end. The platform side: SQLite, the six
-pillars installed and enabled in Menanga (with its demo population), a signed-in regency admin and
-an API token; its requests cycle through the start page, the village home, every GET page of every
-pillar in Menanga that takes only the village's slug, the rollout board, and token API lists. The
-bare side serves a page and a JSON list of 20 rows from its own SQLite table. Prints the worker's
-RSS (``/proc/PID/status`` VmRSS) before and after the requests on each side, the ratio, and exits
-1 when the platform's worker is above the goal.
+pillars installed and enabled in Menanga (with each pillar's demo data), and three identities on
+their own keep-alive connections: a village staff member (operator and village secretary of
+Menanga) signed in, a regency admin signed in, and the staff member's API token. The requests cycle
+through the start page and every GET page under ``/desa/menanga/`` that takes only the village's
+slug (as the staff member), the rollout board, its indicators and the full-data reason form (as the
+regency admin), and token API lists; the few pages nobody signed in that way can open (see
+``NOT_REQUESTED``) are left out. The bare side serves a page and a JSON list of 20 rows from its own
+SQLite table. Prints the worker's RSS (``/proc/PID/status`` VmRSS) before and after the requests on
+each side, the ratio, any platform path that did not answer 200, and exits 1 when the platform's
+worker is above the goal or answered a 5xx.
 """
 
 from __future__ import annotations
@@ -42,6 +46,17 @@ PILLARS = (
     "smart_environment",
     "smart_mobility",
 )
+
+# Pages under /desa/<slug>/ that are not requested, and why: without these every request is a 200.
+NOT_REQUESTED = {
+    "/me/data": "a ZIP download of one's own data, limited to 5 per hour",
+    "/smart_government/akun": "needs a citizen's PIN session (404 otherwise)",
+    "/smart_government/pin": "needs a citizen's PIN session (404 otherwise)",
+    "/smart_government/letters/request": "only for a user linked to a resident (403 otherwise)",
+    "/smart_government/letters/settings/preview": "needs a draft number format (400 otherwise)",
+}
+# Pages for the regency admin (village staff are sent elsewhere or refused).
+REGENCY_PAGES = ("/rollout", "/rollout/indicators", "/smart_government/residents/full-data")
 
 BARE_APP = '''
 """A bare Flask + Flask-SQLAlchemy app: one table, a page and a JSON list of 20 rows."""
@@ -171,30 +186,43 @@ def desa(env: dict[str, str], log: Path, *args: str, ok_if: str | None = None) -
 
 
 def platform_paths(env: dict[str, str], slug: str) -> list[str]:
-    """Every GET page of Menanga that takes only the village's slug (all pillars), plus the others."""
+    """Every GET page under /desa/<slug>/ that takes only the slug (all pillars), but NOT_REQUESTED."""
     code = (
         "from desacerdas.app import create_app\n"
         "app = create_app()\n"
         "for rule in app.url_map.iter_rules():\n"
         "    skip = any(w in rule.rule for w in ('export', 'download', 'sample', '.csv', '.xlsx'))\n"
-        "    if 'GET' in rule.methods and rule.arguments <= {'slug'} and not skip\n"
-        "            and rule.rule.startswith('/desa/<slug>/'):\n"
+        "    if ('GET' in rule.methods and rule.arguments <= {'slug'} and not skip\n"
+        "            and rule.rule.startswith('/desa/<slug>/')):\n"
         "        print(rule.rule)\n"
     )
-    out = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=ROOT
-    ).stdout
-    pages = sorted({line.replace("<slug>", slug) for line in out.split() if line})
-    return ["/", f"/desa/{slug}/", "/rollout", "/rollout/indicators", *pages]
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False, cwd=ROOT
+    )
+    if result.returncode:
+        raise RuntimeError(f"listing the routes failed:\n{result.stdout}{result.stderr}"[-3000:])
+    out = result.stdout
+    prefix = f"/desa/{slug}"
+    pages = {line.replace("<slug>", slug) for line in out.split() if line}
+    return sorted(p for p in pages if p.removeprefix(prefix) not in NOT_REQUESTED)
 
 
-def run_requests(client: Client, paths: list[tuple[str, dict[str, str]]], count: int) -> dict[int, int]:
+Request = tuple[str, str, dict[str, str]]  # (identity, path, headers)
+
+
+def run_requests(
+    clients: dict[str, Client], paths: list[Request], count: int
+) -> tuple[dict[int, int], dict[tuple[str, int], int]]:
+    """``count`` GETs cycling through ``paths``: statuses, and (path, status) of the non-200 ones."""
     statuses: dict[int, int] = {}
+    odd: dict[tuple[str, int], int] = {}
     for i in range(count):
-        path, headers = paths[i % len(paths)]
-        status, _ = client.request("GET", path, headers)
+        who, path, headers = paths[i % len(paths)]
+        status, _ = clients[who].request("GET", path, headers)
         statuses[status] = statuses.get(status, 0) + 1
-    return statuses
+        if status != 200:
+            odd[path, status] = odd.get((path, status), 0) + 1
+    return statuses, odd
 
 
 def main() -> None:
@@ -248,6 +276,8 @@ def main() -> None:
             password,
         )
         desa(env, log, "users", "grant", "op@bench.local", "operator", "--tenant", "menanga")
+        # the secretary sees the letters' settings and types, the terms, the notification settings
+        desa(env, log, "users", "grant", "op@bench.local", "village_secretary", "--tenant", "menanga")
         for pillar in PILLARS:
             desa(
                 env,
@@ -268,14 +298,22 @@ def main() -> None:
                 print(f"  (no demo data for {pillar}: {str(exc).splitlines()[-1]})")
         token = desa(env, log, "users", "token", "op@bench.local", "--tenant", "menanga").splitlines()[-1]
         pages = platform_paths(env, "menanga")
+        regency = [p for p in pages if p.removeprefix("/desa/menanga") in REGENCY_PAGES]
+        staff = ["/", *(p for p in pages if p not in regency)]
+        regency = [p for p in REGENCY_PAGES if p.startswith("/rollout")] + regency
         api = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-        api_paths = [
-            ("/api/v1/desa/menanga/smart_government/residents?per_page=20", api),
-            ("/api/v1/desa/menanga/smart_government/residents?per_page=20&page=2", api),
+        api_paths: list[Request] = [
+            ("api", "/api/v1/desa/menanga/smart_government/residents?page_size=20", api),
+            ("api", "/api/v1/desa/menanga/smart_government/residents?page_size=20&page=2", api),
         ]
-        mixed = [(p, {}) for p in pages] + api_paths * max(1, len(pages) // 4)
+        mixed: list[Request] = (
+            [("staff", p, {}) for p in staff]
+            + [("regency", p, {}) for p in regency]
+            + api_paths * max(1, (len(staff) + len(regency)) // 8)
+        )
 
         results = {}
+        odd_paths: dict[str, dict[tuple[str, int], int]] = {}
         for side in ("platform", "bare"):
             port = free_port()
             if side == "platform":
@@ -292,17 +330,19 @@ def main() -> None:
             processes.append(process)
             pid = worker_pid(process.pid)
             before = rss_mb(pid)
-            client = Client("127.0.0.1", port)
+            clients = {name: Client("127.0.0.1", port) for name in ("staff", "regency", "api")}
             if side == "platform":
-                client.sign_in("regency@bench.local", password)
+                clients["staff"].sign_in("op@bench.local", password)
+                clients["regency"].sign_in("regency@bench.local", password)
                 paths = mixed
             else:
-                paths = [("/", {}), ("/api/residents", {})]
+                paths = [("staff", "/", {}), ("api", "/api/residents", {})]
             t0 = time.monotonic()
-            statuses = run_requests(client, paths, args.requests)
+            statuses, odd = run_requests(clients, paths, args.requests)
             elapsed = time.monotonic() - t0
             after = rss_mb(pid)
             results[side] = (before, after, statuses, elapsed, len(paths))
+            odd_paths[side] = odd
             stop(process)
         print(f"{'side':<9} {'paths':>5} {'RSS start':>10} {'RSS after':>10} {'req/s':>7}  statuses")
         for side, (before, after, statuses, elapsed, n) in results.items():
@@ -310,6 +350,9 @@ def main() -> None:
                 f"{side:<9} {n:>5} {before:>8.1f}MB {after:>8.1f}MB {args.requests / elapsed:>7.1f}  "
                 f"{dict(sorted(statuses.items()))}"
             )
+        for side, odd in odd_paths.items():
+            for (path, status), n in sorted(odd.items()):
+                print(f"  {side}: {path} answered {status} x{n}")
         platform_after, bare_after = results["platform"][1], results["bare"][1]
         print(
             f"platform worker RSS after {args.requests} mixed requests: {platform_after:.1f} MB "

@@ -20,4 +20,9 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/
 fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check . >/dev/null || { echo "ruff format: run '.venv/bin/ruff format .'"; exit 1; }
-exec .venv/bin/pytest "$@"
+# Each run gets its own temporary root: pytest keeps only the three newest session folders under
+# /tmp/pytest-of-<user>, so a second run started meanwhile would delete this run's databases.
+tmproot=$(mktemp -d "${TMPDIR:-/tmp}/desa-tests.XXXXXX")
+trap 'rm -rf "$tmproot"' EXIT
+export PYTEST_DEBUG_TEMPROOT="$tmproot"
+.venv/bin/pytest "$@"
