@@ -60,12 +60,14 @@ def _resolve(args: list[str], app: Flask) -> click.Command:
     assert args[0] == "desa", args
     command: click.Command = cli
     rest = list(args[1:])
-    ctx = click.Context(cli, info_name="desa", obj=ScriptInfo(create_app=lambda: app))
-    while isinstance(command, click.Group) and rest and not rest[0].startswith("-"):
-        name = rest.pop(0)
-        sub = command.get_command(ctx, name)
-        assert sub is not None, f"`desa … {name}` is not a command (from {args})"
-        command = sub
+    # FlaskGroup.get_command pushes an app context as a resource of ctx: closing ctx (the with)
+    # pops it, or it would stay current for every later test of the session.
+    with click.Context(cli, info_name="desa", obj=ScriptInfo(create_app=lambda: app)) as ctx:
+        while isinstance(command, click.Group) and rest and not rest[0].startswith("-"):
+            name = rest.pop(0)
+            sub = command.get_command(ctx, name)
+            assert sub is not None, f"`desa … {name}` is not a command (from {args})"
+            command = sub
     assert not isinstance(command, click.Group), f"{args} names a group, not a command"
     known = {opt for param in command.params for opt in getattr(param, "opts", [])}
     for token in rest:
