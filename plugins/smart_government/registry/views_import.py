@@ -36,7 +36,7 @@ from ..pages import ConfirmForm, Routes
 from ..permissions import RESIDENTS_EDIT
 from . import exporting, listing
 from . import jobs as registry_jobs
-from .views import REQUIRED
+from .forms import REQUIRED
 
 routes = Routes()  # the feature's blueprint (``web.blueprint``) takes them
 
