@@ -70,11 +70,14 @@ def enabled_for(tenant_id: int, session: Session | None = None) -> frozenset[str
     return frozenset(rows) & frozenset(plugins().working())
 
 
-def enabled_by_village(tenant_ids: list[int]) -> dict[int, set[str]]:
-    """Enabled plugins of many villages in one query (rollout board, dashboards)."""
+def enabled_by_village(tenant_ids: list[int], session: Session | None = None) -> dict[int, set[str]]:
+    """Enabled plugins of many villages in one query (rollout board, dashboards); ``session`` lets
+    the board read them on the replica."""
     working = set(plugins().working())
     result: dict[int, set[str]] = {tid: set() for tid in tenant_ids}
-    rows = db.session.execute(
+    if not tenant_ids:
+        return result
+    rows = (session or db.session).execute(
         select(VillagePlugin.tenant_id, VillagePlugin.plugin)
         .join(PlatformPlugin, PlatformPlugin.name == VillagePlugin.plugin)
         .where(

@@ -12,12 +12,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from ..kit import tabular
-from ..models import PlatformPlugin, Tenant, VillagePlugin
-from ..plugin_system.state import installed_names, plugins
+from ..models import Tenant
+from ..plugin_system.state import enabled_by_village, installed_names, plugins
 from ..plugin_system.types import PluginInfo, ReadinessCheck
 from ..services import ServiceError, rollout
 
@@ -83,28 +83,6 @@ def cells_for(
         failing = [(n, c) for n in needed for c in failing_of(n)]
         cells.append(Cell(name, BLOCKED if failing else READY, failing))
     return cells
-
-
-def enabled_by_village(tenant_ids: list[int], session: Session) -> dict[int, set[str]]:
-    """Enabled plugins of many villages in one query, in ``session`` (the board reads the replica);
-    the same rule as ``plugin_system.state.enabled_by_village``: enabled, installed and working."""
-    working = set(plugins().working())
-    result: dict[int, set[str]] = {tid: set() for tid in tenant_ids}
-    if not tenant_ids:
-        return result
-    rows = session.execute(
-        select(VillagePlugin.tenant_id, VillagePlugin.plugin)
-        .join(PlatformPlugin, PlatformPlugin.name == VillagePlugin.plugin)
-        .where(
-            VillagePlugin.tenant_id.in_(tenant_ids),
-            VillagePlugin.enabled.is_(True),
-            PlatformPlugin.installed.is_(True),
-        )
-    )
-    for tenant_id, plugin in rows:
-        if plugin in working:
-            result[tenant_id].add(plugin)
-    return result
 
 
 def rows_for(

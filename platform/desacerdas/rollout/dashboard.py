@@ -19,11 +19,11 @@ from ..extensions import db
 from ..kit import snapshots
 from ..models import Tenant
 from ..plugin_system import indicators as plugin_indicators
+from ..plugin_system.state import enabled_by_village
 from ..plugin_system.types import Indicator
 from ..tenancy.replica import read_each, replica_session
 from . import scope
 from .access import board_page, filter_form, user
-from .board import enabled_by_village
 from .views import bp
 
 MAX_VILLAGES = 300
