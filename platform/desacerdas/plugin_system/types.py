@@ -75,6 +75,8 @@ class ReadinessCheck:
     label: str
     passed: bool
     how_to_pass: str = ""
+    # The page where a user fixes it (a URL path), when there is one: readiness lists link to it.
+    link: str = ""
 
 
 @dataclass(frozen=True)
