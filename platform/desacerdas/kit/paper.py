@@ -249,13 +249,64 @@ def draw_block(pdf: FPDF, block: Block) -> None:
     pdf.ln(2)
 
 
+def _parts(text: str, after: str) -> list[str]:
+    """``text`` cut after each character of ``after`` (kept at the end of its part)."""
+    parts, start = [], 0
+    for i, c in enumerate(text):
+        if c in after:
+            parts.append(text[start : i + 1])
+            start = i + 1
+    if start < len(text):
+        parts.append(text[start:])
+    return parts
+
+
+def _pack(parts: Sequence[str], width: float, measure: Callable[[str], float]) -> list[str]:
+    lines: list[str] = []
+    for part in parts:
+        if lines and measure((lines[-1] + part).rstrip()) <= width:
+            lines[-1] += part
+        else:
+            lines.append(part)
+    return lines
+
+
+def address_lines(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    """``text`` (a label and an address) in lines of at most ``width``, broken after a space or a
+    ``/`` (inside a host name too long for a line, after a ``.`` or ``-``): a letter's verification
+    address is typed in by hand, so its token (the part after the last ``/``) is never split over two
+    lines. A part wider than ``width`` gets a line of its own."""
+    cut = text.rfind("/") + 1
+    head, token = text[:cut], text[cut:]
+    lines: list[str] = []
+    for line in _pack(_parts(head, " /"), width, measure):
+        lines += [line] if measure(line.rstrip()) <= width else _pack(_parts(line, ".-"), width, measure)
+    if token:
+        lines = _pack([*lines, token], width, measure)
+    return [line.rstrip() for line in lines if line.strip()]
+
+
+CAPTION_SIZES = (7.0, 6.5, 6.0, 5.5, 5.0)
+CAPTION_LINE = 3.2
+# The QR code with room for five caption lines under it (a long host name takes four): the block
+# starts a new page rather than let the address run onto the next one.
+QR_BLOCK = QR_SIZE + 1 + 5 * CAPTION_LINE + 4
+
+
 def draw_qr(pdf: FPDF, url: str, *, x: float, y: float, caption_width: float) -> None:
     """The QR code that opens the public verification page, with the address printed below it for
-    typing in. Leaves the cursor under the caption."""
+    typing in (:func:`address_lines`; a smaller type when a part does not fit). Leaves the cursor
+    under the caption."""
     pdf.image(io.BytesIO(qr_png(url)), x=x, y=y, w=QR_SIZE, h=QR_SIZE)
     pdf.set_xy(x, y + QR_SIZE + 1)
-    pdf.set_font("Helvetica", "", 7)
-    pdf.multi_cell(caption_width, 3.2, pdf_text("Verifikasi: " + url), align="L")
+    text = pdf_text("Verifikasi: " + url)
+    for size in CAPTION_SIZES:
+        pdf.set_font("Helvetica", "", size)
+        lines = address_lines(text, caption_width, pdf.get_string_width)
+        if all(pdf.get_string_width(line) <= caption_width for line in lines):
+            break
+    for line in lines:
+        pdf.cell(caption_width, CAPTION_LINE, line, align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
 
 
 def draw_signature(pdf: FPDF, *, place: str, on: date, signer: Signer, verify_url: str) -> None:
@@ -263,7 +314,7 @@ def draw_signature(pdf: FPDF, *, place: str, on: date, signer: Signer, verify_ur
     the verification QR code on the left. Starts a new page when the block does not fit."""
     lines = 1 + len(signer.title_lines) + 1 + (1 if signer.id_line else 0)
     needed = lines * LINE + 24 + 4
-    if pdf.get_y() + max(needed, QR_SIZE + 12) > pdf.h - BOTTOM:
+    if pdf.get_y() + max(needed, QR_BLOCK) > pdf.h - BOTTOM:
         pdf.add_page()
     pdf.ln(4)
     top = pdf.get_y()
@@ -289,7 +340,7 @@ def draw_signature(pdf: FPDF, *, place: str, on: date, signer: Signer, verify_ur
 
 def _draw_unsigned(pdf: FPDF, paper: Paper) -> None:
     """Place and date on the right and the QR code on the left, for a paper nobody signs (a receipt)."""
-    if pdf.get_y() + QR_SIZE + 12 > pdf.h - BOTTOM:
+    if pdf.get_y() + QR_BLOCK > pdf.h - BOTTOM:
         pdf.add_page()
     pdf.ln(4)
     top = pdf.get_y()

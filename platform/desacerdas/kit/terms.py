@@ -97,9 +97,30 @@ class Terms:
     @property
     def village_title(self) -> str:
         """``Desa Menanga`` / ``Kelurahan Serangan`` (a name that starts with the word keeps it once)."""
-        if self.village_name.lower().startswith(self.village.lower() + " "):
-            return self.village_name
-        return f"{self.village} {self.village_name}".strip()
+        return _titled(self.village, self.village_name)
+
+    def hamlet_title(self, name: str) -> str:
+        """``Banjar Dinas Kaja`` for a hamlet recorded as ``Kaja`` or as ``Banjar Dinas Kaja``: papers
+        print the hamlet with the village's word for it, once. A name that starts with the word's
+        first part (``Banjar Kaja``) is already worded and printed as recorded."""
+        first = self.hamlet.split(" ", 1)[0]
+        if first and (name or "").strip().lower().startswith(first.lower() + " "):
+            return name.strip()
+        return _titled(self.hamlet, name)
+
+    def hamlet_head_title(self, name: str) -> str:
+        """``Kelian Banjar Dinas Kaja`` / ``Kepala Dusun Sukamaju I``: the hamlet head's title, then the
+        hamlet's name without the village's word for a hamlet (the title says it already)."""
+        bare = bare_name(name, self.hamlet, self.hamlet.split(" ", 1)[0])
+        return f"{self.hamlet_head} {bare}".strip() if bare else self.hamlet_head
+
+
+def _titled(word: str, name: str) -> str:
+    """``word name``, unless ``name`` already starts with ``word`` (any case)."""
+    name = (name or "").strip()
+    if not word or name.lower() == word.lower() or name.lower().startswith(word.lower() + " "):
+        return name or word
+    return f"{word} {name}".strip()
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,37 @@ ATTACHMENT_KINDS = ("identity", "general", "photo")
 # -- the resident's data, for templates and the letter ---------------------------------------------
 
 
+def village_values(tenant: Tenant, hamlet: str | None = None) -> dict[str, str]:
+    """What the village's placeholders print (``defaults.VILLAGE_PLACEHOLDERS``), in its own words
+    (``kit.terms``): ``${kepala_desa}`` "Perbekel Menanga" or "Kepala Desa Wanaherang",
+    ``${wilayah}`` "Banjar Dinas Kaja, Desa Menanga". ``hamlet`` is the resident's hamlet's name
+    as recorded (with or without its word), None when the resident has none."""
+    words = village_terms.terms_for(tenant)
+    hamlet = (hamlet or "").strip() or None
+    hamlet_title = words.hamlet_title(hamlet) if hamlet else None
+    district = village_terms.bare_name(tenant.district_name, "Kecamatan", "Kec.")
+    return {
+        "desa": tenant.name,
+        "desa_lengkap": words.village_title,
+        "sebutan_desa": words.village,
+        "kepala_desa": words.head_title,
+        "sebutan_kepala_desa": words.village_head,
+        "dusun_lengkap": hamlet_title or "-",
+        "sebutan_dusun": words.hamlet,
+        "kepala_dusun": words.hamlet_head_title(hamlet) if hamlet else "-",
+        "sebutan_kepala_dusun": words.hamlet_head,
+        "wilayah": f"{hamlet_title}, {words.village_title}" if hamlet_title else words.village_title,
+        "kecamatan": district,
+        "kecamatan_lengkap": f"Kecamatan {district}",
+        "kabupaten": village_terms.bare_name(tenant.regency_name, "Kabupaten", "Kab."),
+        "kabupaten_lengkap": village_terms.regency_title(tenant.regency_name),
+        "provinsi": tenant.province_name,
+    }
+
+
 def resident_values(session: Session, tenant: Tenant, resident: Resident) -> dict[str, str]:
-    """What ``${nama}``, ``${nik}``… print for this resident (``-`` where nothing is recorded)."""
+    """What ``${nama}``, ``${nik}``… print for this resident (``-`` where nothing is recorded), with
+    the village's own placeholders (:func:`village_values`)."""
     family = (
         session.scalar(select(Family).where(Family.id == resident.family_id)) if resident.family_id else None
     )
@@ -52,10 +81,7 @@ def resident_values(session: Session, tenant: Tenant, resident: Resident) -> dic
         "kewarganegaraan": resident.citizenship or "WNI",
         "alamat": address or "-",
         "dusun": hamlet.name if hamlet else "-",
-        "desa": tenant.name,
-        "kecamatan": village_terms.bare_name(tenant.district_name, "Kecamatan", "Kec."),
-        "kabupaten": village_terms.bare_name(tenant.regency_name, "Kabupaten", "Kab."),
-        "provinsi": tenant.province_name,
+        **village_values(tenant, hamlet.name if hamlet else None),
     }
 
 

@@ -19,34 +19,20 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from desacerdas.kit import terms as village_terms
 from desacerdas.kit.numbering import SHARED_SCOPE
 from desacerdas.models import Tenant, User
 from desacerdas.services import NotFound, ServiceError, audit
 from desacerdas.services.i18n import _
 from desacerdas.tenancy import current_tenant_id
 
-from .defaults import DEFAULT_TYPES
+from .defaults import DEFAULT_TYPES as DEFAULT_TYPES  # the general-words seed, for callers
+from .defaults import PLACEHOLDERS, default_types
 from .models import LetterType
 
-# The resident's data every template may use (filled by ``letters.resident_values``).
-RESIDENT_PLACEHOLDERS: dict[str, str] = {
-    "nama": "full name",
-    "nik": "NIK",
-    "no_kk": "family card (KK) number",
-    "tempat_lahir": "place of birth",
-    "tanggal_lahir": "date of birth (e.g. 17 Mei 1990)",
-    "jenis_kelamin": "Laki-laki / Perempuan",
-    "agama": "religion",
-    "status_perkawinan": "marital status",
-    "pekerjaan": "occupation",
-    "kewarganegaraan": "citizenship (WNI)",
-    "alamat": "address",
-    "dusun": "hamlet (banjar dinas / dusun)",
-    "desa": "village name",
-    "kecamatan": "district name",
-    "kabupaten": "regency name",
-    "provinsi": "province name",
-}
+# What every template may use: the resident's data and the village's words (``defaults.PLACEHOLDERS``,
+# filled by ``content.resident_values``).
+RESIDENT_PLACEHOLDERS: dict[str, Any] = PLACEHOLDERS
 FIELD_KINDS = ("text", "textarea", "date", "number")
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9.\-]{0,19}$")
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -60,7 +46,7 @@ def seed_defaults(tenant: Tenant, session: Session) -> None:
     if current_tenant_id(session) != tenant.id:
         raise RuntimeError("seed_defaults needs a session bound to the village")
     existing = set(session.scalars(select(LetterType.code)))
-    for position, spec in enumerate(DEFAULT_TYPES, start=1):
+    for position, spec in enumerate(default_types(village_terms.terms_for(tenant)), start=1):
         if spec["code"] in existing:
             continue
         session.add(
