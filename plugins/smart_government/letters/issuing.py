@@ -83,7 +83,7 @@ def resident_table(person: dict[str, str]) -> list[tuple[str, str]]:
         ("Status Perkawinan", person["status_perkawinan"]),
         ("Pekerjaan", person["pekerjaan"]),
         ("Kewarganegaraan", person["kewarganegaraan"]),
-        ("Alamat", f"{person['alamat']}, {person['dusun']}"),
+        ("Alamat", ", ".join(v for v in (person["alamat"], person["dusun_lengkap"]) if v != "-") or "-"),
     ]
 
 
