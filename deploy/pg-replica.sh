@@ -111,7 +111,8 @@ CONF
     timeout=${3:-30}
     pport=$(port_of "$dir/primary")
     rport=$(port_of "$dir/replica")
-    target=$(psql_at "$pport" "SELECT pg_current_wal_lsn()")
+    # the insert position: with synchronous_commit off the last commit may not be written out yet
+    target=$(psql_at "$pport" "SELECT pg_current_wal_insert_lsn()")
     end=$((SECONDS + timeout))
     until [ "$(psql_at "$rport" "SELECT pg_last_wal_replay_lsn() >= '$target'::pg_lsn")" = t ]; do
       [ "$SECONDS" -lt "$end" ] || { echo "replica did not reach $target in ${timeout}s" >&2; exit 1; }
