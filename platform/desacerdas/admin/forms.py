@@ -65,3 +65,17 @@ class ArchiveForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A form with no fields: only the CSRF token, for one-button actions."""
+
+
+class InviteForm(FlaskForm):
+    """Invite a village head or a staff member: a new account gets a one-time link (no password)."""
+
+    name = StringField(_l("Name"), validators=[_required(), _max(120)])
+    email = StringField(_l("Email"), validators=[Optional(), _max(254)])
+    phone = StringField(
+        _l("Phone"),
+        validators=[Optional(), _max(20)],
+        description=_l("An email or a phone number: the invitation link is also sent there."),
+    )
+    role = SelectField(_l("Role"), choices=[])
+    hamlet = SelectField(_l("Hamlet (for a hamlet head)"), choices=[], validate_choice=False)

@@ -165,6 +165,17 @@ def make_reset_token(user: User) -> str:
     return _serializer().dumps({"u": user.id, "f": _fingerprint(user)})
 
 
+def reset_link_for(user: User, actor: User | None = None) -> str:
+    """A one-time reset link for ``user`` handed out by the platform's operator (``desa users
+    reset-link``): a lost demo admin password, a person with no e-mail. Audited, never logged."""
+    from .invitations import absolute_url
+
+    token = make_reset_token(user)
+    audit.record("auth.reset_link_issued", actor=actor, target=f"user:{user.id}")
+    db.session.commit()
+    return absolute_url(f"/auth/reset/{token}", "auth.reset", token=token)
+
+
 def request_reset(login: str, link_for: callable) -> None:  # type: ignore[valid-type]
     """Send a reset link if the account exists; say nothing either way (no account probing)."""
     user = find_by_login(login)

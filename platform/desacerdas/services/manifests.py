@@ -18,7 +18,6 @@ hooks run and every worker's cache of enabled plugins is invalidated.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,9 +32,9 @@ from ..plugin_system.types import DomainEvent
 from ..tenancy import tenant_session
 from . import ServiceError
 from . import bulk_provision as bulk
+from .invitations import create_invited_user
 from .manifest_file import FacilitatorSpec, Manifest, ManifestError, VillageSpec, load  # noqa: F401 - the module's API
 from .tenants import RESERVED_SLUGS, slug_candidates
-from .users import create_user
 
 
 @dataclass
@@ -44,6 +43,7 @@ class Plan:
     unchanged: int = 0
     events: list[DomainEvent] = field(default_factory=list)  # delivered once the manifest commits
     kept: list[str] = field(default_factory=list)
+    invite: list[int] = field(default_factory=list)  # new facilitators, invited after the commit
 
     @property
     def empty(self) -> bool:
@@ -64,16 +64,43 @@ def _facilitator_user(session: Session, spec: FacilitatorSpec, actor: User | Non
     if user is None:
         plan.changes.append(f"+ facilitator {spec.name} <{spec.email}>")
         if write:
-            # No usable password: the facilitator sets one through the reset link.
-            user = create_user(
-                spec.name,
-                email=spec.email,
-                password=secrets.token_urlsafe(32),
-                actor=actor,
-                session=session,
-                check_password=False,
-            )
+            # No usable password: the facilitator chooses one through an invitation link, sent once
+            # the manifest is committed (``_invite_facilitators``).
+            user = create_invited_user(spec.name, email=spec.email, phone=None, actor=actor, session=session)
+            plan.invite.append(user.id)
+        else:
+            plan.kept.append(f"an invitation link would be sent to {spec.name} <{spec.email}>")
     return user
+
+
+def _invite_facilitators(manifest: Manifest, user_ids: list[int], actor: User | None, plan: Plan) -> None:
+    """After the manifest commits: an invitation for each new facilitator, delivered by the
+    notifications service; the plan says where each went, never the link. A facilitator of one
+    village is invited to it (its name, its channels); of several, to the platform."""
+    from .invitations import invite
+
+    villages: dict[str, list[str]] = {}
+    for spec in manifest.villages:
+        for key in spec.facilitators:
+            villages.setdefault(manifest.facilitators[key].email, []).append(spec.code)
+    for user_id in user_ids:
+        user = db.session.get(User, user_id)
+        codes = villages.get(user.email or "", [])
+        tenant = db.session.scalar(select(Tenant).where(Tenant.code == codes[0])) if len(codes) == 1 else None
+        try:
+            issued = invite(user, tenant=tenant, actor=db.session.get(User, actor.id) if actor else None)
+            db.session.commit()
+        except Exception:  # noqa: BLE001 - the villages are committed; the link can be sent again
+            db.session.rollback()
+            plan.kept.append(f"no invitation for {user.name} <{user.email}>: send one with desa users invite")
+            continue
+        where = ", ".join(issued.channels)
+        plan.kept.append(
+            f"invitation for {user.name} <{user.email}> sent by {where}"
+            if where
+            else f"invitation for {user.name} <{user.email}> not sent (no channel configured): "
+            f"print a new link with desa users invite {user.email}"
+        )
 
 
 @dataclass(frozen=True)
@@ -200,6 +227,7 @@ def apply(
     if write:
         for event in plan.events:
             emit(event)
+        _invite_facilitators(manifest, plan.invite, actor, plan)
     return plan
 
 
