@@ -4,15 +4,13 @@ hamlets, staff); the two below are the pillar's own."""
 
 from __future__ import annotations
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.routing import BuildError
 
 from desacerdas.kit import terms as village_terms
 from desacerdas.models import Role, Tenant
-from desacerdas.plugin_system.pillar import Check, has_hamlets, has_role, has_staff
+from desacerdas.plugin_system.pillar import Check, has_hamlets, has_role, has_staff, page_link
 from desacerdas.plugin_system.types import ReadinessCheck
 
 from .letters.models import LetterType
@@ -20,10 +18,12 @@ from .letters.models import LetterType
 
 def terms_page(tenant: Tenant) -> str:
     """Where the village sets its letterhead (the core's page), also outside a request (the CLI)."""
-    try:
-        return url_for("village_terms.edit", slug=tenant.slug)
-    except (RuntimeError, BuildError):
-        return f"/desa/{tenant.slug}/settings/terms"
+    return page_link(tenant, "village_terms.edit", "settings/terms")
+
+
+def letter_types_page(tenant: Tenant) -> str:
+    """The pillar's letter types page (it opens once the pillar is enabled in the village)."""
+    return page_link(tenant, "smart_government.letters.letter_types", "smart_government/letters/types")
 
 
 def letterhead_set(tenant: Tenant, session: Session) -> ReadinessCheck:
@@ -40,6 +40,7 @@ def letterhead_set(tenant: Tenant, session: Session) -> ReadinessCheck:
                 url=terms_page(tenant),
             )
         ),
+        terms_page(tenant),
     )
 
 
@@ -53,6 +54,7 @@ def letter_type_active(tenant: Tenant, session: Session) -> ReadinessCheck:
         str(_l("At least one letter type is active")),
         total == 0 or active > 0,
         str(_l("Activate a letter type (the common ones are added when the pillar is first enabled).")),
+        letter_types_page(tenant),
     )
 
 
@@ -60,14 +62,14 @@ CHECKS: list[Check] = [
     has_role(
         Role.VILLAGE_HEAD,
         _l("A village head account exists"),
-        _l("Create the village head's account and grant the village_head role."),
+        _l("A platform admin invites the village head; the members page then lists them."),
     ),
     has_hamlets(
         _l("At least one hamlet is registered"), _l("Add the village's hamlets (banjar dinas / dusun).")
     ),
     has_staff(
         _l("A secretary or operator account exists"),
-        _l("Grant an operator or the village secretary an account to serve at the counter."),
+        _l("Invite an operator or the village secretary on the members page, to serve at the counter."),
     ),
     letterhead_set,
     letter_type_active,

@@ -31,7 +31,7 @@ def test_village_with_my_roles_and_permissions(client, auth, make_user, menanga)
     assert village["code"] == menanga.code and village["slug"] == menanga.slug
     assert village["roles"] == ["village_secretary"]
     assert "village.hamlets.manage" in village["permissions"]
-    assert "village.members.manage" not in village["permissions"]
+    assert "village.members.manage" in village["permissions"]  # head and secretary (issue 13)
     assert not any(p.startswith("platform.") for p in village["permissions"])
 
 
@@ -92,7 +92,7 @@ def test_hamlet_validation_errors(client, auth, make_user, menanga, add_hamlets,
 def test_wrong_role_is_403(client, auth, make_user, menanga, add_hamlets, api_error):
     [kaja] = add_hamlets(menanga, "Kaja")
     url = f"/api/v1/desa/{menanga.slug}"
-    for role in ("operator", "resident", "hamlet_head", "facilitator"):
+    for role in ("operator", "resident", "hamlet_head"):  # a facilitator may add hamlets (issue 13)
         extra = {"hamlet_id": uuid.UUID(kaja)} if role == "hamlet_head" else {}
         headers = auth(make_user(role, menanga, **extra))
         api_error(

@@ -22,7 +22,7 @@ from desacerdas.testing import support
 from desacerdas.web.tenant import make_tenant_blueprint
 
 VIEW = "village.dashboard.view"  # staff, hamlet heads, facilitators; read-only (regency admins)
-MANAGE = "village.hamlets.manage"  # village head and secretary only
+MANAGE = "village.hamlets.manage"  # village head, secretary and the village's facilitator
 UPLOAD = "documents.upload"  # staff, hamlet heads and residents
 PERMISSIONS = (VIEW, MANAGE, UPLOAD)
 
@@ -114,7 +114,7 @@ EXPECTED = {
     "platform_admin": ("village", "village", "village"),
     "regency_admin_in_area": ("village", 403, 403),
     "regency_admin_out_of_area": (404, 404, 404),
-    "facilitator_assigned": ("village", 403, 403),
+    "facilitator_assigned": ("village", "village", 403),
     "facilitator_elsewhere": (404, 404, 404),
     "village_head": ("village", "village", "village"),
     "village_secretary": ("village", "village", "village"),

@@ -61,6 +61,7 @@ def test_rollout_board_as_json_with_scope_filters_and_pages(
             "label": "alpha prerequisites",
             "passed": False,
             "how_to_pass": "Do the thing first.",
+            "link": "",
         }
     ]
     assert rows["menanga"]["village"]["district_name"] == "Rendang"
@@ -96,7 +97,13 @@ def test_village_plugins_with_enabled_flag_and_checks(rclient, villages, enable,
     assert rows["alpha"]["enabled"] is True and rows["alpha"]["state"] == "enabled"
     assert rows["beta"]["enabled"] is False and rows["beta"]["state"] == "ready"
     assert rows["beta"]["checks"] == [
-        {"id": "beta.ok", "label": "beta prerequisites", "passed": True, "how_to_pass": "Do the thing first."}
+        {
+            "id": "beta.ok",
+            "label": "beta prerequisites",
+            "passed": True,
+            "how_to_pass": "Do the thing first.",
+            "link": "",
+        }
     ]
     assert rows["gamma"]["state"] == "blocked" and rows["gamma"]["failing"][0]["id"] == "gamma.ok"
     resident = bearer(make_user("resident", villages["menanga"]))

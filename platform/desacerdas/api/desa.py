@@ -12,23 +12,19 @@ import uuid
 from types import SimpleNamespace
 
 from flask.views import MethodView
-from flask_smorest.pagination import PaginationParameters
 from sqlalchemy import select
 
 from ..auth.permissions import can, memberships_for, registry
 from ..extensions import db
-from ..models import VILLAGE_ROLES, Hamlet, Membership, Role, Tenant, User
+from ..models import Hamlet, Tenant, User
 from ..services import audit
 from ..services import tenants as tenant_service
-from ..services import users as user_service
+from ..services.i18n import _
 from ..web.tenant import current_tenant
-from .pagination import PAGINATION, page_of
 from .schemas import (
     HamletCreateSchema,
     HamletSchema,
     HamletUpdateSchema,
-    MemberCreateSchema,
-    MemberSchema,
     VillageHereSchema,
     VillageSchema,
 )
@@ -69,7 +65,7 @@ def _hamlet(hamlet_id: uuid.UUID) -> Hamlet:
     # Filtered to the current village by the isolation layer: another village's id is not found.
     hamlet = db.session.scalar(select(Hamlet).where(Hamlet.id == hamlet_id))
     if hamlet is None:
-        raise ApiError(404, "No such hamlet in this village.", "not_found")
+        raise ApiError(404, _("No such hamlet in this village."), "not_found")
     return hamlet
 
 
@@ -108,10 +104,14 @@ class HamletItem(MethodView):
         if "name" in data:
             name = data["name"].strip()
             if not name:
-                raise ApiError(400, "A hamlet needs a name.", "name_required")
+                raise ApiError(400, _("A hamlet needs a name."), "name_required")
             if name != hamlet.name:
                 if db.session.scalar(select(Hamlet.id).where(Hamlet.name == name)) is not None:
-                    raise ApiError(409, f"{tenant.name} already has a hamlet named {name}.", "duplicate")
+                    raise ApiError(
+                        409,
+                        _("%(village)s already has a hamlet named %(name)s.", village=tenant.name, name=name),
+                        "duplicate",
+                    )
                 changes["name"] = name
         if "code" in data:
             code = (data["code"] or "").strip() or None
@@ -131,67 +131,6 @@ class HamletItem(MethodView):
         return hamlet
 
 
-# -- members ----------------------------------------------------------------------------------
+# -- members: api/members.py (its routes are on this blueprint) --------------------------------
 
-
-@blp.route("/members")
-class Members(MethodView):
-    @blp.response(200, MemberSchema(many=True))
-    @blp.paginate(**PAGINATION)
-    def get(self, pagination_parameters: PaginationParameters) -> list[Membership]:
-        """Who holds a role in this village (``village.members.view``). Paginated (``X-Pagination``)."""
-        tenant = current_tenant()
-        require("village.members.view", tenant)
-        stmt = (
-            select(Membership)
-            .where(Membership.tenant_id == tenant.id)
-            .order_by(Membership.role, Membership.id)
-        )
-        return page_of(stmt, pagination_parameters)
-
-    @blp.arguments(MemberCreateSchema)
-    @blp.response(201, MemberSchema)
-    @blp.alt_response(404, description="No account with this login or id, or no such hamlet here.")
-    def post(self, data: dict) -> tuple[Membership, int]:
-        """Give an existing account a village role here (``village.members.manage``).
-
-        Only village roles can be granted here; facilitators, regency and platform admins are
-        assigned through ``/api/v1/users/<id>/memberships``. Granting a role the person already
-        holds changes nothing and answers 200.
-        """
-        tenant = current_tenant()
-        actor = require("village.members.manage", tenant)
-        if "user_id" in data:
-            # Ids are sequential: only a platform admin may name an account by id, so that village
-            # staff cannot walk the ids to list every account on the platform.
-            if not actor.is_platform_admin:
-                raise ApiError(403, "Name the account by its email or phone number.", "login_required")
-            person = db.session.get(User, data["user_id"])
-        else:
-            person = user_service.find_by_login(data["login"])
-        if person is None:
-            raise ApiError(404, "No account has this email, phone number or id.", "unknown_user")
-        before = {m.id for m in person.memberships}
-        membership = user_service.grant(
-            person, data["role"], tenant=tenant, hamlet_id=data.get("hamlet_id"), actor=actor
-        )
-        db.session.commit()
-        return membership, 200 if membership.id in before else 201
-
-
-@blp.route("/members/<int:membership_id>")
-class MemberItem(MethodView):
-    @blp.response(204)
-    def delete(self, membership_id: int) -> None:
-        """Take a village role away (``village.members.manage``); a head cannot remove their own head role."""
-        tenant = current_tenant()
-        actor = require("village.members.manage", tenant)
-        membership = db.session.get(Membership, membership_id)
-        if membership is None or membership.tenant_id != tenant.id:
-            raise ApiError(404, "No such member in this village.", "not_found")
-        if membership.role not in VILLAGE_ROLES and not actor.is_platform_admin:
-            raise ApiError(403, "Only village roles can be revoked here.", "not_a_village_role")
-        if membership.user_id == actor.id and membership.role == Role.VILLAGE_HEAD:
-            raise ApiError(409, "You cannot revoke your own village head role.", "cannot_revoke_self")
-        user_service.revoke(membership, actor=actor)
-        db.session.commit()
+from . import members as _members  # noqa: E402, F401

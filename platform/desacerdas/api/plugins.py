@@ -68,6 +68,9 @@ class CheckSchema(ma.Schema):
     label = fields.Str()
     passed = fields.Bool()
     how_to_pass = fields.Str()
+    link = fields.Str(
+        metadata={"description": "URL path of the page that fixes the check; empty when none does."}
+    )
 
 
 class FailingSchema(CheckSchema):
@@ -180,7 +183,7 @@ def _audience() -> User:
 
 
 def _check(c: ReadinessCheck, plugin: str | None = None) -> dict[str, Any]:
-    out = {"id": c.id, "label": c.label, "passed": c.passed, "how_to_pass": c.how_to_pass}
+    out = {"id": c.id, "label": c.label, "passed": c.passed, "how_to_pass": c.how_to_pass, "link": c.link}
     return out if plugin is None else {**out, "plugin": plugin}
 
 

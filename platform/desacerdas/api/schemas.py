@@ -207,28 +207,6 @@ class MembershipCreateSchema(ma.Schema):
     area_prefix = fields.Str(metadata={"description": "Regency admins only, e.g. 51.07."})
 
 
-class MemberSchema(ma.Schema):
-    """A role someone holds in this village."""
-
-    id = fields.Int(metadata={"description": "Membership id (use it to revoke)."})
-    role = _Enum(metadata={"enum": ROLE_NAMES})
-    hamlet_id = fields.UUID(allow_none=True)
-    user = fields.Nested(UserRefSchema)
-    created_at = UtcDateTime()
-
-
-class MemberCreateSchema(ma.Schema):
-    login = fields.Str(metadata={"description": "Email or phone number of an existing account."})
-    user_id = fields.Int(metadata={"description": "Id of an existing account (alternative to `login`)."})
-    role = fields.Str(required=True, validate=validate.OneOf(VILLAGE_ROLE_NAMES))
-    hamlet_id = fields.UUID(metadata={"description": "Required for hamlet_head."})
-
-    @ma.validates_schema
-    def _one_person(self, data: dict, **kwargs: Any) -> None:
-        if ("login" in data) == ("user_id" in data):
-            raise ma.ValidationError("Give exactly one of login or user_id.", "login")
-
-
 class TokenSchema(ma.Schema):
     id = fields.Int()
     name = fields.Str()

@@ -61,13 +61,22 @@ registry.register(
     (*_STAFF, Role.HAMLET_HEAD, Role.FACILITATOR),
     read_only=True,
 )
+# A facilitator helps a village get ready, and adding its hamlets is part of that (audited).
 registry.register(
-    "village.hamlets.manage", "Add and rename hamlets", (Role.VILLAGE_HEAD, Role.VILLAGE_SECRETARY)
+    "village.hamlets.manage",
+    "Add and rename hamlets",
+    (Role.VILLAGE_HEAD, Role.VILLAGE_SECRETARY, Role.FACILITATOR),
 )
 registry.register(
     "village.members.view", "See who works in the village", (*_STAFF, Role.FACILITATOR), read_only=True
 )
-registry.register("village.members.manage", "Grant and revoke village roles", (Role.VILLAGE_HEAD,))
+# The members page: invite, change a role, suspend, end. Only a head handles the head role
+# (members/service.py); platform, regency and facilitator roles are never granted from a village.
+registry.register(
+    "village.members.manage",
+    "Invite village staff and hamlet heads, change and end their roles",
+    (Role.VILLAGE_HEAD, Role.VILLAGE_SECRETARY),
+)
 registry.register(
     "village.audit.view", "Read the village audit log", (Role.VILLAGE_HEAD, Role.FACILITATOR), read_only=True
 )

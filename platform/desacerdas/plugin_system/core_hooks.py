@@ -20,6 +20,8 @@ def desa_navigation(tenant: Tenant, user: User | None) -> list[NavEntry]:
     if user is not None and can(user, "village.dashboard.view", tenant):
         entries.append(NavEntry(str(_l("Dashboard")), "village.dashboard", 10))
         entries.append(NavEntry(str(_l("Hamlets")), "village.hamlets", 20))
+    if user is not None and can(user, "village.members.view", tenant):
+        entries.append(NavEntry(str(_l("Members")), "village.members", 22))
     if user is not None and can(user, "village.profile.manage", tenant):
         entries.append(NavEntry(str(_l("Local terms and letterhead")), "village_terms.edit", 25))
     if user is not None and can(user, "notifications.messages.view", tenant):

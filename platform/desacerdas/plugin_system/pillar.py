@@ -22,40 +22,74 @@ Check = Callable[[Tenant, Session], ReadinessCheck]
 STAFF = ("village_head", "village_secretary", "operator")
 
 
+def page_link(tenant: Tenant, endpoint: str, path: str) -> str:
+    """The URL path of a village page that fixes a readiness check (``ReadinessCheck.link``).
+
+    Built with ``url_for`` in a request (it honours the mount point); outside one (the command line,
+    a job) or for an endpoint that is not registered, ``/desa/<slug>/<path>``."""
+    from flask import url_for
+    from werkzeug.routing import BuildError
+
+    try:
+        return url_for(endpoint, slug=tenant.slug, _external=False)
+    except (RuntimeError, BuildError):
+        return f"/desa/{tenant.slug}/{path}"
+
+
+def members_page(tenant: Tenant) -> str:
+    """Where a village head or secretary invites staff and hamlet heads."""
+    return page_link(tenant, "village.members", "members")
+
+
+def hamlets_page(tenant: Tenant) -> str:
+    return page_link(tenant, "village.hamlets", "hamlets")
+
+
 def count_role(tenant: Tenant, session: Session, *roles: Role) -> int:
+    """Accounts holding one of ``roles`` here; a suspended account does not count (it cannot work)."""
     return (
         session.scalar(
-            select(func.count(Membership.id)).where(
-                Membership.tenant_id == tenant.id, Membership.role.in_(roles)
-            )
+            select(func.count(Membership.id))
+            .join(User, Membership.user_id == User.id)
+            .where(Membership.tenant_id == tenant.id, Membership.role.in_(roles), User.active.is_(True))
         )
         or 0
     )
 
 
 def has_role(role: Role, label: str, how: str) -> Check:
-    """A readiness check: the village has at least one account with ``role``."""
+    """A readiness check: the village has at least one account with ``role``; fixed on the
+    members page (a village head account is given by the platform or regency: the same page
+    lists it once it exists)."""
 
     def check(tenant: Tenant, session: Session) -> ReadinessCheck:
         return ReadinessCheck(
-            f"has_{role.value}", str(label), count_role(tenant, session, role) > 0, str(how)
+            f"has_{role.value}",
+            str(label),
+            count_role(tenant, session, role) > 0,
+            str(how),
+            members_page(tenant),
         )
 
     return check
 
 
 def has_staff(label: str, how: str) -> Check:
+    """A secretary or an operator exists; fixed on the members page."""
+
     def check(tenant: Tenant, session: Session) -> ReadinessCheck:
         ok = count_role(tenant, session, Role.VILLAGE_SECRETARY, Role.OPERATOR) > 0
-        return ReadinessCheck("has_staff", str(label), ok, str(how))
+        return ReadinessCheck("has_staff", str(label), ok, str(how), members_page(tenant))
 
     return check
 
 
 def has_hamlets(label: str, how: str) -> Check:
+    """At least one hamlet; fixed on the hamlets page."""
+
     def check(tenant: Tenant, session: Session) -> ReadinessCheck:
         ok = (session.scalar(select(func.count(Hamlet.id))) or 0) > 0
-        return ReadinessCheck("has_hamlets", str(label), ok, str(how))
+        return ReadinessCheck("has_hamlets", str(label), ok, str(how), hamlets_page(tenant))
 
     return check
 
@@ -81,13 +115,23 @@ class Pillar:
         self.pages.add_url_rule("/", "index", self.overview)
 
     def overview(self):  # noqa: ANN201
+        """The pillar's own index: what it offers, and a link to each of its parts this user may
+        open (its navigation entries but this page, each with the plugin's one-line hint from an
+        optional ``part_hints`` mapping of endpoint → text)."""
         locale = str(get_locale())
+        user = current_user._get_current_object() if current_user.is_authenticated else None
+        own = self.desa_navigation(tenant=g.tenant, user=user) or []
+        entries = sorted(
+            (e for e in own if e.endpoint != f"{self.name}.index"), key=lambda e: (e.order, e.label)
+        )
+        hints = getattr(self, "part_hints", {}) or {}
+        parts = [(e, str(hints[e.endpoint]) if e.endpoint in hints else "") for e in entries]
         return render_template(
             "pillar/overview.html",
             info=self.desa_plugin_info(),
             locale=locale,
-            may_manage=current_user.is_authenticated
-            and _can(current_user, "village.plugins.manage", g.tenant),
+            parts=parts,
+            may_manage=user is not None and _can(user, "village.plugins.manage", g.tenant),
         )
 
     @hookimpl

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -107,8 +108,17 @@ def cell(slug: str, name: str) -> ResponseReturnValue:
         problem=problem,
         titles={n: i.title(_locale()) for n, i in infos.items()},
         may_manage=can(user(), bulk.MANAGE, tenant),
-        back=url_for("rollout.board", **query_args()),
+        back=_board_referrer() or url_for("rollout.board", **query_args()),
     )
+
+
+def _board_referrer() -> str | None:
+    """The board page (with its filters) the user came from: a cell link does not carry them."""
+    board = url_for("rollout.board")
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc == request.host and parts.path == board:
+        return board + (f"?{parts.query}" if parts.query else "")
+    return None
 
 
 def _back_to_board(form: BulkForm | ConfirmForm) -> ResponseReturnValue:
