@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import has_request_context
-from flask_babel import format_date, format_decimal
-from markupsafe import Markup, escape
+from flask_babel import format_date
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -36,6 +36,8 @@ from ..services import ServiceError
 from ..services.i18n import _
 from ..tenancy import tenant_session
 from ..tenancy.context import current_tenant_id
+from ..web import charts
+from ..web.formatting import format_count, format_duration, format_figure
 
 PERIOD = re.compile(r"(\d{4})-(\d{2})")
 MONTHS = 12
@@ -157,20 +159,17 @@ def trends(session: Session, found: Iterable[Indicator], months: int = MONTHS) -
 
 # -- a trend on a page ------------------------------------------------------------------------------------
 
-WIDTH, HEIGHT, PAD = 120, 32, 3
-WHOLE = ("count",)  # shown as whole numbers; amounts, ratios and durations keep their decimals
-
 
 def format_value(value: float | int | None, kind: str = "count") -> str:
-    """A figure as a page shows it: whole numbers for counts, the locale's separators."""
+    """A figure as a page shows it (``web.formatting``): counts whole ("1.234"), durations in words
+    ("2 jam"), other figures with at most two decimals, the locale's separators; "–" when missing."""
     if value is None:
         return "–"
-    number: float | int = round(value) if kind in WHOLE else round(float(value), 2)
-    if isinstance(number, float) and number.is_integer():
-        number = int(number)
-    if has_request_context():
-        return format_decimal(number)
-    return str(number)
+    if kind == "duration":
+        return format_duration(value)
+    if kind == "count":
+        return format_count(value)
+    return format_figure(value, places=2)
 
 
 def period_label(period: str) -> str:
@@ -209,38 +208,7 @@ class Trend:
         return " · ".join(f"{period_label(p)}: {format_value(v, self.kind)}" for p, v in self.points)
 
     def svg(self) -> Markup:
-        """An inline SVG line (no JavaScript, a few hundred bytes); gaps where a month is missing."""
-        known = self.known
+        """An inline SVG line (``web.charts.trend``: no JavaScript, a few hundred bytes); gaps where
+        a month is missing, a dot on the latest figure, every month in words in its title."""
         label = _("%(label)s over the last %(num)d months", label=self.label, num=len(self.points))
-        head = (
-            f'<svg class="trend" role="img" aria-label="{escape(label)}" viewBox="0 0 {WIDTH} {HEIGHT}" '
-            f'width="{WIDTH}" height="{HEIGHT}"><title>{escape(self.text())}</title>'
-        )
-        if not known:
-            return Markup(head + "</svg>")  # noqa: S704 - every piece above is escaped
-        low, high = min(v for _i, v in known), max(v for _i, v in known)
-        step = (WIDTH - 2 * PAD) / max(len(self.points) - 1, 1)
-
-        def xy(i: int, v: float) -> tuple[float, float]:
-            y = HEIGHT / 2 if high == low else HEIGHT - PAD - (v - low) / (high - low) * (HEIGHT - 2 * PAD)
-            return round(PAD + i * step, 1), round(y, 1)
-
-        runs: list[list[tuple[float, float]]] = []
-        previous = None
-        for i, v in known:
-            if previous is None or i != previous + 1:
-                runs.append([])
-            runs[-1].append(xy(i, v))
-            previous = i
-        lines = "".join(_line(run) for run in runs)
-        last_x, last_y = xy(*known[-1])
-        dot = f'<circle cx="{last_x}" cy="{last_y}" r="2.5" fill="currentColor"/>'
-        return Markup(head + lines + dot + "</svg>")  # noqa: S704 - numbers and escaped text only
-
-
-def _line(run: list[tuple[float, float]]) -> str:
-    """A run of consecutive months: a line, or a dot for a month alone between gaps."""
-    if len(run) == 1:
-        return f'<circle cx="{run[0][0]}" cy="{run[0][1]}" r="1.5" fill="currentColor"/>'
-    points = " ".join(f"{x},{y}" for x, y in run)
-    return f'<polyline points="{points}" fill="none" stroke="currentColor" stroke-width="1.5"/>'
+        return charts.trend(self.points, label, self.text())

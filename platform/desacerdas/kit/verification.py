@@ -35,6 +35,7 @@ from ..services import NotFound, ServiceError, audit, regions
 from ..services import documents as docs
 from ..services.i18n import _
 from ..tenancy import TenantMismatch, current_tenant_id
+from ..web.formatting import format_figure
 
 TOKEN_BYTES = 16
 MAX_TOKEN_LENGTH = 64
@@ -263,7 +264,7 @@ def read_pdf_upload(stream: BinaryIO, limit: int | None = None) -> bytes:
     data = stream.read(limit + 1)
     if len(data) > limit:
         raise ServiceError(
-            _("The file is larger than the limit of %(mb)s MB.", mb=round(limit / 1024 / 1024, 1)),
+            _("The file is larger than the limit of %(mb)s MB.", mb=format_figure(limit / 1024 / 1024)),
             "too_large",
             413,
         )

@@ -30,6 +30,7 @@ from ..plugin_system.state import enabled_for, plugins
 from ..plugin_system.types import DocumentKind
 from ..storage import ObjectMissing, StorageError, StorageUnavailable, storage
 from ..storage.s3 import PART_SIZE
+from ..web.formatting import format_figure
 from . import NotFound, ServiceError, audit, document_restrictions
 from .filetypes import DEFAULT_ALLOWED, HEAD_BYTES, FileType, describe, detect, extension_of
 from .i18n import _
@@ -82,7 +83,7 @@ def spool(stream: BinaryIO, limit: int) -> Spooled:
         if size > limit:
             out.close()
             raise TooLarge(
-                _("The file is larger than the limit of %(mb)s MB.", mb=round(limit / 1024 / 1024, 1))
+                _("The file is larger than the limit of %(mb)s MB.", mb=format_figure(limit / 1024 / 1024))
             )
         if len(head) < HEAD_BYTES:
             head += chunk[: HEAD_BYTES - len(head)]

@@ -10,16 +10,21 @@ from __future__ import annotations
 import statistics as pystats
 from datetime import UTC, datetime, time
 
+from markupsafe import Markup
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from desacerdas.extensions import db
 from desacerdas.models import Tenant
 from desacerdas.plugin_system.types import Indicator
 from desacerdas.services.i18n import _
+from desacerdas.tenancy.context import NoTenantContext
+from desacerdas.web import charts
 
 from ..registry.statistics import period_range
 from .issuing import village_zone
 from .models import Letter, LetterRequest, LetterType, RequestStatus
+from .workflow import FLOW
 
 
 def _midnight(day, tenant: Tenant) -> datetime:  # noqa: ANN001 - a date
@@ -109,3 +114,44 @@ def indicators(tenant: Tenant, period: str, session: Session) -> list[Indicator]
         ),
         Indicator("smart_government.letter_backlog", _("Open letter requests (backlog)"), backlog, requests),
     ]
+
+
+# -- how the pillar's series read on a page (web.charts) ----------------------------------------------
+# The series keys stay codes (data: "submitted", "0-4 male", a hamlet name or "-"); the dashboard
+# draws them in words. The registry's two series are registered here too, with the letters', so the
+# pillar's whole chart vocabulary sits in one place.
+
+
+def _pyramid(indicator: Indicator) -> Markup:
+    """``("0-4 male", n), ("0-4 female", n), …`` (registry.statistics.pyramid_series) as a pyramid."""
+    bands: dict[str, list[float]] = {}
+    for key, value in indicator.series:
+        band, _sep, sex = str(key).rpartition(" ")
+        cell = bands.setdefault(band, [0.0, 0.0])  # "0-4" is drawn "0–4"
+        cell[0 if sex == "male" else 1] += value
+    rows = [(band, male, female) for band, (male, female) in bands.items()]
+    return charts.pyramid(rows, str(indicator.label))
+
+
+def _hamlet(name: str) -> str:
+    return _("Not recorded") if name in ("", "-") else name
+
+
+def _type_titles() -> dict[str, str]:
+    """Letter type code → its title in the current village ("SKTM" → "Surat Keterangan Tidak
+    Mampu"); none outside a village (then the codes are shown, as on a regency page)."""
+    try:
+        return dict(db.session.execute(select(LetterType.code, LetterType.title)).all())
+    except NoTenantContext:
+        return {}
+
+
+def _per_type(indicator: Indicator) -> Markup:
+    titles = _type_titles()
+    return charts.labelled(lambda code: titles.get(code, code))(indicator)
+
+
+charts.register_series("smart_government.letter_requests", _per_type)
+charts.register_series("smart_government.letter_requests_by_state", charts.labelled(FLOW.state_label))
+charts.register_series("smart_government.population", _pyramid)
+charts.register_series("smart_government.population_by_hamlet", charts.labelled(_hamlet))
