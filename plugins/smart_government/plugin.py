@@ -22,7 +22,7 @@ from desacerdas.models import Tenant, User
 from desacerdas.plugin_system.pillar import Pillar
 from desacerdas.plugin_system.types import Indicator, NavEntry, PermissionSpec, PluginBlueprints
 
-from . import cli, notice_kinds, readiness
+from . import cli, notice_kinds, readiness, waiting
 from . import personal_data as own_data
 from .accounts import api as accounts_api
 from .accounts import views_resident as accounts_pages
@@ -55,6 +55,27 @@ MODELS: list[type] = [*ACCOUNT_MODELS, *LETTER_MODELS, *REGISTRY_MODELS]
 
 class Government(Pillar):
     """The smart government pillar: population registry, letter services, resident accounts."""
+
+    # One line under each part's link on the pillar's index page (the kit's ``overview``).
+    part_hints = {  # noqa: RUF012 - read only
+        "smart_government.registry.residents": _l(
+            "Families and residents of the village: search, add, record events."
+        ),
+        "smart_government.registry.population_statistics": _l("Residents by age, sex and hamlet, as charts."),
+        "smart_government.accounts.registrations": _l(
+            "Residents who registered online, waiting for a check."
+        ),
+        "smart_government.letters.letter_requests": _l(
+            "Letter requests to verify, sign and issue; new ones at the counter."
+        ),
+        "smart_government.letters.my_letters": _l("Ask the village for a letter and follow your requests."),
+        "smart_government.letters.letter_types": _l("The letters the village issues and their wording."),
+        "smart_government.letters.letter_settings": _l("Letter numbers and the steps of the workflow."),
+        "village_contacts.village_contacts": _l("Where the village sends news of your letters."),
+        "smart_government.accounts.resident_sign_in": _l(
+            "Residents sign in with their NIK and PIN, or register."
+        ),
+    }
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -119,6 +140,11 @@ class Government(Pillar):
             *statistics.indicators(tenant, period, session),
             *letter_figures.indicators(tenant, period, session),
         ]
+
+    @hookimpl
+    def desa_waiting_items(self, tenant: Tenant, session: Session) -> list:
+        """Letter requests past the service standard and registrations to review (:mod:`.waiting`)."""
+        return waiting.waiting_items(tenant, session)
 
     @hookimpl
     def desa_personal_data(self, tenant: Tenant, user: User, session: Session) -> list[dict]:

@@ -1,1 +1,1 @@
-"""Smart society (Masyarakat Sosial Cerdas): the Desa Cerdas society pillar, a built-in plugin."""
+"""Smart society (Sosial Cerdas): the Desa Cerdas society pillar, a built-in plugin."""

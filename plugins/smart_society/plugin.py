@@ -11,7 +11,7 @@ from desacerdas.plugin_system.pillar import Pillar, has_role
 
 plugin = Pillar(
     name="smart_society",
-    title_id="Masyarakat Sosial Cerdas",
+    title_id="Sosial Cerdas",
     title_en="Smart society",
     pillar="society",
     version="0.1.0",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from typing import Any, BinaryIO
 
-from flask import Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Flask, abort, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -61,7 +61,11 @@ class TermsForm(FlaskForm):
     office_name = _text(_l("Office name on the letterhead"), "office_name")
     office_address = _text(_l("Office address on the letterhead"), "office_address")
     letter_place = _text(_l("Place written before the date"), "letter_place")
-    logo = FileField(_l("Logo (PNG or JPEG)"))
+    logo = FileField(
+        _l("Logo (PNG or JPEG)"),
+        description=_l("A picture file from your phone or computer; it is resized to fit the letterhead."),
+        render_kw={"accept": "image/png,image/jpeg"},
+    )
     remove_logo = BooleanField(_l("Remove the logo"))
 
 
@@ -78,6 +82,8 @@ def readable_logo(stream: BinaryIO) -> bytes:
     (:mod:`desacerdas.services.images`), at most ``LOGO_SIDE`` px wide, without metadata. A picture
     declaring too many pixels is refused before it is decoded."""
     data = stream.read(docs.max_bytes() + 1)
+    if len(data) > docs.max_bytes():
+        raise docs.TooLarge(_("The logo is too large: at most %(mb)d MB.", mb=_megabytes()), "logo_too_large")
     try:
         picture = images.normalise(
             data, max_side=images.LOGO_SIDE, formats=("PNG", "JPEG"), pixel_limit=MAX_LOGO_PIXELS
@@ -93,6 +99,11 @@ def readable_logo(stream: BinaryIO) -> bytes:
     except ServiceError:
         raise ServiceError(_("The logo must be a PNG or JPEG image that opens."), "invalid_logo") from None
     return picture.data
+
+
+def _megabytes() -> int:
+    """The largest upload in whole MB (``DESA_DOCUMENT_MAX_MB``), as the page says it."""
+    return max(1, docs.max_bytes() // (1024 * 1024))
 
 
 def _changes(form: TermsForm, own: dict[str, str]) -> dict[str, Any]:
@@ -147,7 +158,25 @@ def edit() -> ResponseReturnValue:
         terms=terms.terms_for(tenant),
         letterhead=terms.letterhead_for(tenant),
         has_logo=bool(own.get("logo_document_id")),
+        max_megabytes=_megabytes(),
     ), status
+
+
+@bp.get("/settings/terms/logo")
+@login_required
+def logo() -> ResponseReturnValue:
+    """The letterhead logo as it prints (for the preview on the terms page): the managers only,
+    404 when the village has none or it cannot be read."""
+    tenant = _require_manager()
+    data = terms.logo_bytes(tenant, db.session)
+    kind = images.sniff(data[:16]) if data else None
+    if data is None or kind not in ("PNG", "JPEG"):
+        abort(404)
+    response = make_response(data)
+    response.headers["Content-Type"] = f"image/{kind.lower()}"
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def init_app(app: Flask) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -40,12 +40,19 @@ class PillarRow:
     info: PluginInfo
     enabled: bool
     checks: list[ReadinessCheck]
+    # The pillars it requires that are not enabled yet and are blocked themselves: enabling this
+    # one enables them too, so it waits for them (their checks are on their own rows).
+    blocked_by: list[PluginInfo] = field(default_factory=list)
+
+    @property
+    def failing(self) -> list[ReadinessCheck]:
+        return [c for c in self.checks if not c.passed]
 
     @property
     def state(self) -> str:
         if self.enabled:
             return "enabled"
-        return "ready" if all(c.passed for c in self.checks) else "blocked"
+        return "blocked" if self.failing or self.blocked_by else "ready"
 
 
 def _require(permission: str):  # noqa: ANN202
@@ -69,7 +76,28 @@ def pillar_rows(tenant) -> list[PillarRow]:  # noqa: ANN001
             )
         )
     rows.sort(key=lambda r: (r.info.rollout_order, r.info.name))
+    by_name = {r.info.name: r for r in rows}
+
+    def blocked(name: str, seen: frozenset[str] = frozenset()) -> bool:
+        row = by_name.get(name)
+        if row is None or row.enabled or name in seen:
+            return row is None  # a requirement that is not installed blocks
+        return bool(row.failing) or any(blocked(d, seen | {name}) for d in row.info.requires)
+
+    for row in rows:
+        if not row.enabled:
+            row.blocked_by = [_info(d, by_name) for d in row.info.requires if blocked(d)]
     return rows
+
+
+def _info(name: str, rows: dict[str, PillarRow]) -> PluginInfo:
+    """A required pillar's info; one the platform does not know is shown by its name."""
+    if name in rows:
+        return rows[name].info
+    try:
+        return plugins().info(name)
+    except KeyError:
+        return PluginInfo(name, name, name, None, "")
 
 
 @bp.get("/pillars")
@@ -78,9 +106,16 @@ def pillars():  # noqa: ANN201
     tenant = _require("village.plugins.view")
     rows = pillar_rows(tenant)
     upcoming = next((r for r in rows if not r.enabled), None)
+    views = current_app.view_functions
     return render_template(
         "village/pillars.html",
         rows=rows,
+        # an enabled pillar's title links to its own index page, when it has one
+        index_urls={
+            r.info.name: url_for(f"{r.info.name}.index")
+            for r in rows
+            if r.enabled and f"{r.info.name}.index" in views
+        },
         upcoming=upcoming,
         locale=str(get_locale()),
         may_manage=can(current_user, "village.plugins.manage", tenant),

@@ -6,12 +6,15 @@ from flask import Flask, g, request, session
 from flask_babel import get_locale
 
 from ..kit import terms as village_terms
-from . import navigation
+from . import charts, formatting, navigation, zoned_time
 from .urls import query_args
 
 
 def init_app(app: Flask) -> None:
     app.add_template_global(query_args)
+    charts.init_app(app)  # chart_* globals for _charts.html
+    formatting.init_app(app)  # |count |figure |duration |indicator filters
+    zoned_time.init_app(app)  # |in_zone and time_tag(): a row's time in its village's zone
 
     @app.context_processor
     def _layout() -> dict:

@@ -65,6 +65,9 @@ def items_for(tenant: Tenant | None) -> list[NavItem]:
         if user is not None and can(user, "village.personal_data_log.view", tenant):
             log = "data_access.access_log"
             items.append(NavItem(str(_l("Who looked at residents' data")), nav_url(log), log))
+        if user is not None and can(user, "village.visits.view", tenant):
+            visits = "facilitation_village.visit_log"
+            items.append(NavItem(str(_l("Visit log")), nav_url(visits), visits))
     if user is not None and (
         user.is_platform_admin or any(m.role == Role.REGENCY_ADMIN for m in user.memberships)
     ):
@@ -76,6 +79,8 @@ def items_for(tenant: Tenant | None) -> list[NavItem]:
         user.is_platform_admin
         or any(m.role in (Role.REGENCY_ADMIN, Role.FACILITATOR) for m in user.memberships)
     ):
+        surface = "facilitation.work_surface"
+        items.append(NavItem(str(_l("Village support")), nav_url(surface), surface))
         items.append(NavItem(str(_l("Rollout")), nav_url("rollout.board"), "rollout.board"))
     if user is not None and user.is_platform_admin:
         items.append(NavItem(str(_l("Plugins")), nav_url("plugins_admin.index"), "plugins_admin.index"))
