@@ -1,53 +1,34 @@
-"""Human labels for stored enum values, so templates never show raw identifiers to people."""
+"""Human labels for stored enum values (kept for the admin pages; the tables live in ``web/labels.py``)."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from ..web.labels import ROLE_LABELS, STATES, role_name, state_name
 
-STATUS_LABELS = {
-    "active": _l("Active"),
-    "suspended": _l("Suspended"),
-    "archived": _l("Archived"),
-}
+STATUS_LABELS = STATES["village"]
+PLUGIN_STATE_LABELS = STATES["plugin"]
+PLUGIN_ACTION_LABELS = STATES["plugin_action"]
 
-ROLE_LABELS = {
-    "platform_admin": _l("Platform admin"),
-    "regency_admin": _l("Regency admin"),
-    "facilitator": _l("Facilitator"),
-    "village_head": _l("Village head"),
-    "village_secretary": _l("Village secretary"),
-    "operator": _l("Operator"),
-    "hamlet_head": _l("Hamlet head"),
-    "resident": _l("Resident"),
-}
-
-
-PLUGIN_STATE_LABELS = {
-    "discovered": _l("not installed"),
-    "installed": _l("installed"),
-    "needs upgrade": _l("needs upgrade"),
-    "broken": _l("broken"),
-}
-
-PLUGIN_ACTION_LABELS = {
-    "enabled": _l("enabled"),
-    "disabled": _l("disabled"),
-    "purged": _l("data purged"),
-}
-
-
-def _value(item: object) -> str:
-    return str(getattr(item, "value", item))
+__all__ = [
+    "PLUGIN_ACTION_LABELS",
+    "PLUGIN_STATE_LABELS",
+    "ROLE_LABELS",
+    "STATUS_LABELS",
+    "pillar_label",
+    "plugin_action_label",
+    "plugin_state_label",
+    "role_label",
+    "status_label",
+]
 
 
 def status_label(status: object) -> str:
-    value = _value(status)
-    return str(STATUS_LABELS.get(value, value))
+    """A village's status in words."""
+    return state_name(status, "village")
 
 
 def role_label(role: object) -> str:
-    value = _value(role)
-    return str(ROLE_LABELS.get(value, value))
+    """A role in words."""
+    return role_name(role)
 
 
 def pillar_label(pillar: str) -> str:
@@ -58,8 +39,10 @@ def pillar_label(pillar: str) -> str:
 
 
 def plugin_state_label(state: str) -> str:
-    return str(PLUGIN_STATE_LABELS.get(state, state))
+    """A plugin's installation state in words."""
+    return state_name(state, "plugin")
 
 
 def plugin_action_label(action: str) -> str:
-    return str(PLUGIN_ACTION_LABELS.get(action, action))
+    """What happened to a pillar in a village, in words."""
+    return state_name(action, "plugin_action")

@@ -7,6 +7,7 @@ other user gets 403 and anonymous visitors are sent to the sign-in page.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from functools import wraps
@@ -21,12 +22,14 @@ from sqlalchemy import Select, or_, select
 
 from ..auth.permissions import can
 from ..extensions import db, login_manager
-from ..models import Role, Tenant, TenantStatus, User
+from ..models import Hamlet, Membership, Role, Tenant, TenantStatus, User
+from ..notifications.web import labels as notification_labels
 from ..plugin_system.state import enabled_for
-from ..services import ServiceError, audit
+from ..services import ServiceError, audit, invitations
 from ..services import tenants as tenant_svc
 from ..services import users as user_svc
 from ..services.regions import normalize_code
+from ..tenancy import tenant_session
 from ..web.pagination import page_links, paginate
 from . import labels
 from .forms import (
@@ -34,11 +37,13 @@ from .forms import (
     AuditFilterForm,
     ConfirmForm,
     CreateVillageForm,
+    InviteForm,
     SuspendForm,
     VillageFilterForm,
 )
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+CHANNEL_LABELS = notification_labels.CHANNELS
 
 MANAGE = "platform.tenants.manage"
 RECENT_EVENTS = 10
@@ -198,10 +203,14 @@ def create() -> ResponseReturnValue:
 # --- detail and status actions -----------------------------------------------------------------
 
 
-def _render_detail(tenant: Tenant, status: int = 200, **forms: FlaskForm) -> ResponseReturnValue:
-    """Members and events follow the village permissions, so a regency admin sees them read-only."""
+def _render_detail(tenant: Tenant, status: int = 200, **forms: Any) -> ResponseReturnValue:
+    """Members and events follow the village permissions, so a regency admin sees them read-only.
+    ``issued`` (an invitation just made) shows its link and QR code once: never cached."""
     viewer = current_user
     members = user_svc.village_members(tenant) if can(viewer, "village.members.view", tenant) else None
+    forms.setdefault("invitation_states", invitations.state_for(m.user_id for m in members or []))
+    if g.admin_can_manage:
+        forms.setdefault("invite_form", _invite_form(tenant, formdata=None))
     events = None
     if can(viewer, "village.audit.view", tenant):
         events = db.session.scalars(audit.query(tenant_ids=[tenant.id]).limit(RECENT_EVENTS)).all()
@@ -209,6 +218,7 @@ def _render_detail(tenant: Tenant, status: int = 200, **forms: FlaskForm) -> Res
         forms.setdefault("suspend_form", SuspendForm(formdata=None, prefix="suspend"))
         forms.setdefault("archive_form", ArchiveForm(formdata=None, prefix="archive"))
         forms.setdefault("resume_form", ConfirmForm(formdata=None, prefix="resume"))
+    headers = {"Cache-Control": "no-store"} if forms.get("issued") is not None else {}
     return (
         render_template(
             "admin/village.html",
@@ -217,9 +227,12 @@ def _render_detail(tenant: Tenant, status: int = 200, **forms: FlaskForm) -> Res
             hamlets=tenant_svc.hamlet_names(tenant),
             members=members,
             events=events,
+            channel_labels=CHANNEL_LABELS,
+            invite_days=invitations.max_age_days(),
             **forms,
         ),
         status,
+        headers,
     )
 
 
@@ -288,6 +301,116 @@ def archive(slug: str) -> ResponseReturnValue:
         lambda t, f: tenant_svc.archive(t, (f.reason.data or "").strip() or None, actor=current_user),
         lambda t: _("%(name)s is archived.", name=t.name),
     )
+
+
+# --- invitations -------------------------------------------------------------------------------
+
+INVITE_ROLES = (Role.VILLAGE_HEAD, Role.VILLAGE_SECRETARY, Role.OPERATOR, Role.HAMLET_HEAD)
+FIELD_OF_ERROR = {
+    "name_required": "name",
+    "login_required": "email",
+    "invalid_email": "email",
+    "duplicate_user": "email",
+    "invalid_phone": "phone",
+    "hamlet_required": "hamlet",
+    "not_found": "hamlet",
+}
+
+
+def _hamlets(tenant: Tenant) -> list[tuple[str, str]]:
+    with tenant_session(tenant.id) as s:
+        return [(str(i), n) for i, n in s.execute(select(Hamlet.id, Hamlet.name).order_by(Hamlet.name))]
+
+
+def _invite_form(tenant: Tenant, **kwargs: Any) -> InviteForm:
+    form = InviteForm(prefix="invite", **kwargs)
+    form.role.choices = [(r.value, labels.role_label(r)) for r in INVITE_ROLES]
+    form.hamlet.choices = [("", "—"), *_hamlets(tenant)]
+    return form
+
+
+def _existing_user(email: str | None, phone: str | None) -> User | None:
+    for login in (email, phone):
+        if login and (user := user_svc.find_by_login(login)) is not None:
+            return user
+    return None
+
+
+def _issue(village: Tenant, user: User, role: Role, hamlet_id: uuid.UUID | None) -> invitations.Issued | None:
+    """Grant the role and, for an account with no password yet, a new invitation (None: the
+    person already signs in, so the role is all they need)."""
+    user_svc.grant(user, role, tenant=village, hamlet_id=hamlet_id, actor=current_user)
+    if invitations.has_usable_password(user):
+        return None
+    return invitations.invite(user, tenant=village, actor=current_user)
+
+
+@bp.post("/villages/<slug>/invite")
+@admin_page(write=True)
+def invite(slug: str) -> ResponseReturnValue:
+    """Invite a village head or staff member: link and QR code shown once, and sent where possible."""
+    village = _tenant_or_404(slug)
+    form = _invite_form(village)
+    if not form.validate_on_submit():
+        return _render_detail(village, 400, invite_form=form)
+    role = Role(form.role.data)
+    hamlet_id = None
+    if role == Role.HAMLET_HEAD:
+        try:
+            hamlet_id = uuid.UUID(form.hamlet.data or "")
+        except ValueError:
+            form.hamlet.errors = [*form.hamlet.errors, _("Choose the hamlet of the hamlet head.")]
+            return _render_detail(village, 400, invite_form=form)
+    email, phone = (form.email.data or "").strip() or None, (form.phone.data or "").strip() or None
+    try:
+        user = _existing_user(email, phone)
+        if user is None:
+            user = invitations.create_invited_user(
+                form.name.data, email=email, phone=phone, actor=current_user
+            )
+        issued = _issue(village, user, role, hamlet_id)
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        target = getattr(form, FIELD_OF_ERROR.get(exc.code, "name"))
+        target.errors = [*target.errors, exc.message]
+        return _render_detail(village, exc.status if exc.status < 500 else 400, invite_form=form)
+    role_name = labels.role_label(role)
+    if issued is None:
+        flash(
+            _("%(name)s already has an account and is now %(role)s.", name=user.name, role=role_name),
+            "success",
+        )
+        return redirect(url_for("admin.tenant", slug=village.slug))
+    flash(_("%(name)s is invited as %(role)s.", name=user.name, role=role_name), "success")
+    return _render_detail(village, issued=issued, issued_user=user)
+
+
+@bp.post("/villages/<slug>/members/<int:user_id>/invite")
+@admin_page(write=True)
+def invite_again(slug: str, user_id: int) -> ResponseReturnValue:
+    """A new link for a member who has not chosen a password yet (the earlier link stops working)."""
+    village = _tenant_or_404(slug)
+    form = ConfirmForm()
+    member = db.session.scalar(
+        select(Membership).where(Membership.tenant_id == village.id, Membership.user_id == user_id).limit(1)
+    )
+    if member is None:
+        abort(404)
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        issued = invitations.invite(member.user, tenant=village, actor=current_user)
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _render_detail(village, exc.status)
+    flash(
+        _("A new invitation for %(name)s is ready; the earlier link no longer works.", name=member.user.name),
+        "success",
+    )
+    return _render_detail(village, issued=issued, issued_user=member.user)
 
 
 # --- audit log ---------------------------------------------------------------------------------

@@ -4,7 +4,10 @@
   ``/auth/tokens`` or ``POST /api/v1/me/tokens``). Session cookies do not authenticate API calls,
   which is why the API blueprints are exempt from CSRF.
 - Errors: always ``{"error": {"status", "code", "message", "details"?}}`` (``web/errors.py``);
-  ``details`` carries validation errors (422) by location and field.
+  ``details`` carries validation errors (422) by location and field. ``code`` is stable
+  snake_case (``docs/labels.md`` lists them); ``message`` and ``details`` are in one language per
+  request: ``?lang=``, else ``Accept-Language`` (``id``/``en``), else the token owner's language,
+  else the platform default (``web/i18n.py``, ``services/i18n.validation_messages``).
 - Lists: ``page`` and ``page_size`` (default 25, at most 100; more is refused with 422); the
   pagination metadata is in the ``X-Pagination`` response header (JSON).
 - Interactive docs: ``/api/v1/docs`` (Swagger UI served from bundled assets, no CDN).
@@ -34,7 +37,9 @@ a suspended village answers 403 with the code `village_suspended`.
 
 **Errors.** Every error has the same shape:
 `{"error": {"status": 404, "code": "not_found", "message": "…"}}`. Validation errors (422) add
-`details`, keyed by location (`json`, `query`) and field.
+`details`, keyed by location (`json`, `query`) and field. Branch on `code` (stable snake_case);
+`message` and `details` are for people, in one language per request: `?lang=id|en`, else the
+`Accept-Language` header, else the token owner's language, else Indonesian.
 
 **Pagination.** Lists take `page` (from 1) and `page_size` (default 25, at most 100; a larger
 value is refused with 422). The `X-Pagination` response header carries the metadata as JSON:

@@ -23,6 +23,7 @@ from ..jobs.schemas import JobSchema, raw
 from ..jobs.views import JOBS
 from ..models import Job, JobState
 from ..services import ServiceError
+from ..services.i18n import _
 from ..web.tenant import current_tenant
 from .pagination import PAGINATION
 from .schemas import QuerySchema
@@ -73,7 +74,7 @@ class JobCancel(MethodView):
         its starter, a village admin or someone who may start jobs of its kind may cancel (403)."""
         job = _job(job_id)
         if not service.may_cancel(api_user(), current_tenant(), job):
-            raise ApiError(403, "Only who started the job or a village admin may cancel it.", "forbidden")
+            raise ApiError(403, _("Only who started the job or a village admin may cancel it."), "forbidden")
         try:
             service.cancel(db.session, job)
         except ServiceError as exc:

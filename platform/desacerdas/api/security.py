@@ -17,6 +17,7 @@ from ..extensions import csrf
 from ..models import Tenant, User
 from ..services import ServiceError
 from ..services.auth import user_for_api_token
+from ..services.i18n import _
 from ..web.tenant import lookup, refuse, resolve
 
 BEARER = "bearer"
@@ -42,14 +43,14 @@ def _set_current_user(user: User | None) -> None:
 def authenticate() -> User:
     """The user of the request's bearer token, or a 401; the session cookie is ignored."""
     header = request.headers.get("Authorization", "")
-    scheme, _, plain = header.partition(" ")
+    scheme, _sep, plain = header.partition(" ")
     if scheme.lower() != BEARER or not plain.strip():
         _set_current_user(None)
-        raise ApiError(401, "An API token is required: send 'Authorization: Bearer dc_…'.", "unauthorized")
+        raise ApiError(401, _("An API token is required: send 'Authorization: Bearer dc_…'."), "unauthorized")
     user = user_for_api_token(plain.strip())
     if user is None:
         _set_current_user(None)
-        raise ApiError(401, "The API token is not valid, has expired or was revoked.", "invalid_token")
+        raise ApiError(401, _("The API token is not valid, has expired or was revoked."), "invalid_token")
     _set_current_user(user)
     return user
 
@@ -58,7 +59,7 @@ def api_user() -> User:
     """The authenticated user of this API request (set by the blueprint's preprocessor)."""
     user = g.get("api_user")
     if user is None:  # pragma: no cover - every API blueprint authenticates first
-        raise ApiError(401, "An API token is required.", "unauthorized")
+        raise ApiError(401, _("An API token is required."), "unauthorized")
     return user
 
 
@@ -66,7 +67,7 @@ def require(permission: str, tenant: Tenant | None = None) -> User:
     """Refuse with 403 unless the current user holds ``permission`` (in ``tenant``)."""
     user = api_user()
     if not can(user, permission, tenant):
-        raise ApiError(403, "You are not allowed to do this.", "forbidden")
+        raise ApiError(403, _("You are not allowed to do this."), "forbidden")
     return user
 
 
@@ -143,7 +144,7 @@ def attach_village_auth(bp: Blueprint) -> Blueprint:
         found = lookup(slug)
         if found is None or not can_see_village(user, found[0]):
             # Checked before resolve(): an outsider must not even learn that a village is suspended.
-            refuse(ApiError(404, "This village does not exist.", "not_found"))
+            refuse(ApiError(404, _("This village does not exist."), "not_found"))
         resolve(slug, found)
 
     @bp.url_defaults

@@ -10,6 +10,7 @@ from ..extensions import db
 from ..models import Membership, Role, Tenant, User
 from ..services import tenants as tenant_service
 from ..services import users as user_service
+from ..services.i18n import _
 from .pagination import PAGINATION, page_of
 from .schemas import MembershipCreateSchema, MembershipSchema, UserCreateSchema, UserQuerySchema, UserSchema
 from .security import ApiError, api_blueprint, require
@@ -110,12 +111,14 @@ class MembershipItem(MethodView):
         actor = require(MANAGE)
         membership = db.session.get(Membership, membership_id)
         if membership is None or membership.user_id != user_id:
-            raise ApiError(404, "No such membership.", "not_found")
+            raise ApiError(404, _("No such membership."), "not_found")
         if membership.role == Role.PLATFORM_ADMIN:
             admins = db.session.scalar(
                 select(func.count()).select_from(Membership).where(Membership.role == Role.PLATFORM_ADMIN)
             )
             if admins <= 1:
-                raise ApiError(409, "The platform needs at least one platform admin.", "last_platform_admin")
+                raise ApiError(
+                    409, _("The platform needs at least one platform admin."), "last_platform_admin"
+                )
         user_service.revoke(membership, actor=actor)
         db.session.commit()

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Tenant, TenantStatus, User
 from ..services import tenants as tenant_service
+from ..services.i18n import _
 from ..services.users import tenants_in_scope
 from .pagination import PAGINATION, page_of
 from .schemas import ArchiveSchema, SuspendSchema, VillageCreateSchema, VillageQuerySchema, VillageSchema
@@ -39,7 +40,7 @@ def _village(slug: str) -> Tenant:
     """The village with this slug if the caller may see it; 404 otherwise (never 403: no probing)."""
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
     if tenant is None or not _visible(api_user(), tenant):
-        raise ApiError(404, f"No village with slug '{slug}'.", "not_found")
+        raise ApiError(404, _("No village with slug '%(slug)s'.", slug=slug), "not_found")
     return tenant
 
 

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..extensions import db
 from ..services import ServiceError
+from ..services.i18n import validation_messages
 from ..storage import StorageUnavailable
 from .tenant import VillageSuspended, wants_json
 
@@ -40,7 +41,10 @@ def _titles() -> dict[int, str]:
         403: _("You are not allowed to open this page."),
         404: _("This page does not exist."),
         405: _("This action is not allowed here."),
+        409: _("This conflicts with the current state of the data."),
         413: _("The file or form is too large."),
+        415: _("This type of file or content is not accepted."),
+        422: _("Some fields are not valid."),
         429: _("Too many attempts. Please wait a moment and try again."),
         500: _("Something went wrong on our side. Please try again."),
         503: _("The service is temporarily unavailable. Please try again soon."),
@@ -58,7 +62,12 @@ def error_response(
     status: int, message: str | None = None, code: str | None = None, details: dict | None = None
 ):  # noqa: ANN201
     if wants_json():
-        return api_error(status, message or _titles().get(status, "Error"), code, details)
+        return api_error(
+            status,
+            message or _titles().get(status) or _("The request could not be completed."),
+            code,
+            details,
+        )
     return (
         render_template("errors/error.html", status=status, message=message or _titles().get(status, "")),
         status,
@@ -72,12 +81,12 @@ def init_app(app: Flask) -> None:
         details = None
         data = getattr(exc, "data", None) or {}
         if "messages" in data:
-            details = data["messages"]
+            details = validation_messages(data["messages"])  # marshmallow's English, translated
             message = _("Some fields are not valid.")
         else:
-            message = data.get("message") or (
-                exc.description if status in (400, 409, 422) and wants_json() else None
-            )
+            # werkzeug's own English description is replaced by the title in the reader's language
+            own = exc.description if exc.description != type(exc).description else None
+            message = data.get("message") or (own if status in (400, 409, 422) and wants_json() else None)
         response = error_response(status, message, details=details)
         if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
             response = (*response, {"Allow": ", ".join(exc.valid_methods)})

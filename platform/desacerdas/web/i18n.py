@@ -1,5 +1,10 @@
-"""Language choice: ``?lang=``, then the choice kept in the session, then the user's saved language,
-then the platform default (Indonesian). Outside a request (CLI, jobs) the platform default."""
+"""Language choice.
+
+Pages: ``?lang=``, then the choice kept in the session, then the user's saved language, then the
+platform default (Indonesian). The API (``/api/…``, no session): ``?lang=``, then the request's
+``Accept-Language`` header (``id`` or ``en``), then the token owner's saved language, then the
+default — so one request gets its messages, validation errors included, in one language.
+Outside a request (CLI, jobs) the platform default."""
 
 from __future__ import annotations
 
@@ -14,6 +19,13 @@ def select_locale() -> str:
     chosen = request.args.get("lang")
     if chosen in languages:
         return chosen
+    if request.path.startswith("/api/"):
+        asked = request.accept_languages.best_match(languages)
+        if asked:
+            return asked
+        # the token's user only: the API never reads the session cookie (api/security.py)
+        user_locale = getattr(g.get("api_user"), "locale", None)
+        return user_locale if user_locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
     if session.get("lang") in languages:
         return session["lang"]
     user_locale = getattr(current_user, "locale", None) if current_user else None
