@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optio
 
 from ..extensions import db, limiter
 from ..models import ApiToken, Hamlet, Tenant
-from ..services import ServiceError, login_throttle
+from ..services import ServiceError, invitations, login_throttle
 from ..services import auth as auth_service
 from ..services.users import tenants_in_scope
 from ..tenancy.cross_village import read_each
@@ -63,6 +63,13 @@ class ResetForm(FlaskForm):
     new = PasswordField(_l("New password"), validators=_new_password())
     confirm = PasswordField(
         _l("Repeat new password"), validators=[_required(), EqualTo("new", message=PASSWORDS_DIFFER)]
+    )
+
+
+class InvitationForm(FlaskForm):
+    new = PasswordField(_l("Choose a password"), validators=_new_password())
+    confirm = PasswordField(
+        _l("Repeat the password"), validators=[_required(), EqualTo("new", message=PASSWORDS_DIFFER)]
     )
 
 
@@ -252,3 +259,52 @@ def revoke_token(token_id: int):  # noqa: ANN201
     auth_service.revoke_api_token(current_user, token_id)
     flash(_("The token is revoked."), "info")
     return redirect(url_for("auth.tokens"))
+
+
+# -- invitations (``/invitation/<token>``: short, outside /auth, read off a QR code) ----------------
+
+
+def _no_store(response):  # noqa: ANN001, ANN202 - a Flask response
+    """The page of a one-time link is never cached (a shared phone's back button, a proxy)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@limiter.limit(_login_limit, methods=["POST"])
+def invitation(token: str):  # noqa: ANN201
+    """The page of an invitation link: welcome to the village, choose a password, signed in."""
+    try:
+        invite = invitations.for_token(token)
+    except ServiceError as exc:
+        page = render_template("auth/invitation_invalid.html", message=exc.message, code=exc.code)
+        return _no_store(current_app.make_response((page, exc.status)))
+    place = invitations.place_name(invite.tenant)
+    form = InvitationForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = invitations.accept(token, form.new.data)
+        except ServiceError as exc:
+            if exc.code != "weak_password":
+                page = render_template("auth/invitation_invalid.html", message=exc.message, code=exc.code)
+                return _no_store(current_app.make_response((page, exc.status)))
+            form.new.errors = [*form.new.errors, exc.message]
+            status = 400
+        else:
+            login_user(user)
+            flash(_("Your password is set. Welcome to %(place)s!", place=place), "success")
+            if invite.tenant is not None:
+                return redirect(url_for("village.home", slug=invite.tenant.slug))
+            return redirect(url_for("auth.home"))
+    elif form.is_submitted():
+        status = 400
+    page = render_template("auth/invitation.html", form=form, invite=invite, place=place)
+    return _no_store(current_app.make_response((page, status)))
+
+
+bp.record_once(
+    lambda state: state.app.add_url_rule(
+        "/invitation/<token>", "auth.invitation", invitation, methods=["GET", "POST"]
+    )
+)
