@@ -89,6 +89,9 @@ def _register(app: Flask) -> None:
     from .web import errors, home, layout, subdomains
 
     layout.init_app(app)
+    from .web import labels as label_filters
+
+    label_filters.init_app(app)  # role, state, audit event and "—" filters for every template
     errors.init_app(app)
     subdomains.init_app(app)
     app.register_blueprint(health.bp)
@@ -98,9 +101,16 @@ def _register(app: Flask) -> None:
     app.register_blueprint(admin_plugins.bp)
     app.register_blueprint(village.bp)
     app.register_blueprint(rollout.bp)
+    from .facilitation import views as facilitation_views
+
+    app.register_blueprint(facilitation_views.bp)  # the facilitator's work surface
+    app.register_blueprint(facilitation_views.village_bp)  # a village's visit log
     app.register_blueprint(documents_bp)
     verification_views.init_app(app)  # the public page of verifiable papers (/desa/<slug>/verify/<token>)
     register_api(app)
+    from .api import facilitation as facilitation_api
+
+    facilitation_api.init_app(app)  # the work surface and visit log API (after the API)
     terms_views.init_app(app)  # kit: village terms page and API (after the API)
     from .village import data_access_views
 

@@ -3,6 +3,7 @@
 from .audit import AuditEvent
 from .base import Base, TenantScoped, is_tenant_scoped
 from .document import Document, DocumentVersion, Visibility
+from .invitation import Invitation
 from .job import Job, JobState
 from .kit import IndicatorSnapshot, Sequence, Verification
 from .notification import (
@@ -17,6 +18,7 @@ from .notification import (
 from .plugin import PlatformPlugin, VillagePlugin, VillagePluginEvent
 from .tenant import Hamlet, Tenant, TenantStatus
 from .user import VILLAGE_ROLES, ApiToken, Membership, Role, User
+from .visit import FacilitatorVisit, VisitKind
 
 # Issue 11 tables, imported for the metadata (their classes are imported from their modules).
 from . import data_access, login_throttle, user_session  # noqa: E402, F401  isort: skip
@@ -29,8 +31,10 @@ __all__ = [
     "ContactConsent",
     "Document",
     "DocumentVersion",
+    "FacilitatorVisit",
     "Hamlet",
     "IndicatorSnapshot",
+    "Invitation",
     "Job",
     "JobState",
     "Membership",
@@ -51,5 +55,6 @@ __all__ = [
     "VillagePlugin",
     "VillagePluginEvent",
     "Visibility",
+    "VisitKind",
     "is_tenant_scoped",
 ]

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         PluginBlueprints,
         PluginInfo,
         ReadinessCheck,
+        WaitingItem,
         Widget,
     )
 
@@ -188,6 +189,21 @@ def desa_indicators(tenant: Tenant, period: str, session: Session) -> list[Indic
 
 
 @hookspec
+def desa_waiting_items(tenant: Tenant, session: Session) -> list[WaitingItem]:
+    """What in this village waits on people past its time (letter requests past the service
+    standard, registrations waiting for review, complaints past their deadline…), for the
+    facilitator's work surface (``/facilitation``, docs/facilitation.md). Per village.
+
+    Return only items with a count above zero; read through ``session``. Each item's ``count``
+    adds to the village's "needs attention" score.
+
+    :param tenant: the village.
+    :param session: a session bound to the village.
+    :return: a list of :class:`~desacerdas.plugin_system.types.WaitingItem`.
+    """
+
+
+@hookspec
 def desa_demo_data(tenant: Tenant, session: Session) -> None:
     """Create demo data for a village (``desa plugins demo PLUGIN --tenant SLUG``). Deterministic.
 
@@ -242,6 +258,7 @@ PER_VILLAGE_HOOKS = frozenset(
         "desa_demo_data",
         "desa_event",
         "desa_personal_data",
+        "desa_waiting_items",
     }
 )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint
@@ -89,6 +90,19 @@ class Indicator:
     unit: str = ""
     kind: str = "count"  # count | ratio | duration | amount
     series: tuple[tuple[str, float], ...] = ()  # optional (label, value) pairs for a chart
+
+
+@dataclass(frozen=True)
+class WaitingItem:
+    """Something in a village waiting on people (``desa_waiting_items``): a queue past its time,
+    counted on the facilitator's work surface so that a stuck village is seen from outside it."""
+
+    key: str  # stable, e.g. "smart_government.letters_overdue"
+    label: str  # in words, the page's language: "Letter requests past the service standard (3 days)"
+    count: int
+    link: str = ""  # the page where the village's staff work the queue (a URL path)
+    oldest: datetime | None = None  # since when the oldest one waits
+    permission: str = ""  # what opening ``link`` needs: the link is shown only to who holds it
 
 
 @dataclass(frozen=True)
