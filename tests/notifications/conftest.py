@@ -14,7 +14,7 @@ from desacerdas.models.notification import (
     NotificationChannel,
     UserContact,
 )
-from desacerdas.notifications import NotificationKind, register_kind
+from desacerdas.notifications import NotificationKind, kinds, register_kind
 from desacerdas.notifications.channels import register_channel, unregister_channel
 from desacerdas.notifications.channels.base import OutgoingMessage, SendResult
 
@@ -100,4 +100,12 @@ LETTER_READY = NotificationKind(
     whatsapp_params=("number",),
     sample={"number": "470/1"},
 )
-register_kind(LETTER_READY)
+
+
+@pytest.fixture(autouse=True, scope="package")
+def _letter_ready_kind():  # noqa: ANN202
+    """The test kind exists only while this folder's tests run: a page walked later in the same
+    session must not list it (its title is English only)."""
+    register_kind(LETTER_READY)
+    yield
+    kinds._core.pop(LETTER_READY.key, None)
