@@ -13,6 +13,7 @@ from marshmallow import RAISE, ValidationError
 from ..extensions import db
 from ..models import PlatformPlugin, Tenant, User, VillagePlugin
 from ..services import ServiceError, audit
+from ..services.i18n import _, validation_messages
 from .state import plugins
 
 REDACTED = "••••••"
@@ -47,12 +48,17 @@ def validate(name: str, changes: dict[str, Any]) -> dict[str, Any]:
     schema = _schema(name)
     if schema is None:
         if changes:
-            raise ServiceError(f"The plugin {name} has no settings.", "unknown_setting")
+            raise ServiceError(_("The plugin %(name)s has no settings.", name=name), "unknown_setting")
         return {}
     try:
         loaded = schema.load(changes, partial=True)
     except ValidationError as exc:
-        raise ServiceError(f"Invalid settings for {name}: {exc.messages}", "invalid_settings") from None
+        problems = "; ".join(
+            f"{field}: {' '.join(map(str, found if isinstance(found, list) else [found]))}"
+            for field, found in validation_messages(exc.messages).items()
+        )
+        message = _("Invalid settings for %(name)s: %(problems)s", name=name, problems=problems)
+        raise ServiceError(message, "invalid_settings") from None
     return schema.dump(loaded)
 
 

@@ -4,4 +4,4 @@ from .views import bp
 
 __all__ = ["bp"]
 
-from . import my_data, pillars, plugin_settings  # noqa: E402, F401 - register their pages on the village blueprint
+from . import members, my_data, pillars, plugin_settings  # noqa: E402, F401 - register their pages on the village blueprint

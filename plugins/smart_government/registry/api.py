@@ -27,6 +27,7 @@ from desacerdas.extensions import db
 from desacerdas.jobs.schemas import JobSchema, raw
 from desacerdas.kit.access import Access, require_api
 from desacerdas.services import personal_data
+from desacerdas.services.i18n import _
 from desacerdas.web.tenant import current_tenant
 
 from ..permissions import RESIDENTS_EDIT, RESIDENTS_VIEW
@@ -369,7 +370,7 @@ def _import_access() -> Access:
     access = require_api(RESIDENTS_EDIT)
     if not access.scope.village_wide:
         raise ApiError(
-            403, "An import writes anywhere in the village: a hamlet head cannot run it.", "forbidden"
+            403, _("An import writes anywhere in the village: a hamlet head cannot run it."), "forbidden"
         )
     return access
 
