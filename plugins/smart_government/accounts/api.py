@@ -62,7 +62,7 @@ def pin_change_first() -> None:
         return
     account = accounts.account_of(user, db.session)
     if account is not None and account.must_change_pin:
-        raise ApiError(403, "Change the PIN first: POST …/account/pin.", "pin_change_required")
+        raise ApiError(403, _("Change the PIN first: POST …/account/pin."), "pin_change_required")
 
 
 def _reviewed(registration_id: uuid.UUID) -> tuple[Access, Registration]:
@@ -98,7 +98,12 @@ class RegistrationQuerySchema(Schema):
 
 
 class RegistrationSchema(Schema):
-    id = fields.UUID(metadata={"description": "Also the applicant's reference"})
+    id = fields.UUID(metadata={"description": "The registration's key in this API"})
+    reference = fields.String(
+        metadata={
+            "description": "The short reference the applicant keeps (e.g. K7QM-4TZP), unique per village"
+        }
+    )
     kind = fields.String()
     status = fields.String()
     nik = fields.String()
@@ -192,7 +197,7 @@ class MyAccount(MethodView):
         """The signed-in resident's account (404 for anyone without one in this village)."""
         account = accounts.account_of(api_user(), db.session)
         if account is None:
-            raise ApiError(404, "You have no resident account in this village.", "not_found")
+            raise ApiError(404, _("You have no resident account in this village."), "not_found")
         return _mine(account)
 
 
@@ -271,7 +276,7 @@ class ResidentAccountById(MethodView):
         """The resident's account (404 when there is none)."""
         _access, _person, account = _manage(resident_id)
         if account is None:
-            raise NotFound("This resident has no account.")
+            raise NotFound(_("This resident has no account."))
         return _account_dump(account)
 
     @blp.response(201, AccountPinSchema)
@@ -293,7 +298,7 @@ class ResidentPinReset(MethodView):
         """A new PIN (in this response only), to change at next sign-in; every session and token ends."""
         access, _person, account = _manage(resident_id)
         if account is None:
-            raise NotFound("This resident has no account.")
+            raise NotFound(_("This resident has no account."))
         pin = accounts.reset_pin(access.tenant, db.session, account, access.user)
         db.session.commit()
         return {"account": _account_dump(account), "pin": pin}
@@ -306,7 +311,7 @@ class ResidentAccountDeactivate(MethodView):
         """Close the account (a PIN reset opens it again)."""
         access, _person, account = _manage(resident_id)
         if account is None:
-            raise NotFound("This resident has no account.")
+            raise NotFound(_("This resident has no account."))
         accounts.deactivate(access.tenant, db.session, account, access.user)
         db.session.commit()
         return _account_dump(account)
@@ -355,7 +360,12 @@ class PhotosSchema(Schema):
 
 
 class ReceiptSchema(Schema):
-    reference = fields.String(metadata={"description": "Random; look the status up with it"})
+    reference = fields.String(
+        metadata={"description": "The registration's id (kept for older apps; staff calls take it)"}
+    )
+    code = fields.String(
+        metadata={"description": "The short reference to show the applicant (e.g. K7QM-4TZP): random"}
+    )
     status = fields.String()
     status_url = fields.String()
 
@@ -363,9 +373,10 @@ class ReceiptSchema(Schema):
 def _receipt(found: Registration) -> dict[str, Any]:
     return {
         "reference": str(found.id),
+        "code": found.reference,
         "status": found.status.value,
         "status_url": url_for(
-            "smart_government.accounts.registration_status", reference=found.id, _external=True
+            "smart_government.accounts.registration_status", reference=found.reference, _external=True
         ),
     }
 

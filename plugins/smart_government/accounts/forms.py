@@ -122,7 +122,7 @@ class QueueFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Name or NIK"), validators=[Optional(), _max(100)])
+    q = StringField(_l("Name, NIK or reference"), validators=[Optional(), _max(100)])
     status = SelectField(_l("Status"), choices=[], validate_choice=False)
     kind = SelectField(_l("Kind"), choices=[], validate_choice=False)
 

@@ -30,6 +30,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from desacerdas.models.base import Base, TenantScoped, Timestamped, string_enum, utcnow
 
+from .references import new_reference
+
 
 class RegistrationKind(enum.StrEnum):
     ACCOUNT = "account"  # someone in the registry asks for an account
@@ -75,6 +77,8 @@ class Registration(TenantScoped, Timestamped, Base):
     __tablename__ = "smart_government_registrations"
 
     kind: Mapped[RegistrationKind] = mapped_column(string_enum(RegistrationKind))
+    # What the applicant keeps and types back (``K7QM-4TZP``, see ``references``); unique per village.
+    reference: Mapped[str] = mapped_column(String(9), default=new_reference)
     status: Mapped[RegistrationStatus] = mapped_column(
         string_enum(RegistrationStatus), default=RegistrationStatus.PENDING
     )
@@ -102,6 +106,7 @@ class Registration(TenantScoped, Timestamped, Base):
         ),
         Index("ix_smart_government_registrations_status", "tenant_id", "status", "submitted_at"),
         Index("ix_smart_government_registrations_nik", "tenant_id", "nik"),
+        UniqueConstraint("tenant_id", "reference"),
     )
 
 

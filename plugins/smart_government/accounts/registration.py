@@ -8,8 +8,9 @@ the same reason. Both bring photos of their KTP and KK (and a selfie), stored th
 core for staff only, and wait for staff or the hamlet head, who approve (an account is opened, a new
 arrival is registered) or reject with a reason.
 
-The applicant follows their request with its reference: the registration's random id, never a
-sequence number."""
+The applicant follows their request with its short reference (``K7QM-4TZP``, random, unique per
+village: :mod:`.references`), never a sequence number; the registration's UUID stays its key for
+staff pages and the API, and the status address with the UUID keeps working."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from desacerdas.services.i18n import _
 
 from ..registry.models import Family, Resident, ResidentStatus, Sex
 from ..registry.validation import NumberProblem, check_kk, check_nik, clean_number
+from . import references
 from . import service as accounts
 from .models import Registration, RegistrationKind, RegistrationStatus
 
@@ -102,6 +104,15 @@ def _hamlet(session: Session, hamlet_id: uuid.UUID | str | None) -> uuid.UUID:
     if session.scalar(select(Hamlet.id).where(Hamlet.id == hamlet)) is None:
         raise ServiceError(_("This hamlet does not exist in the village."), "unknown_hamlet")
     return hamlet
+
+
+def _new_reference(session: Session) -> str:
+    """A reference no registration of the village has yet."""
+
+    def taken(code: str) -> bool:
+        return session.scalar(select(Registration.id).where(Registration.reference == code)) is not None
+
+    return references.unused_reference(taken)
 
 
 def _pending_for(session: Session, nik: str, kind: RegistrationKind) -> bool:
@@ -218,6 +229,7 @@ def request_account(
     registration = Registration(
         id=uuid.uuid4(),
         kind=RegistrationKind.ACCOUNT,
+        reference=_new_reference(session),
         status=RegistrationStatus.PENDING,
         nik=nik,
         kk_number=kk_number,
@@ -299,6 +311,7 @@ def new_arrival(
     registration = Registration(
         id=uuid.uuid4(),
         kind=RegistrationKind.NEW_ARRIVAL,
+        reference=_new_reference(session),
         status=RegistrationStatus.PENDING,
         nik=nik,
         kk_number=kk_number,
@@ -329,12 +342,15 @@ def new_arrival(
 
 
 def _matching(stmt: Select, term: str) -> Select:
-    return stmt.where(
-        or_(
-            Registration.nik.startswith(term, autoescape=True),
-            Registration.name.icontains(term, autoescape=True),
-        )
-    )
+    """Name, the start of the NIK, or the applicant's reference as they read it out."""
+    term = term.strip()
+    conditions = [
+        Registration.nik.startswith(term, autoescape=True),
+        Registration.name.icontains(term, autoescape=True),
+    ]
+    if (code := references.normalise(term)) is not None:
+        conditions.append(Registration.reference == code)
+    return stmt.where(or_(*conditions))
 
 
 # Pending requests first (this column is 1 for them, sorted descending), then the newest.
@@ -371,8 +387,13 @@ def get(session: Session, registration_id: uuid.UUID | str, *, scope: Scope | No
 
 
 def by_reference(session: Session, reference: uuid.UUID | str) -> Registration:
-    """The applicant's view of their request: the reference is the registration's random id."""
-    try:
-        return get(session, reference)
-    except ServiceError:
-        raise NotFound(_("No request with this reference.")) from None
+    """The applicant's view of their request, by its short reference (as typed: ``k7qm 4tzp``) or,
+    for addresses given out before references existed, by the registration's UUID."""
+    found = None
+    if (code := references.normalise(str(reference))) is not None:
+        found = session.scalar(select(Registration).where(Registration.reference == code))
+    elif _uuid(reference) is not None:
+        found = session.scalar(select(Registration).where(Registration.id == _uuid(reference)))
+    if found is None:
+        raise NotFound(_("No request with this reference."))
+    return found

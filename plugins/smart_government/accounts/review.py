@@ -35,6 +35,7 @@ from ..notice_kinds import REGISTRATION_APPROVED, REGISTRATION_REJECTED
 from ..permissions import ACCOUNTS_MANAGE, REGISTRATIONS_REVIEW
 from ..registry import service as registry
 from ..registry.models import EventKind, Family, Resident
+from . import reach
 from . import service as accounts
 from .models import Registration, RegistrationKind, RegistrationStatus
 from .registration import ARRIVAL_FIELDS, REASON_MAX, _now
@@ -154,7 +155,8 @@ def _audit_detail(ctx: MoveContext) -> dict[str, Any]:
 def _tell(session: Session, tenant: Tenant, registration: Registration, kind: str, **data: Any) -> None:
     """The applicant hears of the decision, in its transaction, when they have a user to reach: the
     account just opened, or the (closed) account of the resident they matched. A new arrival turned
-    away has none yet (they follow their request by its reference)."""
+    away has none yet (they follow their request by its reference). The message goes to the phone
+    number they applied with, over the channel the status page named (:mod:`.reach`)."""
     if registration.resident_id is None:
         return
     account = accounts.account_for_resident(session, registration.resident_id)
@@ -162,7 +164,12 @@ def _tell(session: Session, tenant: Tenant, registration: Registration, kind: st
     if user is None:
         return
     data = {"name": registration.name, "village_name": tenant.name, **data}
-    notify(session, tenant, user, kind, data, key=f"registration:{registration.id}:{kind}")
+    key = f"registration:{registration.id}:{kind}"
+    channel = reach.phone_channel(tenant) if registration.phone else None
+    if channel is not None:  # the number they applied with, as the status page promised
+        notify(session, tenant, user, kind, data, key=key, channels=(channel,), address=registration.phone)
+    else:
+        notify(session, tenant, user, kind, data, key=key)
 
 
 FLOW = Workflow(

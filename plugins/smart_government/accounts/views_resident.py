@@ -6,12 +6,12 @@ for an account, submit a new arrival's data, follow a request by its reference.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
     abort,
+    current_app,
     flash,
     g,
     make_response,
@@ -25,9 +25,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from desacerdas.extensions import db
+from desacerdas.extensions import db, limiter
 from desacerdas.kit import terms as village_terms
 from desacerdas.kit.forms import handle
+from desacerdas.kit.verification import DEFAULT_VERIFY_LIMIT
 from desacerdas.models import Role, Tenant
 from desacerdas.services import ServiceError, login_throttle
 from desacerdas.services import documents as docs
@@ -37,7 +38,7 @@ from .. import limits
 from ..pages import ConfirmForm, Routes, hamlets, uploaded
 from ..registry import vocabulary
 from ..settings import NAME
-from . import registration
+from . import reach, references, registration
 from . import service as accounts
 from .forms import (
     ArrivalForm,
@@ -291,23 +292,33 @@ def new_arrival() -> ResponseReturnValue:
     )
 
 
+def _lookup_limit() -> str:
+    """Looking a reference up is rate limited per client like the letters' verification page
+    (``SG_VERIFY_LIMIT``): the reference is short, so it must not be walked."""
+    return current_app.config.get("SG_VERIFY_LIMIT", DEFAULT_VERIFY_LIMIT)
+
+
 @routes.route("/daftar/status")
+@limiter.limit(_lookup_limit)
 def registration_lookup() -> ResponseReturnValue:
     form = ReferenceForm(request.args)
     if request.args.get("reference") and form.validate():
-        reference = form.reference.data.strip().lower()
-        try:
-            uuid.UUID(reference)
-        except ValueError:
+        typed = form.reference.data.strip()
+        code = references.normalise(typed)
+        if code is None and registration._uuid(typed) is None:  # noqa: SLF001
             form.reference.errors = [_("This is not a reference we gave.")]
         else:
-            return redirect(url_for("smart_government.accounts.registration_status", reference=reference))
+            target = code or typed.lower()
+            return redirect(url_for("smart_government.accounts.registration_status", reference=target))
     return render_template("smart_government/accounts/status_lookup.html", form=form)
 
 
-@routes.route("/daftar/status/<uuid:reference>")
-def registration_status(reference: uuid.UUID) -> ResponseReturnValue:
+@routes.route("/daftar/status/<reference>")
+@limiter.limit(_lookup_limit)
+def registration_status(reference: str) -> ResponseReturnValue:
+    """The applicant's request by its short reference (or the UUID address given out before)."""
+    tenant = current_tenant()
     found = registration.by_reference(db.session, reference)  # NotFound → 404
-    return _no_store(
-        make_response(render_template("smart_government/accounts/status.html", registration=found))
-    )
+    heard = reach.reach_for(db.session, tenant, found.phone, found.hamlet_id)
+    page = render_template("smart_government/accounts/status.html", registration=found, reach=heard)
+    return _no_store(make_response(page))

@@ -41,7 +41,7 @@ from . import types as letter_types
 from .content import _check_attached, _check_uploads, _clean_purpose, attachment_kind, clean_data
 from .models import Channel, LetterRequest, LetterRequestStep, LetterType, RequestStatus
 from .pdf import DELEGATION_PREFIXES, Signer
-from .workflow import FLOW, OPEN, InvalidRequest, _forbidden, switched_off
+from .workflow import FLOW, OPEN, InvalidRequest, _forbidden, labels_for, switched_off
 
 
 def get_request(
@@ -204,11 +204,15 @@ def _submit(
         for a in letter_type.attachments or []:
             if a.get("required") and a["key"] not in given:
                 problems[a["key"]] = _("%(label)s must be attached.", label=a["label"])
+    labels = labels_for(letter_type)
     if problems:
-        raise InvalidRequest(problems)
+        raise InvalidRequest(problems, labels)
     _no_open_duplicate(session, resident, letter_type)
-    linked = _check_attached(session, tenant, actor, letter_type, attached or {})
-    checked = _check_uploads(tenant, letter_type, uploads)
+    try:
+        linked = _check_attached(session, tenant, actor, letter_type, attached or {})
+        checked = _check_uploads(tenant, letter_type, uploads)
+    except InvalidRequest as exc:
+        raise exc.labelled(labels) from None
 
     req = LetterRequest(
         id=uuid.uuid4(),

@@ -29,6 +29,7 @@ from . import requests as letters
 from . import types as letter_types
 from .forms import RequestForm
 from .models import Letter, LetterRequest, LetterType, RequestStatus
+from .on_file import chosen, on_file
 from .views import T, _service, _types
 from .workflow import InvalidRequest
 
@@ -173,10 +174,13 @@ def request_letter() -> ResponseReturnValue:
             _("%(title)s is only served in person at the village office.", title=letter_type.title),
             400,
         )
+    offered = on_file(db.session, tenant, current_user, resident, letter_type) if letter_type else {}
+    choices = {key: request.form.get(f"onfile_{key}", "keep") for key in offered}
     if request.method == "POST":
         if letter_type is None:
             abort(400)
         data, uploads, _seen = _request_values(letter_type)
+        kept = chosen(offered, choices, set(uploads))
         done, problems, form_error, status = _submitted(
             form,
             lambda: letters.submit_online(
@@ -187,6 +191,7 @@ def request_letter() -> ResponseReturnValue:
                 purpose=form.purpose.data,
                 data=data,
                 uploads=uploads,
+                attached=kept,
             ),
             _("Your request is sent. You can follow it here."),
         )
@@ -201,4 +206,6 @@ def request_letter() -> ResponseReturnValue:
         values=request.form,
         form_error=form_error,
         resident=resident,
+        on_file=offered,
+        choices=choices,
     ), status

@@ -11,6 +11,7 @@ per village (``verification_step``, ``approval_step`` in the village settings).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
@@ -39,14 +40,41 @@ ACTIONS = ("verify", "approve", "sign", "issue", "reject", "cancel")
 
 
 class InvalidRequest(ServiceError):
-    """The request's data is refused; ``fields`` maps each field (or attachment key) to its problem."""
+    """The request's data is refused; ``fields`` maps each field (or attachment key) to its problem.
 
-    def __init__(self, problems: Mapping[str, str]) -> None:
+    The message names each field in words: ``labels`` maps a key to what the form calls it (a
+    letter type's field and attachment labels, :func:`labels_for`), so a resident reads
+    "Foto KTP: …", never ``ktp: …``. A problem that already starts with its label is not prefixed
+    again; a key without a label is left out of the sentence (its problem still stands next to
+    the field)."""
+
+    def __init__(self, problems: Mapping[str, str], labels: Mapping[str, str] | None = None) -> None:
         self.fields = dict(problems)
-        listed = "; ".join(f"{k}: {v}" for k, v in self.fields.items())
+        self.labels = dict(labels or {})
+        parts = []
+        for key, problem in self.fields.items():
+            label = str(self.labels.get(key) or _BUILT_IN.get(key) or "")
+            if not label or str(problem).startswith(label):
+                parts.append(str(problem))
+            else:
+                parts.append(f"{label}: {problem}")
         super().__init__(
-            _("Some fields are not valid: %(problems)s", problems=listed), "invalid_request", 400
+            _("Some fields are not valid: %(problems)s", problems="; ".join(parts)), "invalid_request", 400
         )
+
+    def labelled(self, labels: Mapping[str, str]) -> InvalidRequest:
+        """The same problems, worded with ``labels`` (known once the letter type is)."""
+        return InvalidRequest(self.fields, {**self.labels, **labels})
+
+
+_BUILT_IN = {"purpose": _l("What is the letter for?"), "reason": _l("Reason")}
+
+
+def labels_for(letter_type: Any) -> dict[str, str]:
+    """What a letter type's form calls each of its fields and attachments, by key."""
+    out = {f["name"]: f.get("label") or f["name"] for f in letter_type.fields or []}
+    out.update({a["key"]: a.get("label") or a["key"] for a in letter_type.attachments or []})
+    return out
 
 
 def _forbidden(message: str | None = None) -> ServiceError:
@@ -175,3 +203,41 @@ FLOW = Workflow(
     missing=lambda: _("No such letter request."),
     wrong_state=_wrong_state,
 )
+
+
+# -- who acts next (the request page and "My letters" say it) ---------------------------------------
+
+
+def next_actor(session: Session, tenant: Tenant, req: LetterRequest, hamlet: str | None = None) -> str | None:
+    """Who the request waits for now, in words and in the village's own titles: "Waiting for
+    verification by Kelian Banjar Dinas Kaja or the desa office", "Waiting for the signature of
+    Perbekel Menanga", "Ready to collect at the desa office". ``hamlet`` is the name of the
+    request's hamlet (None: none recorded). None once nothing more happens (rejected, cancelled)."""
+    from desacerdas.kit import terms as village_terms
+
+    words = village_terms.terms_for(tenant)
+    office = _("the %(village)s office", village=words.village.lower())
+    status = RequestStatus(req.status)
+    if status == RequestStatus.ISSUED:
+        if req.channel.value == "online":
+            return _("Ready: download the letter below, or collect it at %(office)s.", office=office)
+        return _("Ready to collect at %(office)s.", office=office)
+    if status not in OPEN:
+        return None
+    step = FLOW.next_action(status.value, FLOW.disabled(session, tenant))
+    if step is None:  # pragma: no cover - every open state has a next step
+        return None
+    if step.name == "verify":
+        if hamlet:
+            who = _("%(head)s or %(office)s", head=words.hamlet_head_title(hamlet), office=office)
+        else:
+            who = office
+        return _("Waiting for verification by %(who)s.", who=who)
+    if step.name == "approve":
+        secretary = "Sekretaris Kelurahan" if tenant.kind == "kelurahan" else "Sekretaris Desa"
+        return _(
+            "Waiting for approval by %(secretary)s or %(head)s.", secretary=secretary, head=words.head_title
+        )
+    if step.name == "sign":
+        return _("Waiting for the signature of %(head)s.", head=words.head_title)
+    return _("Signed: %(office)s prints and issues the letter.", office=office)
