@@ -148,6 +148,13 @@ def home():  # noqa: ANN201
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 def password():  # noqa: ANN201
+    """Change one's password. A resident's account (NIK and PIN) has no password to change: the
+    page says so and links the PIN page of each of its villages, and a POST changes nothing (403)."""
+    if current_user.signs_in_with_pin:
+        ids = [m.tenant_id for m in current_user.memberships if m.role == "resident"]
+        villages = db.session.scalars(select(Tenant).where(Tenant.id.in_(ids)).order_by(Tenant.name)).all()
+        status = 403 if request.method == "POST" else 200
+        return render_template("auth/password.html", pin_villages=villages), status
     form = PasswordChangeForm()
     if form.validate_on_submit():
         try:

@@ -79,6 +79,12 @@ class User(Timestamped, Base):
     def is_platform_admin(self) -> bool:
         return any(m.role == Role.PLATFORM_ADMIN for m in self.memberships)
 
+    @property
+    def signs_in_with_pin(self) -> bool:
+        """A resident's account (NIK and PIN): no password to change. Staff invited by phone alone
+        have no e-mail either, so the roles decide, not the missing address."""
+        return bool(self.memberships) and all(m.role == Role.RESIDENT for m in self.memberships)
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email or self.phone}>"
 

@@ -78,7 +78,13 @@ class TypeForm(FlaskForm):
     template = TextAreaField(
         _l("Letter text"),
         validators=[DataRequired(message=REQUIRED), Length(max=10000, message=TOO_LONG)],
-        description=_l("Indonesian text with ${placeholders}: the resident's data and this type's fields."),
+        description=_l(
+            "Indonesian text with ${placeholders}: the resident's data (${nama}, ${nik}, ${alamat}), this "
+            "type's fields, and the village's own words: ${kepala_desa} for the head's title with the "
+            "village (Perbekel Menanga), ${wilayah} for hamlet and village, ${desa_lengkap}, "
+            "${kecamatan_lengkap}, ${kabupaten_lengkap}. Write these words as placeholders, never as text. "
+            "The full list follows below."
+        ),
     )
 
 

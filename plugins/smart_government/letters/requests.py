@@ -166,6 +166,41 @@ def _store_and_commit(
             upload.stream.close()
 
 
+def _problems(
+    letter_type: LetterType,
+    channel: Channel,
+    purpose: str | None,
+    data: Mapping[str, Any] | None,
+    uploads: Mapping[str, docs.NewFile],
+    attached: Mapping[str, Any] | None,
+    seen: list[str],
+) -> tuple[dict[str, Any], str | None]:
+    """The request's data and purpose, cleaned; every field's problem at once otherwise (each named
+    in words by the type's labels). Online, each required attachment must be sent or kept on file."""
+    problems: dict[str, str] = {}
+    try:
+        clean = clean_data(letter_type, data)
+    except InvalidRequest as exc:
+        problems.update(exc.fields)
+        clean = {}
+    try:
+        purpose = _clean_purpose(purpose)
+    except InvalidRequest as exc:
+        problems.update(exc.fields)
+    declared = {a["key"] for a in letter_type.attachments or []}
+    for key in seen:
+        if key not in declared:
+            problems[key] = _("This letter type has no attachment %(key)s.", key=key)
+    if channel == Channel.ONLINE:
+        given = set(uploads) | set(attached or {})
+        for a in letter_type.attachments or []:
+            if a.get("required") and a["key"] not in given:
+                problems[a["key"]] = _("%(label)s must be attached.", label=a["label"])
+    if problems:
+        raise InvalidRequest(problems, labels_for(letter_type))
+    return clean, purpose
+
+
 def _submit(
     session: Session,
     tenant: Tenant,
@@ -183,36 +218,15 @@ def _submit(
         raise ServiceError(_("This letter type is no longer offered."), "inactive_type", 400)
     if resident.status != ResidentStatus.LIVING:
         raise ServiceError(_("Letters are requested for living residents only."), "not_living", 400)
-    problems: dict[str, str] = {}
-    try:
-        clean = clean_data(letter_type, data)
-    except InvalidRequest as exc:
-        problems.update(exc.fields)
-        clean = {}
-    try:
-        purpose = _clean_purpose(purpose)
-    except InvalidRequest as exc:
-        problems.update(exc.fields)
     uploads = {k: v for k, v in (uploads or {}).items() if v is not None}
     seen = [k for k in originals_seen or () if k]
-    declared = {a["key"]: a for a in letter_type.attachments or []}
-    for key in seen:
-        if key not in declared:
-            problems[key] = _("This letter type has no attachment %(key)s.", key=key)
-    if channel == Channel.ONLINE:
-        given = set(uploads) | set(attached or {})
-        for a in letter_type.attachments or []:
-            if a.get("required") and a["key"] not in given:
-                problems[a["key"]] = _("%(label)s must be attached.", label=a["label"])
-    labels = labels_for(letter_type)
-    if problems:
-        raise InvalidRequest(problems, labels)
+    clean, purpose = _problems(letter_type, channel, purpose, data, uploads, attached, seen)
     _no_open_duplicate(session, resident, letter_type)
     try:
         linked = _check_attached(session, tenant, actor, letter_type, attached or {})
         checked = _check_uploads(tenant, letter_type, uploads)
     except InvalidRequest as exc:
-        raise exc.labelled(labels) from None
+        raise exc.labelled(labels_for(letter_type)) from None
 
     req = LetterRequest(
         id=uuid.uuid4(),
@@ -227,29 +241,43 @@ def _submit(
         requested_by=actor.id,
         submitted_at=utcnow(),
     )
-    note = None
-    if seen:
-        note = _(
-            "Originals seen at the counter: %(list)s", list=", ".join(declared[k]["label"] for k in seen)
-        )
     session.add(req)
     session.flush()
-    detail = {"channel": channel.value, "type": letter_type.code}
-    FLOW.begin(session, tenant, actor, req, "submitted", note, detail)
-    if channel == Channel.ONLINE:
-        notices.tell_staff_submitted(session, tenant, req, actor)
-    if (
-        channel == Channel.COUNTER
-        and "verify" not in switched_off(session, tenant)
-        and can(actor, LETTERS_PROCESS, tenant)
-    ):
-        FLOW.move(session, tenant, actor, req, "verify", _("Checked at the counter."))
+    _begin(session, tenant, actor, req, letter_type, seen)
     owner = accounts.user_of(session, resident)
     if checked:
         _store_and_commit(session, tenant, req, checked, actor, owner, letter_type)
     else:
         session.commit()
     return req
+
+
+def _begin(
+    session: Session,
+    tenant: Tenant,
+    actor: User,
+    req: LetterRequest,
+    letter_type: LetterType,
+    seen: list[str],
+) -> None:
+    """The request's first step (with the originals seen at the counter in its note), staff told of
+    an online request; at the counter, with the verification step on, it starts verified."""
+    labels = {a["key"]: a["label"] for a in letter_type.attachments or []}
+    note = (
+        _("Originals seen at the counter: %(list)s", list=", ".join(labels[k] for k in seen))
+        if seen
+        else None
+    )
+    detail = {"channel": req.channel.value, "type": letter_type.code}
+    FLOW.begin(session, tenant, actor, req, "submitted", note, detail)
+    if req.channel == Channel.ONLINE:
+        notices.tell_staff_submitted(session, tenant, req, actor)
+    if (
+        req.channel == Channel.COUNTER
+        and "verify" not in switched_off(session, tenant)
+        and can(actor, LETTERS_PROCESS, tenant)
+    ):
+        FLOW.move(session, tenant, actor, req, "verify", _("Checked at the counter."))
 
 
 def submit_online(

@@ -31,7 +31,7 @@ from .forms import RequestForm
 from .models import Letter, LetterRequest, LetterType, RequestStatus
 from .on_file import chosen, on_file
 from .views import T, _service, _types
-from .workflow import InvalidRequest
+from .workflow import InvalidRequest, next_actor
 
 routes = Routes()  # the feature's blueprint (``web.blueprint``) takes them
 
@@ -143,6 +143,10 @@ def my_letters() -> ResponseReturnValue:
         letter.request_id: letter
         for letter in db.session.scalars(select(Letter).where(Letter.request_id.in_(ids)))
     }
+    hamlets = hamlet_names()
+    next_steps = {
+        req.id: next_actor(db.session, tenant, req, hamlets.get(req.hamlet_id)) for req in pagination.items
+    }
     return render_template(
         T + "mine.html",
         resident=resident,
@@ -150,6 +154,7 @@ def my_letters() -> ResponseReturnValue:
         page_url=page_links("smart_government.letters.my_letters"),
         types=_types(),
         issued=issued,
+        next_steps=next_steps,
         may_request=resident is not None and can(current_user, LETTERS_REQUEST, tenant),
     )
 

@@ -32,7 +32,7 @@ from .forms import ActionForm, QueueFilter
 from .models import LetterRequest, LetterType, RequestStatus
 from .pdf import DELEGATION_PREFIXES
 from .views import T, _names, _service, _types
-from .workflow import ACTIONS, FLOW
+from .workflow import ACTIONS, FLOW, next_actor
 
 routes = Routes()  # the feature's blueprint (``web.blueprint``) takes them
 
@@ -130,6 +130,7 @@ def _render_request(
     is_head = letters._is_village_head(current_user, tenant)  # noqa: SLF001
     form.prefix.choices = [("", "—"), *((p, p) for p in DELEGATION_PREFIXES)]
     letter = issuing.letter_for_request(db.session, req)
+    hamlets = hamlet_names()
     return render_template(
         T + "request.html",
         req=req,
@@ -148,7 +149,8 @@ def _render_request(
         and can(current_user, LETTERS_ISSUE, tenant),
         is_staff=can(current_user, LETTERS_VIEW, tenant),
         personal_masked=viewer.masking and not viewer.is_open(req.resident_id),
-        hamlets=hamlet_names(),
+        hamlets=hamlets,
+        next_step=next_actor(db.session, tenant, req, hamlets.get(req.hamlet_id)),
         confirm=ConfirmForm(formdata=None),
     ), status
 

@@ -58,8 +58,9 @@ class InvalidRequest(ServiceError):
                 parts.append(str(problem))
             else:
                 parts.append(f"{label}: {problem}")
+        listed = "; ".join([p.rstrip(".") for p in parts[:-1]] + parts[-1:])  # one full stop, at the end
         super().__init__(
-            _("Some fields are not valid: %(problems)s", problems="; ".join(parts)), "invalid_request", 400
+            _("Some fields are not valid: %(problems)s", problems=listed), "invalid_request", 400
         )
 
     def labelled(self, labels: Mapping[str, str]) -> InvalidRequest:
@@ -208,11 +209,11 @@ FLOW = Workflow(
 # -- who acts next (the request page and "My letters" say it) ---------------------------------------
 
 
-def next_actor(session: Session, tenant: Tenant, req: LetterRequest, hamlet: str | None = None) -> str | None:
+def next_actor(session: Session, tenant: Tenant, req: LetterRequest, hamlet: str | None = None) -> str:
     """Who the request waits for now, in words and in the village's own titles: "Waiting for
     verification by Kelian Banjar Dinas Kaja or the desa office", "Waiting for the signature of
-    Perbekel Menanga", "Ready to collect at the desa office". ``hamlet`` is the name of the
-    request's hamlet (None: none recorded). None once nothing more happens (rejected, cancelled)."""
+    Perbekel Menanga", "Ready to collect at the desa office"; a closed request says that nobody
+    acts on it any more. ``hamlet`` is the name of the request's hamlet (None: none recorded)."""
     from desacerdas.kit import terms as village_terms
 
     words = village_terms.terms_for(tenant)
@@ -222,11 +223,13 @@ def next_actor(session: Session, tenant: Tenant, req: LetterRequest, hamlet: str
         if req.channel.value == "online":
             return _("Ready: download the letter below, or collect it at %(office)s.", office=office)
         return _("Ready to collect at %(office)s.", office=office)
+    if status == RequestStatus.REJECTED:
+        return _("Turned down: nobody acts on this request any more. A new request can be sent.")
     if status not in OPEN:
-        return None
+        return _("Cancelled: nobody acts on this request any more.")
     step = FLOW.next_action(status.value, FLOW.disabled(session, tenant))
-    if step is None:  # pragma: no cover - every open state has a next step
-        return None
+    if step is None or step.name == "issue":
+        return _("Signed: %(office)s prints and issues the letter.", office=office)
     if step.name == "verify":
         if hamlet:
             who = _("%(head)s or %(office)s", head=words.hamlet_head_title(hamlet), office=office)
@@ -234,10 +237,8 @@ def next_actor(session: Session, tenant: Tenant, req: LetterRequest, hamlet: str
             who = office
         return _("Waiting for verification by %(who)s.", who=who)
     if step.name == "approve":
-        secretary = "Sekretaris Kelurahan" if tenant.kind == "kelurahan" else "Sekretaris Desa"
+        secretary = f"Sekretaris {words.village}"  # Sekretaris Desa / Sekretaris Kelurahan
         return _(
             "Waiting for approval by %(secretary)s or %(head)s.", secretary=secretary, head=words.head_title
         )
-    if step.name == "sign":
-        return _("Waiting for the signature of %(head)s.", head=words.head_title)
-    return _("Signed: %(office)s prints and issues the letter.", office=office)
+    return _("Waiting for the signature of %(head)s.", head=words.head_title)
