@@ -351,9 +351,19 @@ def test_status_changes_are_audited_with_the_actor(app, admin, admin_client, men
     admin_client.post(f"/admin/villages/{menanga.slug}/suspend", data={"suspend-reason": "Unpaid"})
     admin_client.post(f"/admin/villages/{menanga.slug}/resume")
     page = text(admin_client.get(f"/admin/audit?village={menanga.slug}&action=tenant."))
-    assert "tenant.suspended" in page and "tenant.resumed" in page
-    assert "reason=Unpaid" in page
-    assert admin.email in page
+    # In words, newest first, each with the admin who did it; the reason given is shown with its label.
+    rows = re.findall(
+        r'<strong data-action="(tenant\.[a-z_]+)">([^<]+)</strong>\s*(?:·[^<]*<a[^>]*>[^<]*</a>)?'
+        r"\s*<br><small>([^<]*)</small>",
+        page,
+    )
+    assert [(code, words) for code, words, _ in rows][:2] == [
+        ("tenant.resumed", "Village resumed"),
+        ("tenant.suspended", "Village suspended"),
+    ]
+    assert all(admin.email in who for _, _, who in rows[:2])
+    assert "Reason: Unpaid" in rows[1][2]
+    assert "reason=Unpaid" not in page
 
 
 # --- regency admin (read-only, own area) --------------------------------------------------------

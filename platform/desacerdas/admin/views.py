@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from functools import wraps
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -28,9 +29,10 @@ from ..plugin_system.state import enabled_for
 from ..services import ServiceError, audit, invitations
 from ..services import tenants as tenant_svc
 from ..services import users as user_svc
-from ..services.regions import normalize_code
+from ..services.regions import normalize_code, time_zone
 from ..tenancy import tenant_session
 from ..web.pagination import page_links, paginate
+from ..web.zoned_time import zone_label, zone_of
 from . import labels
 from .forms import (
     ArchiveForm,
@@ -422,8 +424,27 @@ def _find_village(text: str) -> Tenant | None:
     return db.session.scalar(_scoped(stmt))
 
 
-def _day_start(day: Any) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
+def _filter_zone(tenant_ids: list[int] | None) -> tuple[ZoneInfo, Tenant | None]:
+    """The clock the From/Until days are read on, and the village whose clock it is.
+
+    One village in view (the village filter, or a regency admin with one village): its zone, the
+    one its rows are shown in. Several villages that share a zone (a regency admin in Bali): that
+    zone. Otherwise (the whole platform, or villages in different zones): the platform's zone,
+    which the page says.
+    """
+    if not tenant_ids:
+        return zone_of(None), None
+    rows = db.session.execute(select(Tenant.code, Tenant.profile).where(Tenant.id.in_(tenant_ids))).all()
+    zones = {time_zone(code, (profile or {}).get("timezone")).key for code, profile in rows}
+    if len(zones) != 1:
+        return zone_of(None), None
+    village = db.session.get(Tenant, tenant_ids[0]) if len(tenant_ids) == 1 else None
+    return ZoneInfo(zones.pop()), village
+
+
+def _day_start(day: Any, zone: ZoneInfo) -> datetime:
+    """Midnight of ``day`` on ``zone``'s clock, in UTC (how the events are stored)."""
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
 
 
 @bp.get("/audit", endpoint="audit")
@@ -441,11 +462,13 @@ def audit_log() -> ResponseReturnValue:
         else:
             tenant_ids = [village.id]
     since, until = _clean(form.since), _clean(form.until)
+    zone, zone_village = _filter_zone(tenant_ids)
     stmt = audit.query(
         tenant_ids=tenant_ids,
         action=(_clean(form.action) or "").strip() or None,
-        since=_day_start(since) if since else None,
-        until=_day_start(until) + timedelta(days=1) if until else None,  # the "until" day is included
+        since=_day_start(since, zone) if since else None,
+        # the "until" day is included: up to the next midnight on the same clock
+        until=_day_start(until + timedelta(days=1), zone) if until else None,
     )
     pagination = paginate(stmt)
     ids = {e.tenant_id for e in pagination.items if e.tenant_id is not None}
@@ -454,7 +477,9 @@ def audit_log() -> ResponseReturnValue:
         "admin/audit.html",
         form=form,
         pagination=pagination,
-        page_url=page_links("admin.tenants"),
+        page_url=page_links("admin.audit"),
         villages=villages,
         action_prefixes=ACTION_PREFIXES,
+        filter_zone=zone_label(zone, datetime.now(UTC)),
+        filter_zone_village=zone_village,
     )

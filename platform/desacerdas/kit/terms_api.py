@@ -3,6 +3,11 @@
 Reading needs ``village.dashboard.view`` (any staff of the village); changing needs
 ``village.profile.manage``. A village outside the caller's roles answers 404 (the village
 blueprint's preprocessor), a missing permission 403.
+
+``POST …/terms/logo`` uploads the letterhead logo (``multipart/form-data``, the file part ``logo``)
+with the terms page's own checks (``terms_views.store_logo``: PNG or JPEG, the upload size limit,
+the pixel limit, resized to fit the letterhead, stored as a staff document of the village);
+``DELETE …/terms/logo`` removes it from the letterhead. Both answer with the terms.
 """
 
 from __future__ import annotations
@@ -11,11 +16,14 @@ from typing import Any
 
 import marshmallow as ma
 from flask.views import MethodView
+from werkzeug.datastructures import FileStorage
 
+from ..api.documents import FileField  # a file part, or 422 in words
 from ..api.security import require, village_blueprint
 from ..models import Tenant
 from ..web.tenant import current_tenant
 from . import terms
+from .terms_views import store_logo
 
 blp = village_blueprint(
     "VillageTerms", __name__, "A village's local terms (perbekel, banjar dinas…) and its letterhead."
@@ -59,6 +67,13 @@ class VillageTermsSchema(ma.Schema):
     letterhead = ma.fields.Nested(LetterheadSchema)
 
 
+class LogoUploadSchema(ma.Schema):
+    logo = FileField(
+        required=True,
+        metadata={"description": "A PNG or JPEG picture; it is resized to fit the letterhead."},
+    )
+
+
 def _body(tenant: Tenant) -> dict[str, Any]:
     head = terms.letterhead_for(tenant)
     return {
@@ -94,4 +109,44 @@ class VillageTerms(MethodView):
         tenant = current_tenant()
         user = require(terms.MANAGE, tenant)
         terms.update(tenant, changes, actor=user)
+        return _body(tenant)
+
+
+@blp.route("/terms/logo")
+class VillageTermsLogo(MethodView):
+    @blp.arguments(LogoUploadSchema, location="files")
+    @blp.response(200, VillageTermsSchema)
+    @blp.alt_response(
+        400,
+        description="`invalid_logo`: not a PNG or JPEG picture that opens; "
+        "`image_too_large`: more pixels than the letterhead logo may have.",
+    )
+    @blp.alt_response(
+        413, description="`logo_too_large`: larger than the upload limit (`DESA_DOCUMENT_MAX_MB`)."
+    )
+    @blp.alt_response(503, description="`storage_unavailable`: document storage is down; nothing was saved.")
+    @blp.alt_response(403, description="`forbidden`: the caller may not change the village's letterhead.")
+    @blp.alt_response(404, description="`not_found`: no such village, or none the caller holds a role in.")
+    def post(self, upload: dict[str, Any]) -> dict[str, Any]:
+        """Upload the letterhead logo (``village.profile.manage``), replacing the one before.
+
+        The same checks as the terms page: a PNG or JPEG within the upload and pixel limits, resized
+        to fit the letterhead, without metadata, stored as a staff document of the village
+        (``letterhead.logo_document_id`` in the answer)."""
+        tenant = current_tenant()
+        user = require(terms.MANAGE, tenant)
+        file: FileStorage = upload["logo"]
+        logo_id = store_logo(tenant, file.stream, file.filename, user)
+        terms.update(tenant, {"logo_document_id": logo_id}, actor=user)
+        return _body(tenant)
+
+    @blp.response(200, VillageTermsSchema)
+    @blp.alt_response(403, description="`forbidden`: the caller may not change the village's letterhead.")
+    @blp.alt_response(404, description="`not_found`: no such village, or none the caller holds a role in.")
+    def delete(self) -> dict[str, Any]:
+        """Take the logo off the letterhead (``village.profile.manage``); the document itself stays
+        in the village's documents. Without a logo this changes nothing."""
+        tenant = current_tenant()
+        user = require(terms.MANAGE, tenant)
+        terms.update(tenant, {"logo_document_id": None}, actor=user)
         return _body(tenant)

@@ -22,7 +22,7 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from ..auth.permissions import can, can_see_village
 from ..extensions import db
-from ..models import Tenant, Visibility
+from ..models import Tenant, User, Visibility
 from ..services import ServiceError, images
 from ..services import documents as docs
 from ..web.tenant import current_tenant, make_tenant_blueprint
@@ -112,23 +112,30 @@ def _changes(form: TermsForm, own: dict[str, str]) -> dict[str, Any]:
     return {key: value for key, value in typed.items() if value != own.get(key)}
 
 
+def store_logo(tenant: Tenant, stream: BinaryIO, filename: str | None, actor: User | None) -> str:
+    """An uploaded letterhead logo checked and resized (:func:`readable_logo`) and stored as a staff
+    document of the village; its id, for ``logo_document_id``. The page and the API
+    (``POST …/terms/logo``) both upload through here."""
+    data = readable_logo(stream)
+    logo = docs.store(
+        tenant,
+        docs.NewFile(io.BytesIO(data), filename),
+        title=_("Letterhead logo"),
+        kind=terms.LOGO_KIND,
+        object_id="letterhead",
+        visibility=Visibility.STAFF,
+        actor=actor,
+    )
+    return str(logo.id)
+
+
 def logo_change(tenant: Tenant, form: TermsForm) -> dict[str, str | None]:
     if form.remove_logo.data:
         return {"logo_document_id": None}
     upload = form.logo.data
     if upload is None or not getattr(upload, "filename", ""):
         return {}
-    data = readable_logo(upload.stream)
-    logo = docs.store(
-        tenant,
-        docs.NewFile(io.BytesIO(data), upload.filename),
-        title=_("Letterhead logo"),
-        kind=terms.LOGO_KIND,
-        object_id="letterhead",
-        visibility=Visibility.STAFF,
-        actor=current_user,
-    )
-    return {"logo_document_id": str(logo.id)}
+    return {"logo_document_id": store_logo(tenant, upload.stream, upload.filename, current_user)}
 
 
 @bp.route("/settings/terms", methods=["GET", "POST"])

@@ -6,7 +6,7 @@ jobs, notifications, plugins, pillars and the common workflow states), audit eve
 
 Plugins add their own words with :func:`register_states` and :func:`register_events`; an audit event
 nobody labelled still reads as words: its subject and verb are looked up in a small vocabulary
-(``smart_government.resident.updated`` → "Penduduk diubah"), else it is "Other activity" with the
+(``smart_government.resident.updated`` → "Warga diubah"), else it is "Other activity" with the
 pillar's title. The Jinja filters are ``role_name``, ``membership_name``, ``state_name``,
 ``event_name``, ``event_subject``, ``event_details``, ``event_target`` and ``dash`` (see ``docs/labels.md``).
 """
@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..models import JobState
+from ..notifications.web.labels import STATUSES as NOTIFICATION_STATUSES
 
 DASH = "—"
 
@@ -46,15 +47,7 @@ STATES: dict[str, dict[str, Any]] = {
         JobState.FAILED.value: _l("Failed"),
         JobState.CANCELLED.value: _l("Cancelled"),
     },
-    "notification": {
-        "queued": _l("Waiting to be sent"),
-        "sending": _l("Being sent"),
-        "sent": _l("Sent"),
-        "delivered": _l("Delivered"),
-        "read": _l("Read"),
-        "failed": _l("Failed"),
-        "skipped": _l("Not sent"),
-    },
+    "notification": NOTIFICATION_STATUSES,
     "plugin": {
         "discovered": _l("not installed"),
         "installed": _l("installed"),
