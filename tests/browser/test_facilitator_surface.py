@@ -67,8 +67,25 @@ def test_a_facilitator_walks_her_five_villages(app, live_server, browser):
     assert page.evaluate("document.documentElement.lang") == "id"
     slugs = card_slugs(page)
     assert len(slugs) == 5 and slugs[0] == ready[1].slug
+    assert sorted(slugs) == sorted(v.slug for v in [*ready, bare])  # exactly her five
     first = page.locator("article.village-card").first
     assert "Permohonan surat terbuka lebih dari 3 hari" in first.inner_text()
+    assert first.locator("ul.waiting a").count() == 1  # the letter queue, where the staff work it
+    # the registration waiting: ranked above the two calm villages, shown without a link (she does
+    # not review registrations)
+    assert slugs.index(ready[2].slug) < min(slugs.index(ready[0].slug), slugs.index(ready[3].slug))
+    waiting = page.locator(f"#v-{ready[2].slug} ul.waiting")
+    assert "Pendaftaran menunggu diperiksa: 1" in waiting.inner_text()
+    assert waiting.locator("a").count() == 0
+    # each card: last activity, last visit, and the indicators' trend as a small inline SVG
+    for slug in slugs:
+        text = page.locator(f"#v-{slug}").inner_text()
+        assert "Kegiatan terakhir:" in text and "Kunjungan terakhir:" in text
+    assert page.locator(f"#v-{ready[1].slug} table.trends svg.trend").count() >= 1
+    assert page.locator("script").count() == 0
+    main = page.locator("main").inner_text()
+    for raw in ("None", "smart_government", "Next pillar", "Waiting on people", "Last activity"):
+        assert raw not in main, raw
     assert no_horizontal_overflow(page)
     page.screenshot(path=f"{SCREENSHOT}/desa-facilitation-phone.png", full_page=True)
 

@@ -31,19 +31,31 @@ def test_the_surface_lists_the_callers_villages_by_attention(app, client, bearer
     assert json.loads(by_name.headers["X-Pagination"])["total_pages"] == 2
 
 
-def test_the_surface_refuses_outsiders_and_asks_a_platform_admin_for_an_area(
-    client, bearer, make_user, menanga
+def test_the_surface_refuses_outsiders_and_gives_a_platform_admin_every_village(
+    client, bearer, make_user, menanga, make_village, monkeypatch
 ):
+    from desacerdas.facilitation import surface
+
+    bangli = make_village("51.06.01.2001")
     assert client.get("/api/v1/facilitation").status_code == 401
     head = bearer(make_user("village_head", menanga))
     resp = client.get("/api/v1/facilitation", headers=head)
     assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "forbidden"
     admin = bearer(make_user("platform_admin"))
     resp = client.get("/api/v1/facilitation", headers=admin)
-    assert resp.status_code == 422 and resp.get_json()["error"]["code"] == "area_required"
+    assert resp.status_code == 200
+    assert {c["village"]["slug"] for c in resp.get_json()} == {menanga.slug, bangli.slug}
     resp = client.get("/api/v1/facilitation?regency=51.07", headers=admin)
     assert resp.status_code == 200 and [c["village"]["slug"] for c in resp.get_json()] == [menanga.slug]
     assert client.get("/api/v1/facilitation?sort=nope", headers=admin).status_code == 422
+    # more villages than can be scored: by name only, page by page
+    monkeypatch.setattr(surface, "MAX_VILLAGES", 1)
+    resp = client.get("/api/v1/facilitation", headers={**admin, "Accept-Language": "id"})
+    assert resp.status_code == 422 and resp.get_json()["error"]["code"] == "too_many_villages"
+    assert "Lebih dari 1 desa" in resp.get_json()["error"]["message"]
+    resp = client.get("/api/v1/facilitation?sort=name&page_size=1&page=2", headers=admin)
+    assert resp.status_code == 200 and len(resp.get_json()) == 1
+    assert json.loads(resp.headers["X-Pagination"])["total"] == 2
 
 
 def test_record_read_and_tick_a_visit(client, bearer, sg_village, facilitator_of, make_user):

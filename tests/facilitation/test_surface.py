@@ -89,7 +89,7 @@ def test_reading_is_audited_once_per_read_and_names_the_villages(
     assert all(sorted(r.detail["tenant_ids"]) == sorted(v.id for v in villages) for r in rows)
 
 
-def test_a_regency_admin_sees_the_area_a_platform_admin_chooses_one(
+def test_a_regency_admin_sees_the_area_a_platform_admin_every_village(
     client, login, make_user, sg_village, make_village
 ):
     karangasem = [sg_village(), sg_village()]
@@ -99,9 +99,51 @@ def test_a_regency_admin_sees_the_area_a_platform_admin_chooses_one(
     assert set(slugs) == {v.slug for v in karangasem}
     admin = make_user("platform_admin")
     login(admin)
-    first = client.get("/facilitation")
-    assert first.status_code == 200 and cards(first.text) == []
+    everything = client.get("/facilitation")
+    assert everything.status_code == 200
+    assert set(cards(everything.text)) == {bangli.slug, *(v.slug for v in karangasem)}
     assert set(cards(client.get("/facilitation?regency=51.06").text)) == {bangli.slug}
+
+
+def test_more_villages_than_can_be_scored_are_paged_by_name(
+    app, client, login, make_user, sg_village, monkeypatch
+):
+    """A platform admin over more villages than MAX_VILLAGES: every village, by name, page by page;
+    only the page shown is read (one audited read per part), and the page says how to rank them."""
+    from desacerdas.facilitation import surface
+
+    villages = [sg_village() for _ in range(10)]
+    overdue(app, villages[-1], 2)
+    monkeypatch.setattr(surface, "MAX_VILLAGES", 4)
+    admin = make_user("platform_admin")
+    login(admin)
+    first = client.get("/facilitation?lang=en")
+    second = client.get("/facilitation?lang=en&page=2&sort=attention")
+    names = sorted((v.name, v.slug) for v in villages)
+    assert cards(first.text) == [slug for _n, slug in names[:8]]
+    assert cards(second.text) == [slug for _n, slug in names[8:]]
+    assert "More than 4 villages: they are listed by name" in first.text
+    assert "10 villages" in first.text and 'class="chips"' not in first.text
+    with app.app_context():
+        reads = db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "tenant.cross_village_read", AuditEvent.actor_id == admin.id
+            )
+        ).all()
+    assert sorted(len(r.detail["tenant_ids"]) for r in reads) == [2, 2, 8, 8]
+
+
+def test_each_card_draws_its_trends_as_a_small_inline_chart(app, client, login, sg_village, facilitator_of):
+    """The indicators' trend of the last months: server-side SVG (web/charts.py), no script."""
+    village = sg_village()
+    overdue(app, village, 1)
+    login(facilitator_of(village))
+    html = client.get("/facilitation").text
+    block = html.split(f'id="v-{village.slug}"')[1].split("</article>")[0]
+    assert '<table class="trends">' in block and block.count("<svg") >= 1
+    assert "<script" not in html
+    svg = block[block.index("<svg") : block.index("</svg>") + 6]
+    assert len(svg) < 3_000 and 'role="img"' in svg
 
 
 def test_paging_keeps_the_sort_and_counts_whole_numbers(app, client, login, sg_village, facilitator_of):

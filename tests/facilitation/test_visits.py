@@ -66,6 +66,19 @@ def test_a_facilitator_records_a_visit_with_follow_ups(app, client, login, sg_vi
     assert [i["done"] for i in visit.follow_ups] == [True, False]
     surface = client.get("/facilitation?lang=en").text
     assert "1 open follow-up" in surface
+    # open it again; each change is in the audit log
+    assert client.post(action, data={"csrf_token": csrf(page), "done": "0"}).status_code == 302
+    with app.app_context():
+        actions = db.session.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.tenant_id == village.id, AuditEvent.action.startswith("facilitation."))
+            .order_by(AuditEvent.id)
+        ).all()
+    assert actions == [
+        "facilitation.visit_recorded",
+        "facilitation.follow_up_done",
+        "facilitation.follow_up_reopened",
+    ]
 
 
 def test_bad_input_is_refused_beside_the_field(app, client, login, sg_village, facilitator_of):

@@ -211,15 +211,23 @@ def test_every_hookspec_is_exercised(db_urls, tmp_path_factory, monkeypatch, cap
 
     from conftest import make_app
 
+    from desacerdas import hookimpl
     from desacerdas.cli import cli
-    from desacerdas.plugin_system.types import DomainEvent
+    from desacerdas.plugin_system.types import DomainEvent, WaitingItem
     from desacerdas.testing.support import sign_in
 
     from .fake_plugins import FakeWithCli
 
+    class FakeWaiting(FakeWithCli):
+        """Also says what waits on people in the village (the facilitator's surface)."""
+
+        @hookimpl
+        def desa_waiting_items(self, tenant, session) -> list[WaitingItem]:  # noqa: ANN001
+            return [WaitingItem(f"{self.name}.queue", f"Antrean {self.name} menunggu", 2)]
+
     monkeypatch.setenv("DESA_TRACE_HOOKS", "1")
     caplog.set_level(logging.WARNING, logger="desacerdas.plugin_system.manager")
-    app = make_app(db_urls, tmp_path_factory, EXTRA_PLUGINS={"omega": FakeWithCli("omega")})
+    app = make_app(db_urls, tmp_path_factory, EXTRA_PLUGINS={"omega": FakeWaiting("omega")})
     with app.app_context():
         rollout.install("omega")
         rollout.enable(db.session.get(Tenant, menanga.id), "omega")  # readiness, on_enable, event
@@ -231,6 +239,10 @@ def test_every_hookspec_is_exercised(db_urls, tmp_path_factory, monkeypatch, cap
     sign_in(client, make_user("village_head", menanga))
     client.get(f"/desa/{menanga.slug}/dashboard")  # navigation, widgets, indicators
     client.get(f"/desa/{menanga.slug}/me/data")  # desa_personal_data
+    facilitator = app.test_client()
+    sign_in(facilitator, make_user("facilitator", menanga))
+    surface = facilitator.get("/facilitation")  # desa_waiting_items
+    assert surface.status_code == 200 and "Antrean omega menunggu" in surface.get_data(as_text=True)
     runner = app.test_cli_runner()
     runner.invoke(cli, ["plugins", "demo", "omega", "--tenant", menanga.slug])
     runner.invoke(cli, ["plugins", "disable", "omega", "--tenant", menanga.slug])

@@ -2,7 +2,7 @@
 
 - ``GET /api/v1/facilitation``: the villages of the caller's rollout scope (platform admins,
   regency admins, facilitators), scored by "needs attention" as on the page ``/facilitation``
-  (docs/facilitation.md). A platform admin names a regency (``regency=51.07``).
+  (docs/facilitation.md); a platform admin's are every village (filter with ``regency=51.07``).
 - ``/api/v1/desa/<slug>/visits``: a village's visit log; ``village.visits.view`` to read (village
   head, facilitators, the regency), ``village.visits.record`` to add or tick off follow-ups.
 """
@@ -188,33 +188,41 @@ class Surface(MethodView):
     @blp.arguments(SurfaceQuerySchema, location="query")
     @blp.response(200, CardSchema(many=True))
     @blp.alt_response(403, description="Not a platform admin, regency admin or facilitator (`forbidden`).")
-    @blp.alt_response(422, description="A platform admin must name a regency (`area_required`).")
+    @blp.alt_response(
+        422,
+        description="More than 300 villages in scope sorted by anything but name (`too_many_villages`).",
+    )
     @blp.paginate(**PAGINATION)
     def get(self, args: dict, pagination_parameters: PaginationParameters) -> list[dict[str, Any]]:
-        """The caller's villages with what blocks their next pillar, what waits on people, the last
-        activity, the visit log's open follow-ups and (for the page returned) the indicators' trends.
+        """The caller's villages (a platform admin: every village) with what blocks their next
+        pillar, what waits on people, the last activity, the visit log's open follow-ups and (for
+        the page returned) the indicators' trends.
 
-        Sorted by ``sort``; paginated (``X-Pagination`` header)."""
+        Sorted by ``sort``; paginated (``X-Pagination`` header). Above 300 villages only
+        ``sort=name`` is possible: name a regency or district to rank them."""
         user = api_user()
         if not scope.is_audience(user):
             raise ApiError(
                 403, _("Only platform admins, regency admins and facilitators may do this."), "forbidden"
             )
         filters = parse_filters(args.get("regency"), args.get("district"), args.get("facilitator"))
-        if user.is_platform_admin and not filters.regency:
-            raise ServiceError(_("Name a regency (for example regency=51.07)."), "area_required", 422)
-        stmt = scope.villages(user, filters).limit(surface.MAX_VILLAGES)
-        cards = surface.sort_cards(
-            surface.cards_for(db.session.scalars(stmt), user, db.session), args["sort"]
-        )
         if "page_size" not in request.args:
             pagination_parameters.page_size = default_page_size()
-        size = pagination_parameters.page_size
-        start = (pagination_parameters.page - 1) * size
-        shown = cards[start : start + size] if start < len(cards) else []
-        pagination_parameters.item_count = len(cards)
-        surface.add_trends(shown, user, db.session)
-        return [_card(c) for c in shown]
+        stmt = scope.villages(user, filters)
+        total = surface.count_of(stmt, db.session)
+        if total > surface.MAX_VILLAGES and args["sort"] != "name":
+            raise ServiceError(
+                _(
+                    "More than %(num)d villages: name a regency or a district, or sort by name.",
+                    num=surface.MAX_VILLAGES,
+                ),
+                "too_many_villages",
+                422,
+            )
+        size, page = pagination_parameters.page_size, pagination_parameters.page
+        found = surface.page_of(stmt, user, args["sort"], page, size, db.session, total)
+        pagination_parameters.item_count = found.total
+        return [_card(c) for c in found.cards]
 
 
 # -- a village's visit log -------------------------------------------------------------------------

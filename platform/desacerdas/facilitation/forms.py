@@ -14,7 +14,7 @@ from .visits import FOLLOW_UP_MAX, FOLLOW_UPS_MAX, NOTE_MAX
 class VisitForm(FlaskForm):
     visited_on = DateField(
         _l("Date"),
-        validators=[DataRequired(message=REQUIRED)],
+        validators=[InputRequired(message=REQUIRED)],  # a date that does not parse says so
         invalid_value_message=NOT_A_DATE,
     )
     kind = RadioField(
@@ -22,6 +22,7 @@ class VisitForm(FlaskForm):
         choices=[("visit", _l("Visit to the village")), ("call", _l("Telephone or video call"))],
         default="visit",
         validators=[InputRequired(message=REQUIRED)],
+        validate_choice=False,  # another value: the service's "Choose a visit or a call.", in words
     )
     note = TextAreaField(
         _l("Note"),

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ..auth.permissions import can
@@ -38,7 +38,7 @@ from ..services.i18n import _
 from ..tenancy.cross_village import read_each
 from . import visits
 
-MAX_VILLAGES = 300  # villages scored on one page view (a regency has fewer than 100)
+MAX_VILLAGES = 300  # villages scored on one page view (a regency has fewer than 100); above: by name
 QUIET_DAYS = 30
 TRENDS_PER_VILLAGE = 3
 W_WAITING, W_BLOCKING, W_FOLLOW_UP, W_QUIET = 3, 2, 1, 5
@@ -246,3 +246,38 @@ def add_trends(cards: list[Card], viewer: User, session: Session) -> None:
     found = read_each(list(by_id), read, actor_id=viewer.id, reason="facilitation.trends")
     for tenant_id, trends in found.items():
         by_id[tenant_id].trends = trends
+
+
+@dataclass
+class SurfacePage:
+    """The cards of one page of the surface and how they were chosen."""
+
+    cards: list[Card]
+    total: int  # villages in the caller's scope matching the filters
+    sort: str  # the order used
+    ranked: bool  # False: too many villages to score them all, listed by name (only this page scored)
+
+
+def count_of(stmt: Select, session: Session) -> int:
+    """How many villages ``stmt`` selects."""
+    return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
+def page_of(  # noqa: PLR0913 - what a page needs, passed as it is
+    stmt: Select, viewer: User, sort: str, number: int, size: int, session: Session, total: int | None = None
+) -> SurfacePage:
+    """One page of the villages ``stmt`` selects (the caller's scope and filters), with trends.
+
+    Up to MAX_VILLAGES villages every one is scored and the page is cut from the sorted whole (any
+    sort). Above (a platform admin over every village of the platform), they are paged by name in
+    the database and only the page's villages are read: "needs attention" needs a narrower area."""
+    total = count_of(stmt, session) if total is None else total
+    start = (max(number, 1) - 1) * size
+    if total <= MAX_VILLAGES:
+        cards = sort_cards(cards_for(session.scalars(stmt), viewer, session), sort)
+        shown, ranked = cards[start : start + size], True
+    else:
+        by_name = stmt.order_by(None).order_by(Tenant.name, Tenant.id).offset(start).limit(size)
+        shown, sort, ranked = cards_for(session.scalars(by_name), viewer, session), "name", False
+    add_trends(shown, viewer, session)
+    return SurfacePage(shown, total, sort, ranked)

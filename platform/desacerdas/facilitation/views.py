@@ -33,36 +33,23 @@ def _sort() -> str:
 @bp.get("/facilitation")
 @board_page
 def work_surface() -> ResponseReturnValue:
-    """The villages of the caller's rollout scope, those needing attention first (by default).
-    A platform admin chooses a regency first: every village of the platform is no work surface."""
+    """The villages of the caller's rollout scope (a platform admin: every village), those needing
+    attention first by default; more than ``surface.MAX_VILLAGES`` are listed by name."""
     form, filters = filter_form()
     viewer = user()
-    sort = _sort()
-    need_area = viewer.is_platform_admin and not filters.regency
-    cards: list[surface.Card] = []
-    truncated = False
-    if not need_area:
-        tenants = list(db.session.scalars(scope.villages(viewer, filters).limit(surface.MAX_VILLAGES + 1)))
-        truncated = len(tenants) > surface.MAX_VILLAGES
-        cards = surface.sort_cards(
-            surface.cards_for(tenants[: surface.MAX_VILLAGES], viewer, db.session), sort
-        )
     number = page_number()
-    start = (number - 1) * PAGE_SIZE
-    shown = cards[start : start + PAGE_SIZE] if start < len(cards) else []
-    surface.add_trends(shown, viewer, db.session)
+    found = surface.page_of(scope.villages(viewer, filters), viewer, _sort(), number, PAGE_SIZE, db.session)
     return render_template(
         "facilitation/surface.html",
         form=form,
         filters=filters,
         filtered=bool(filters.as_args()),
-        cards=shown,
-        pagination=Page(shown, number, PAGE_SIZE, len(cards)),
+        cards=found.cards,
+        pagination=Page(found.cards, number, PAGE_SIZE, found.total),
         page_url=page_links("facilitation.work_surface"),
-        sort=sort,
+        sort=found.sort,
         sorts=surface.SORTS,
-        need_area=need_area,
-        truncated=truncated,
+        ranked=found.ranked,
         max_villages=surface.MAX_VILLAGES,
         weights=(surface.W_WAITING, surface.W_BLOCKING, surface.W_FOLLOW_UP, surface.W_QUIET),
         quiet_days=surface.QUIET_DAYS,
