@@ -31,9 +31,10 @@ from ..auth.permissions import can
 from ..kit import snapshots
 from ..models import AuditEvent, Tenant, User
 from ..plugin_system import indicators as live
-from ..plugin_system.state import enabled_by_village, installed_names, plugin_title, plugins
+from ..plugin_system.state import enabled_by_village, plugin_title, plugins
 from ..plugin_system.types import Indicator, ReadinessCheck, WaitingItem
-from ..services import ServiceError, regions, rollout
+from ..rollout import board
+from ..services import regions
 from ..services.i18n import _
 from ..tenancy.cross_village import read_each
 from . import visits
@@ -111,32 +112,18 @@ class Card:
 
 
 def pillar_order() -> list[str]:
-    """Installed, working plugins in dependency and rollout order (the board's columns)."""
-    installed = installed_names()
-    return [name for name, p in plugins().working().items() if name in installed and p.info]
-
-
-def _unavailable(name: str) -> ReadinessCheck:
-    return ReadinessCheck(
-        "requirement",
-        _("Requires %(name)s, which is not available on the platform.", name=name),
-        False,
-        _("Ask a platform admin to install or repair it."),
-    )
+    """The board's columns: installed, working plugins in dependency and rollout order."""
+    return [info.name for info in board.columns()]
 
 
 def _blocking(tenant: Tenant, name: str, enabled: frozenset[str], session: Session) -> list:
     """The failing checks of ``name`` and of what it requires that is not enabled yet."""
-    try:
-        needed = [n for n in rollout.closure(name) if n not in enabled]
-    except ServiceError:
-        missing = [n for n in plugins().loaded[name].requires if n not in plugins().working()]
-        return [(name, _unavailable(", ".join(missing)))]
-    found = []
-    for plugin in needed:
+
+    def failing_of(plugin: str) -> list[ReadinessCheck]:
         groups = plugins().hook_only(plugin).desa_readiness_checks(tenant=tenant, session=session)
-        found += [(plugin, c) for group in groups for c in group or [] if not c.passed]
-    return found
+        return [c for group in groups for c in group or [] if not c.passed]
+
+    return board.failing_for(name, enabled, failing_of)
 
 
 def _last_activity(session: Session, tenant_id: int) -> Activity | None:

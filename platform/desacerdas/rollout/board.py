@@ -8,7 +8,7 @@ with six pillars costs at most 150 small reads.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -74,15 +74,23 @@ def cells_for(
         if name in enabled:
             cells.append(Cell(name, ENABLED))
             continue
-        try:
-            needed = [n for n in rollout.closure(name) if n not in enabled]
-        except ServiceError:
-            missing = [n for n in plugins().loaded[name].requires if n not in plugins().working()]
-            cells.append(Cell(name, BLOCKED, [(name, _unavailable(", ".join(missing)))]))
-            continue
-        failing = [(n, c) for n in needed for c in failing_of(n)]
+        failing = failing_for(name, enabled, failing_of)
         cells.append(Cell(name, BLOCKED if failing else READY, failing))
     return cells
+
+
+def failing_for(
+    name: str, enabled: set[str] | frozenset[str], failing_of: Callable[[str], list[ReadinessCheck]]
+) -> list[tuple[str, ReadinessCheck]]:
+    """What keeps ``name`` from being enabled: the failing checks (``failing_of(plugin)``) of it and
+    of what it requires that is not enabled yet, or one check naming a requirement the platform
+    lacks. The board's cells and the facilitator's surface ask the same question."""
+    try:
+        needed = [n for n in rollout.closure(name) if n not in enabled]
+    except ServiceError:
+        missing = [n for n in plugins().loaded[name].requires if n not in plugins().working()]
+        return [(name, _unavailable(", ".join(missing)))]
+    return [(n, c) for n in needed for c in failing_of(n)]
 
 
 def rows_for(
