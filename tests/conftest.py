@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from desacerdas.extensions import db
+from desacerdas.models import Hamlet, User
+from desacerdas.services import auth as auth_service
+from desacerdas.tenancy import tenant_session
 from desacerdas.testing import support
 from desacerdas.testing.support import PASSWORD, Person, Village  # noqa: F401 - re-exported for tests
 
@@ -167,6 +171,44 @@ def bebandem(make_village) -> Village:
 def bearer(app):
     """``bearer(person)`` → headers with a fresh personal API token of that person."""
     return lambda person: support.api_headers(app, person)
+
+
+# -- API tokens and hamlets, made through the services in a short app context of their own --------
+
+
+@pytest.fixture
+def token_for(app) -> Callable[..., str]:
+    def _token(person, days: int | None = None, name: str = "test") -> str:  # noqa: ANN001
+        with app.app_context():
+            user = db.session.get(User, person.id)
+            _token, plain = auth_service.create_api_token(user, name, days)
+            return plain
+
+    return _token
+
+
+@pytest.fixture
+def auth(token_for) -> Callable[..., dict[str, str]]:
+    """``auth(person)`` → headers with a fresh bearer token of that person."""
+
+    def _headers(person) -> dict[str, str]:  # noqa: ANN001
+        return {"Authorization": f"Bearer {token_for(person)}"}
+
+    return _headers
+
+
+@pytest.fixture
+def add_hamlets(app) -> Callable[..., list[str]]:
+    """Create hamlets in a village directly; returns their ids as strings."""
+
+    def _add(village, *names: str) -> list[str]:  # noqa: ANN001
+        with app.app_context(), tenant_session(village.id) as s:
+            hamlets = [Hamlet(name=n) for n in names]
+            s.add_all(hamlets)
+            s.commit()
+            return [str(h.id) for h in hamlets]
+
+    return _add
 
 
 # -- the browser lane: one live server and one Chromium for the whole session ----------------------

@@ -7,34 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from desacerdas.extensions import db
-from desacerdas.models import Hamlet, User
-from desacerdas.services import auth as auth_service
-from desacerdas.tenancy import tenant_session
-
-
-@pytest.fixture
-def auth(app) -> Callable[..., dict[str, str]]:
-    """``auth(person)`` → headers with a fresh bearer token of that person."""
-
-    def _headers(person) -> dict[str, str]:  # noqa: ANN001
-        with app.app_context():
-            _token, plain = auth_service.create_api_token(db.session.get(User, person.id), "test")
-            db.session.commit()
-        return {"Authorization": f"Bearer {plain}"}
-
-    return _headers
-
-
-@pytest.fixture
-def add_hamlets(app) -> Callable[..., list[str]]:
-    def _add(village, *names: str) -> list[str]:  # noqa: ANN001
-        with app.app_context(), tenant_session(village.id) as s:
-            hamlets = [Hamlet(name=n) for n in names]
-            s.add_all(hamlets)
-            s.commit()
-            return [str(h.id) for h in hamlets]
-
-    return _add
+from desacerdas.models import User
 
 
 @pytest.fixture
