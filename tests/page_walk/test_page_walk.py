@@ -76,7 +76,8 @@ def test_every_page_reads_in_words(app, walk_app, walk_village, role):
     for lang in ("id", "en"):
         client.get(f"/?lang={lang}")  # the choice is kept in the session for the walk
         visited[lang] = walker.walk(client, starts, village.slug, lang, findings)
-        print(f"{role} {lang}: {len(visited[lang])} pages")  # shown with -s / -rA
+        size, heaviest = findings.heaviest
+        print(f"{role} {lang}: {len(visited[lang])} pages, heaviest {size} B {heaviest}")  # -s / -rA
     for lang, pages in visited.items():
         paths = {page.split("?")[0] for page in pages}
         missing = [

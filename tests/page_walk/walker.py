@@ -217,6 +217,7 @@ def english_msgids() -> dict[str, str]:
 @dataclass
 class Findings:
     problems: dict[str, list[str]] = field(default_factory=dict)
+    heaviest: tuple[int, str] = (0, "")  # bytes of HTML+CSS, page: printed by the walk
 
     def add(self, url: str, problem: str) -> None:
         self.problems.setdefault(url, [])
@@ -233,6 +234,7 @@ def check(page: Page, lang: str, css_size: int, findings: Findings) -> None:
     """Every check on one page; what fails is added to ``findings``."""
     pattern, single = codes()
     size = page.size + css_size
+    findings.heaviest = max(findings.heaviest, (size, page.url))
     if size > BUDGET:
         findings.add(page.url, f"{size} bytes of HTML+CSS (budget {BUDGET})")
     msgids = english_msgids() if lang == "id" else {}
