@@ -19,10 +19,9 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 import segno
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 
 if TYPE_CHECKING:
+    from fpdf import FPDF
     from sqlalchemy.orm import Session
 
     from ..models import Tenant
@@ -182,6 +181,8 @@ def new_pdf(
 ) -> FPDF:
     """An empty PDF with the platform's margins and metadata, dated ``created_at`` (not "now": the
     same paper must always give the same bytes). Add pages and draw, then :func:`finish`."""
+    from fpdf import FPDF  # here, not at import: fpdf2 and fontTools are ~15 MB a worker rarely needs
+
     pdf = FPDF(orientation="portrait", unit="mm", format=page_format)
     pdf.set_margins(LEFT, TOP, RIGHT)
     pdf.set_auto_page_break(True, margin=BOTTOM)
@@ -208,9 +209,9 @@ def draw_letterhead(pdf: FPDF, head: Letterhead) -> None:
     sizes = (13, 13, 16)
     for line, size in zip(head.lines(), sizes, strict=True):
         pdf.set_font("Times", "B", size)
-        pdf.cell(width, 7 if size > 13 else 6, pdf_text(line), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(width, 7 if size > 13 else 6, pdf_text(line), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Times", "I", 10)
-    pdf.multi_cell(width, 5, pdf_text(head.address), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(width, 5, pdf_text(head.address), align="C", new_x="LMARGIN", new_y="NEXT")
     y = max(pdf.get_y(), top + 27) + 1.5
     pdf.set_line_width(0.8)
     pdf.line(LEFT, y, pdf.w - RIGHT, y)
@@ -223,10 +224,10 @@ def draw_heading(pdf: FPDF, title: str, number: str | None) -> None:
     """The title, underlined in capitals, and ``Nomor: …`` below it."""
     width = pdf.w - LEFT - RIGHT
     pdf.set_font("Times", "BU", 13)
-    pdf.cell(width, 7, pdf_text(title.upper()), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(width, 7, pdf_text(title.upper()), align="C", new_x="LMARGIN", new_y="NEXT")
     if number:
         pdf.set_font("Times", "", 12)
-        pdf.cell(width, LINE, pdf_text(f"Nomor: {number}"), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(width, LINE, pdf_text(f"Nomor: {number}"), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(5)
 
 
@@ -235,7 +236,7 @@ def draw_block(pdf: FPDF, block: Block) -> None:
     width = pdf.w - LEFT - RIGHT
     pdf.set_font("Times", "", 12)
     if isinstance(block, str):
-        pdf.multi_cell(width, LINE, pdf_text(block), align="J", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(width, LINE, pdf_text(block), align="J", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
         return
     indent, label_w, colon_w = 8.0, 45.0, 4.0
@@ -244,7 +245,7 @@ def draw_block(pdf: FPDF, block: Block) -> None:
         pdf.cell(label_w, LINE, pdf_text(label))
         pdf.cell(colon_w, LINE, ":")
         pdf.multi_cell(
-            width - indent - label_w - colon_w, LINE, pdf_text(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            width - indent - label_w - colon_w, LINE, pdf_text(value), new_x="LMARGIN", new_y="NEXT"
         )
     pdf.ln(2)
 
@@ -306,7 +307,7 @@ def draw_qr(pdf: FPDF, url: str, *, x: float, y: float, caption_width: float) ->
         if all(pdf.get_string_width(line) <= caption_width for line in lines):
             break
     for line in lines:
-        pdf.cell(caption_width, CAPTION_LINE, line, align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.cell(caption_width, CAPTION_LINE, line, align="L", new_x="LEFT", new_y="NEXT")
 
 
 def draw_signature(pdf: FPDF, *, place: str, on: date, signer: Signer, verify_url: str) -> None:
@@ -323,16 +324,16 @@ def draw_signature(pdf: FPDF, *, place: str, on: date, signer: Signer, verify_ur
     pdf.set_font("Times", "", 12)
     pdf.set_xy(col_x, top)
     place_date = f"{place}, {indonesian_date(on)}"
-    pdf.cell(col_w, LINE, pdf_text(place_date), align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.cell(col_w, LINE, pdf_text(place_date), align="C", new_x="LEFT", new_y="NEXT")
     for title in signer.title_lines:
-        pdf.cell(col_w, LINE, pdf_text(title), align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.cell(col_w, LINE, pdf_text(title), align="C", new_x="LEFT", new_y="NEXT")
     pdf.set_y(pdf.get_y() + 22)
     pdf.set_x(col_x)
     pdf.set_font("Times", "BU", 12)
-    pdf.cell(col_w, LINE, pdf_text(signer.name), align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.cell(col_w, LINE, pdf_text(signer.name), align="C", new_x="LEFT", new_y="NEXT")
     if signer.id_line:
         pdf.set_font("Times", "", 12)
-        pdf.cell(col_w, LINE, pdf_text(signer.id_line), align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.cell(col_w, LINE, pdf_text(signer.id_line), align="C", new_x="LEFT", new_y="NEXT")
     bottom = pdf.get_y()
     draw_qr(pdf, verify_url, x=LEFT, y=top, caption_width=col_x - LEFT - 5)
     pdf.set_y(max(bottom, pdf.get_y()))
