@@ -54,6 +54,8 @@ NOT_REQUESTED = {
     "/smart_government/pin": "needs a citizen's PIN session (404 otherwise)",
     "/smart_government/letters/request": "only for a user linked to a resident (403 otherwise)",
     "/smart_government/letters/settings/preview": "needs a draft number format (400 otherwise)",
+    "/settings/terms/logo": "the letterhead logo's picture: the demo village has none (404)",
+    "/visits": "the visit log is for the village head, facilitators and the regency (403 for this staff)",
 }
 # Pages for the regency admin (village staff are sent elsewhere or refused).
 REGENCY_PAGES = ("/rollout", "/rollout/indicators", "/smart_government/residents/full-data")
