@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, contains_eager
 
 from ..extensions import db
 from ..models import VILLAGE_ROLES, Membership, Role, Tenant, User
-from ..services import NotFound, ServiceError, audit
+from ..services import NotFound, ServiceError, audit, invitations
 from ..services import users as user_service
 from ..services.i18n import _
 from ..web.pagination import Page, fetch
@@ -135,10 +135,7 @@ def get_member(tenant: Tenant, membership_id: int) -> Member:
 
 
 def invitation_states(user_ids: Iterable[int]) -> dict[int, str]:
-    from ..services import invitations
-
-    ids = list(user_ids)
-    return invitations.state_for(ids) if ids else {}
+    return invitations.state_for(user_ids)
 
 
 # -- who may do what ---------------------------------------------------------------------------------
@@ -240,15 +237,13 @@ def invite(
     hamlet_id: uuid.UUID | str | None = None,
 ) -> Invited:
     """Give a person a role here; a new person gets an account and a one-time invitation link."""
-    from ..services import invitations
-
     role = Role(role)
     _check_role(actor, tenant, role)
     hamlet = _hamlet(hamlet_id)
     email, phone = user_service.normalize_email(email), user_service.normalize_phone(phone)
     if not email and not phone:
         raise ServiceError(_("A user needs an email address or a phone number."), "login_required")
-    found = [u for u in (_by_email(email), _by_phone(phone)) if u is not None]
+    found = [u for u in (user_service.find_by_login(x) for x in (email, phone) if x) if u is not None]
     if len({u.id for u in found}) > 1:
         raise ServiceError(
             _("This email and this phone number belong to two different accounts."), "duplicate_user", 409
@@ -274,14 +269,6 @@ def invite(
     return Invited(membership, issued, bool(found))
 
 
-def _by_email(email: str | None) -> User | None:
-    return db.session.scalar(select(User).where(User.email == email)) if email else None
-
-
-def _by_phone(phone: str | None) -> User | None:
-    return db.session.scalar(select(User).where(User.phone == phone)) if phone else None
-
-
 def grant_existing(
     tenant: Tenant, actor: User, user: User, role: Role | str, hamlet_id: uuid.UUID | str | None = None
 ) -> Membership:
@@ -301,7 +288,6 @@ def grant_existing(
 
 def invite_again(tenant: Tenant, actor: User, membership: Membership) -> Any:
     """A new one-time link for a member who never used theirs ("send again"); earlier links end."""
-    from ..services import invitations
 
     _check_managed(actor, tenant, membership)
     user = membership.user
@@ -363,7 +349,6 @@ def end(tenant: Tenant, actor: User, membership: Membership) -> None:
     if membership.role in HEAD_ONLY and not acts_as_head(actor, tenant):
         raise Forbidden(_("Only the village head can give or take away the village head role."), "head_only")
     _keeps_a_head(tenant, membership, actor)
-    from ..services import invitations
 
     user = membership.user
     others = [m for m in user.memberships if m.id != membership.id]
