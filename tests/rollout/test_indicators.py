@@ -76,3 +76,49 @@ def test_indicators_follow_the_filters_and_the_facilitators_scope(
 def test_indicators_page_is_for_the_board_audience_only(rclient, villages, make_user, login):
     login(make_user("village_head", villages["menanga"]), rclient)
     assert rclient.get("/rollout/indicators").status_code == 403
+
+
+def test_a_long_list_is_paged_and_the_totals_count_every_village_of_the_filter(
+    rapp, rclient, villages, enable, make_user, login, monkeypatch
+):
+    """Up to MAX_VILLAGES: the table shows one page, the totals and trends sum every village."""
+    monkeypatch.setitem(rapp.config, "PAGE_SIZE", 2)
+    for slug in ("menanga", "rendang", "bebandem", "bunutan"):
+        enable(villages[slug], "alpha")
+    login(make_user("regency_admin", area="51.07"), rclient)
+    first = rclient.get("/rollout/indicators").get_data(as_text=True)
+    _head, rows, totals = _table(first)
+    assert len(rows) == 2 and "Page 1 of 2" in first and "4 villages" in first
+    assert totals[0] == "28"  # 4 × 7: every village, not the page's two
+    assert "The totals and trends count every village of the filter" in first
+    _head, second, totals2 = _table(rclient.get("/rollout/indicators?page=2").get_data(as_text=True))
+    assert len(second) == 2 and not set(second) & set(rows) and totals2 == totals
+
+
+def test_beyond_max_villages_the_page_is_not_counted_and_totals_are_the_pages(
+    rapp, rclient, villages, enable, make_user, login, monkeypatch
+):
+    """Above MAX_VILLAGES (all the villages of a country): only the page's villages are read, so
+    the page costs the same however many villages the platform holds, and it says so."""
+    from desacerdas.rollout import dashboard
+
+    monkeypatch.setattr(dashboard, "MAX_VILLAGES", 2)
+    monkeypatch.setitem(rapp.config, "PAGE_SIZE", 2)
+    for slug in villages:
+        enable(villages[slug], "alpha")
+    login(make_user("platform_admin"), rclient)
+    html = rclient.get("/rollout/indicators").get_data(as_text=True)
+    _head, rows, totals = _table(html)
+    assert len(rows) == 2 and totals[0] == "14"
+    assert "More than 2 villages" in html and "Total of this page" in html
+    assert "Page 1</span>" in html and 'rel="next"' in html and "Page 1 of" not in html
+    with rapp.app_context():
+        event = db.session.scalar(
+            select(AuditEvent)
+            .where(AuditEvent.action == "tenant.cross_village_read")
+            .order_by(AuditEvent.id.desc())
+        )
+    assert len(event.detail["tenant_ids"]) == 2  # the page's villages only were read
+    last = rclient.get("/rollout/indicators?page=3").get_data(as_text=True)
+    _head, rows3, _totals = _table(last)
+    assert len(rows3) == 1 and 'rel="next"' not in last and 'rel="prev"' in last

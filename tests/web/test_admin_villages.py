@@ -464,3 +464,41 @@ def test_forms_carry_no_unset_attributes(admin_client, menanga):
         assert '="None"' not in page, path
     page = text(admin_client.post("/admin/villages/new", data={"code": "x"}))
     assert 'aria-describedby="code-hint code-err"' in page
+
+
+def test_a_list_longer_than_the_count_cap_is_paged_without_counting_it_all(
+    app, admin_client, villages, monkeypatch
+):
+    """The list of every village of a country counts at most COUNT_CAP of them: beyond it the page
+    says "more than", shows no last page, and "next" still leads on until the end."""
+    from desacerdas.web import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_CAP", 2)
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 3)
+    first = text(admin_client.get("/admin/villages"))
+    assert "More than 2 villages" in first and "Page 1</span>" in first and "Page 1 of" not in first
+    assert len(listed_names(admin_client.get("/admin/villages"))) == 3 and 'rel="next"' in first
+    second = admin_client.get("/admin/villages?page=2")
+    assert len(listed_names(second)) == 1 and 'rel="next"' not in text(second)
+    names = listed_names(admin_client.get("/admin/villages")) + listed_names(second)
+    assert sorted(names) == sorted(villages)
+    filtered = text(admin_client.get("/admin/villages", query_string={"regency": "51.07"}))
+    assert "More than 2 villages" in filtered  # Menanga, Rendang, Bebandem
+    assert "1 village" in text(admin_client.get("/admin/villages", query_string={"regency": "51.06"}))
+
+
+def test_many_districts_are_offered_once_a_regency_is_chosen(admin_client, villages, monkeypatch):
+    """A district menu of a whole country would be thousands long: above MENU_DISTRICTS it waits
+    for a regency; a link naming only a district still works and picks its regency."""
+    from desacerdas.services import areas
+
+    monkeypatch.setattr(areas, "MENU_DISTRICTS", 2)
+    page = text(admin_client.get("/admin/villages"))
+    assert '<option value="51.07">Kabupaten Karangasem (51.07)</option>' in page
+    assert '<option value="51.07.01"' not in page and '<option value="51.06.01"' not in page
+    chosen = admin_client.get("/admin/villages", query_string={"regency": "51.07"})
+    assert '<option value="51.07.01">Rendang</option>' in text(chosen)
+    only_district = admin_client.get("/admin/villages", query_string={"district": "51.07.01"})
+    assert sorted(listed_names(only_district)) == ["Menanga", "Rendang"]
+    assert '<option selected value="51.07">' in text(only_district)
+    assert '<option selected value="51.07.01">Rendang</option>' in text(only_district)

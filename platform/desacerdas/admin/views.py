@@ -26,12 +26,12 @@ from ..extensions import db, login_manager
 from ..models import Hamlet, Membership, Role, Tenant, TenantStatus, User
 from ..notifications.web import labels as notification_labels
 from ..plugin_system.state import enabled_for
-from ..services import ServiceError, audit, invitations
+from ..services import ServiceError, areas, audit, invitations
 from ..services import tenants as tenant_svc
 from ..services import users as user_svc
 from ..services.regions import normalize_code, time_zone
 from ..tenancy import tenant_session
-from ..web.pagination import page_links, paginate
+from ..web.pagination import fetch_bounded, page_links, page_number, page_size, paginate
 from ..web.zoned_time import zone_label, zone_of
 from . import labels
 from .forms import (
@@ -49,7 +49,6 @@ CHANNEL_LABELS = notification_labels.CHANNELS
 
 MANAGE = "platform.tenants.manage"
 RECENT_EVENTS = 10
-MAX_DISTRICT_OPTIONS = 200
 ACTION_PREFIXES = ("tenant.", "membership.", "user.", "hamlet.", "auth.")
 
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
@@ -115,29 +114,17 @@ def _clean(field: Any) -> Any:
 
 
 def _filter_choices(form: VillageFilterForm) -> None:
-    regencies = db.session.execute(
-        _scoped(select(Tenant.regency_code, Tenant.regency_name).distinct()).order_by(Tenant.regency_code)
-    ).all()
-    form.regency.choices = [("", _("All regencies"))] + [
-        (code, f"{name} ({code})") for code, name in regencies
-    ]
-    regency = form.regency.data if form.regency.data in {c for c, _n in regencies} else ""
+    where = None if g.admin_scope is None else _scoped(select(Tenant)).whereclause
+    regencies = areas.regencies(where)
+    form.regency.choices = [("", _("All regencies"))] + [(r.code, f"{r.name} ({r.code})") for r in regencies]
+    regency = areas.regency_of(form.regency.data, form.district.data, regencies)
     form.regency.data = regency
-
-    district_stmt = _scoped(
-        select(Tenant.district_code, Tenant.district_name, Tenant.regency_name).distinct()
-    ).order_by(Tenant.district_code)
-    if regency:
-        district_stmt = district_stmt.where(Tenant.regency_code == regency)
-    districts = db.session.execute(district_stmt.limit(MAX_DISTRICT_OPTIONS + 1)).all()
-    if len(districts) > MAX_DISTRICT_OPTIONS:  # too many to list: ask for a regency first
-        districts = []
+    districts = areas.district_menu(regency or None, where)
     several_regencies = not regency and len(regencies) > 1
     form.district.choices = [("", _("All districts"))] + [
-        (code, f"{name} · {regency_name}" if several_regencies else name)
-        for code, name, regency_name in districts
+        (d.code, f"{d.name} · {d.regency_name}" if several_regencies else d.name) for d in districts
     ]
-    if form.district.data not in {c for c, *_rest in districts}:
+    if form.district.data not in {d.code for d in districts}:
         form.district.data = ""
 
     statuses = [TenantStatus.ACTIVE, TenantStatus.SUSPENDED]
@@ -161,7 +148,7 @@ def tenants() -> ResponseReturnValue:
         district_code=form.district.data or None,
         status=form.status.data or None,
     )
-    pagination = paginate(_scoped(stmt))
+    pagination = fetch_bounded(_scoped(stmt), page_number(), page_size())
     create_form = CreateVillageForm(formdata=None) if g.admin_can_manage else None
     filtered = any(request.args.get(k) for k in ("q", "regency", "district", "status"))
     return render_template(

@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from ..extensions import login_manager
 from ..models import User
+from ..services import areas
 from . import scope
 from .forms import BoardFilterForm
 
@@ -54,12 +55,11 @@ def filter_form() -> tuple[BoardFilterForm, scope.Filters]:
     form.validate()
     viewer = user()
     regencies = scope.regencies(viewer)
-    form.regency.choices = [("", _("All regencies"))] + [(c, f"{n} ({c})") for c, n in regencies]
-    if form.regency.data not in {c for c, _n in regencies}:
-        form.regency.data = ""
+    form.regency.choices = [("", _("All regencies"))] + [(r.code, f"{r.name} ({r.code})") for r in regencies]
+    form.regency.data = areas.regency_of(form.regency.data, form.district.data, regencies)
     districts = scope.districts(viewer, form.regency.data or None)
-    form.district.choices = [("", _("All districts"))] + districts
-    if form.district.data not in {c for c, _n in districts}:
+    form.district.choices = [("", _("All districts"))] + [(d.code, d.name) for d in districts]
+    if form.district.data not in {d.code for d in districts}:
         form.district.data = ""
     facilitators = scope.facilitators(viewer)
     form.facilitator.choices = [("", _("All facilitators"))] + [(str(i), n) for i, n in facilitators]

@@ -22,11 +22,12 @@ from ..plugin_system import indicators as plugin_indicators
 from ..plugin_system.state import enabled_by_village
 from ..plugin_system.types import Indicator
 from ..tenancy.replica import read_each, replica_session
+from ..web.pagination import fetch_bounded, page_links, page_number, page_size
 from . import scope
 from .access import board_page, filter_form, user
 from .views import bp
 
-MAX_VILLAGES = 300
+MAX_VILLAGES = 300  # above: totals of the page's villages only (a regency has fewer)
 SUMMED = ("count", "amount")  # ratios and durations are averaged instead
 
 
@@ -98,16 +99,20 @@ def indicator_trends(found: list[Indicator]) -> list[snapshots.Trend]:
 @bp.get("/rollout/indicators")
 @board_page
 def indicators() -> ResponseReturnValue:
+    """One page of villages in the table and the charts; the totals and trends of every village
+    in scope while there are at most ``MAX_VILLAGES`` (a regency), else of the page's villages
+    only: the page then costs the same with 20 villages on the platform as with 83,762."""
     form, filters = filter_form()
     viewer = user()
     # One read-only session on the replica for the page (the villages stay attached to it while the
     # plugins' indicators and the template read them), the villages' own data through read_each.
     with replica_session() as reports:
-        tenants = list(reports.scalars(scope.villages(viewer, filters).limit(MAX_VILLAGES + 1)))
-        truncated = len(tenants) > MAX_VILLAGES
-        tenants = tenants[:MAX_VILLAGES]
-        enabled = enabled_by_village([t.id for t in tenants], reports)
-        by_id = {t.id: t for t in tenants}
+        stmt = scope.villages(viewer, filters)
+        pagination = fetch_bounded(stmt, page_number(), page_size(), reports, cap=MAX_VILLAGES)
+        whole = pagination.counted and pagination.pages > 1
+        totalled = list(reports.scalars(stmt)) if whole else list(pagination.items)
+        enabled = enabled_by_village([t.id for t in totalled], reports)
+        by_id = {t.id: t for t in totalled}
         period = plugin_indicators.current_period()
 
         def read(session: Session, tenant_id: int) -> tuple[list[Indicator], Stored]:
@@ -116,21 +121,20 @@ def indicators() -> ResponseReturnValue:
             return found, snapshots.history(session, [i.key for i in found])
 
         results = (
-            read_each([t.id for t in tenants], read, actor_id=viewer.id, reason="rollout.indicators")
-            if tenants
-            else {}
+            read_each(list(by_id), read, actor_id=viewer.id, reason="rollout.indicators") if by_id else {}
         )
         columns = columns_of({tid: found for tid, (found, _stored) in results.items()})
         stored = [history for _found, history in results.values()]
         return render_template(
             "rollout/indicators.html",
             form=form,
-            tenants=tenants,
+            pagination=pagination,
+            page_url=page_links("rollout.indicators"),
+            tenants=pagination.items,
             columns=columns,
             trends=[combine(c, stored) for c in columns],
             months=snapshots.MONTHS,
             period=period,
-            truncated=truncated,
             max_villages=MAX_VILLAGES,
             filtered=bool(filters.as_args()),
         )

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 
 from ..extensions import db
 from ..models import Membership, Role, Tenant, TenantStatus, User
+from ..services import areas
 from ..services import tenants as tenant_svc
 from ..services.users import tenants_in_scope
 
@@ -99,21 +100,12 @@ def villages_by_id(user: User, ids: list[int]) -> list[Tenant]:
 # -- filter options --------------------------------------------------------------------------------
 
 
-def regencies(user: User) -> list[tuple[str, str]]:
-    rows = db.session.execute(
-        select(Tenant.regency_code, Tenant.regency_name)
-        .where(_in_scope(user))
-        .distinct()
-        .order_by(Tenant.regency_code)
-    )
-    return [(code, name) for code, name in rows]
+def regencies(user: User) -> list[areas.Area]:
+    return areas.regencies(_in_scope(user))
 
 
-def districts(user: User, regency: str | None) -> list[tuple[str, str]]:
-    stmt = select(Tenant.district_code, Tenant.district_name).where(_in_scope(user)).distinct()
-    if regency:
-        stmt = stmt.where(Tenant.regency_code == regency)
-    return [(code, name) for code, name in db.session.execute(stmt.order_by(Tenant.district_code))]
+def districts(user: User, regency: str | None) -> list[areas.Area]:
+    return areas.district_menu(regency, _in_scope(user))
 
 
 def facilitators(user: User) -> list[tuple[int, str]]:

@@ -14,7 +14,7 @@ from ..auth.permissions import can
 from ..extensions import db
 from ..services import ServiceError, rollout
 from ..tenancy import replica
-from ..web.pagination import fetch, page_links, page_number, page_size
+from ..web.pagination import fetch_bounded, page_links, page_number, page_size
 from ..web.urls import query_args
 from . import board as matrix
 from . import bulk, scope
@@ -44,7 +44,7 @@ def board() -> ResponseReturnValue:
     infos = matrix.columns()
     # the villages, their plugins and the readiness checks: the read replica
     with replica.replica_session() as reports, replica.replica_connection() as checks:
-        pagination = fetch(scope.villages(user(), filters), page_number(), page_size(), reports)
+        pagination = fetch_bounded(scope.villages(user(), filters), page_number(), page_size(), reports)
         rows = matrix.rows_for(pagination.items, [i.name for i in infos], reports, checks)
         return _board_page(form, filters, infos, rows, pagination)
 

@@ -175,7 +175,9 @@ def search(
     status: str | None = None,
     tenant_ids: list[int] | None = None,
 ) -> Select:
-    stmt = select(Tenant).order_by(Tenant.regency_code, Tenant.district_code, Tenant.name)
+    # a district code starts with its regency code: this is regency, district, name order, read
+    # from the district index (ordering by regency first sorts each regency's villages)
+    stmt = select(Tenant).order_by(Tenant.district_code, Tenant.name, Tenant.id)
     if q:
         like = f"%{q.strip().lower()}%"
         stmt = stmt.where(

@@ -26,11 +26,10 @@ from sqlalchemy import Select, func, literal, select, tuple_
 
 from ..extensions import db
 from ..models import Tenant, TenantStatus
-from .pagination import page_number
+from .pagination import COUNT_CAP, bounded_count, page_number
 
 bp = Blueprint("site", __name__)
 
-COUNT_CAP = 1000  # villages counted exactly; beyond: "more than 1,000"
 BROWSE_ORDER = (Tenant.district_code, Tenant.name, Tenant.id)
 NAME_ORDER = (Tenant.name, Tenant.id)
 CODE_ORDER = (Tenant.code, Tenant.id)
@@ -73,12 +72,6 @@ def query_for(q: str) -> tuple[Select, tuple]:
     like = words.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     stmt = stmt.where(*_prefix_range(Tenant.name, words), func.lower(Tenant.name).like(like, escape="\\"))
     return stmt, NAME_ORDER
-
-
-def bounded_count(stmt: Select, cap: int = COUNT_CAP) -> int:
-    """How many rows ``stmt`` gives, reading at most ``cap + 1`` of them (``cap + 1`` means more)."""
-    inner = stmt.with_only_columns(literal(1)).order_by(None).limit(cap + 1).subquery()
-    return int(db.session.scalar(select(func.count()).select_from(inner)) or 0)
 
 
 def _cursor(slug: str, order: tuple) -> tuple | None:

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, request
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal, select
 from sqlalchemy.orm import Session
 
 from ..extensions import db
 from .urls import current_url_with
 
 MAX_PAGE = 1_000_000_000  # far beyond any list, far below any database's offset limit
+COUNT_CAP = 1000  # rows a bounded list counts exactly; beyond: "more than 1,000"
 
 
 def parse_page(value: Any, default: int = 1) -> int:
@@ -57,9 +58,13 @@ class Page:
     page: int
     per_page: int
     total: int
+    counted: bool = True  # False: ``total`` is only a lower bound (see ``fetch_bounded``)
+    more: bool = False  # when not counted: a row exists past this page
 
     @property
     def pages(self) -> int:
+        if not self.counted:  # as far as is known: this page, and the next when there is one
+            return self.page + 1 if self.more else self.page
         return (self.total + self.per_page - 1) // self.per_page if self.total else 0
 
     @property
@@ -95,11 +100,39 @@ def count(stmt: Select, session: Session | None = None) -> int:
     return int(session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)
 
 
-def fetch(stmt: Select, page: int, per_page: int, session: Session | None = None) -> Page:
+def bounded_count(stmt: Select, cap: int | None = None, session: Session | None = None) -> int:
+    """How many rows ``stmt`` gives, reading at most ``cap + 1`` of them (``cap + 1`` means more;
+    ``cap`` defaults to :data:`COUNT_CAP`)."""
+    cap = COUNT_CAP if cap is None else cap
+    inner = stmt.with_only_columns(literal(1), maintain_column_froms=True).order_by(None).limit(cap + 1)
+    inner = inner.subquery()
+    return int((session or db.session).scalar(select(func.count()).select_from(inner)) or 0)
+
+
+def fetch_bounded(
+    stmt: Select, page: int, per_page: int, session: Session | None = None, cap: int | None = None
+) -> Page:
+    """Like :func:`fetch` for lists that may hold every village of the country: counts at most
+    ``cap`` rows, so page 1 costs the same with 20 rows as with 83,762. Beyond the cap the page
+    is not counted (``counted`` False, ``total`` = ``cap``) and "next" is known by reading one
+    row more."""
+    session = session or db.session
+    page, per_page = parse_page(page), max(int(per_page), 1)
+    cap = COUNT_CAP if cap is None else cap
+    total = bounded_count(stmt, cap, session)
+    if total <= cap:
+        return fetch(stmt, page, per_page, session, total=total)
+    rows = list(session.execute(stmt.limit(per_page + 1).offset((page - 1) * per_page)).unique().scalars())
+    return Page(rows[:per_page], page, per_page, cap, counted=False, more=len(rows) > per_page)
+
+
+def fetch(
+    stmt: Select, page: int, per_page: int, session: Session | None = None, total: int | None = None
+) -> Page:
     """Page ``page`` of ``stmt`` with ``per_page`` rows; past the end: an empty page, no row query."""
     session = session or db.session
     page, per_page = parse_page(page), max(int(per_page), 1)
-    total = count(stmt, session)
+    total = count(stmt, session) if total is None else total
     offset = (page - 1) * per_page
     if offset >= total:
         return Page([], page, per_page, total)
