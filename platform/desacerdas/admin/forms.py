@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..web.widgets import MenuField
+
 # WTForms has no Indonesian catalogue, so its messages are given here to be translated with ours.
 REQUIRED = _l("This field is required.")
 TOO_LONG = _l("Field cannot be longer than %(max)d characters.")
@@ -30,9 +32,9 @@ class FilterForm(FlaskForm):
 
 class VillageFilterForm(FilterForm):
     q = StringField(_l("Search"), validators=[Optional(), _max(80)])
-    regency = SelectField(_l("Regency"), choices=[], validate_choice=False)
-    district = SelectField(_l("District"), choices=[], validate_choice=False)
-    status = SelectField(_l("Status"), choices=[], validate_choice=False)
+    regency = MenuField(_l("Regency"), choices=[], validate_choice=False)
+    district = MenuField(_l("District"), choices=[], validate_choice=False)
+    status = MenuField(_l("Status"), choices=[], validate_choice=False)
 
 
 class AuditFilterForm(FilterForm):

@@ -14,11 +14,12 @@ transaction.
 from __future__ import annotations
 
 from collections import OrderedDict
+from functools import cache
 from threading import Lock
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import String, cast, func, insert, select, update
+from sqlalchemy import Select, String, bindparam, cast, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -158,6 +159,15 @@ def platform_stamp_column() -> Any:
     )
 
 
+@cache
+def _tenant_query(preset: bool) -> Select:
+    """The statement of :func:`tenant_with_stamps`, built once per variant (its cache key too)."""
+    columns: list[Any] = [Tenant, platform_stamp_column()]
+    if preset:
+        columns.append(func.set_config(PG_SETTING, cast(Tenant.id, String), True))
+    return select(*columns).where(Tenant.slug == bindparam("slug"))
+
+
 def tenant_with_stamps(
     slug: str, session: Session | None = None, *, set_village: bool = False
 ) -> tuple[Tenant, str | None] | None:
@@ -167,12 +177,9 @@ def tenant_with_stamps(
     in this transaction (``tenancy.context.note_preset`` records it; the caller binds the session
     or calls ``forget_preset``)."""
     s = session or db.session
-    columns: list[Any] = [Tenant, platform_stamp_column()]
     # Only for a session bound to no village yet: a bound one keeps its village (TenantMismatch).
     preset = set_village and current_tenant_id(s) is None and s.get_bind().dialect.name == "postgresql"
-    if preset:
-        columns.append(func.set_config(PG_SETTING, cast(Tenant.id, String), True))
-    row = s.execute(select(*columns).where(Tenant.slug == slug)).first()
+    row = s.execute(_tenant_query(preset), {"slug": slug}).first()
     if row is None:
         return None
     if preset:

@@ -9,12 +9,13 @@ from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField,
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..admin.forms import REQUIRED, TOO_LONG, FilterForm
+from ..web.widgets import MenuField
 
 
 class BoardFilterForm(FilterForm):
-    regency = SelectField(_l("Regency"), choices=[], validate_choice=False)
-    district = SelectField(_l("District"), choices=[], validate_choice=False)
-    facilitator = SelectField(_l("Facilitator"), choices=[], validate_choice=False)
+    regency = MenuField(_l("Regency"), choices=[], validate_choice=False)
+    district = MenuField(_l("District"), choices=[], validate_choice=False)
+    facilitator = MenuField(_l("Facilitator"), choices=[], validate_choice=False)
 
 
 class _Selection(FlaskForm):

@@ -6,12 +6,13 @@ import hashlib
 import secrets
 from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from threading import Lock
 from typing import Protocol
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -301,12 +302,14 @@ def create_api_token(user: User, name: str, days: int | None = None) -> tuple[Ap
 TOKEN_TOUCH_EVERY = timedelta(minutes=1)  # api_tokens.last_used_at is written at most this often
 
 
-def _token_query(public: str):  # noqa: ANN202 - a Select
+@cache
+def _token_query():  # noqa: ANN202 - a Select
     """The token with its user, the user's roles and their villages: ONE statement, so that
-    ``can``/``can_see_village`` need nothing more for the rest of the request."""
+    ``can``/``can_see_village`` need nothing more for the rest of the request. Built once: the
+    same statement object every request, so SQLAlchemy computes its cache key only once."""
     return (
         select(ApiToken)
-        .where(ApiToken.prefix == public)
+        .where(ApiToken.prefix == bindparam("public"))
         .options(joinedload(ApiToken.user).joinedload(User.memberships).joinedload(Membership.tenant))
     )
 
@@ -337,7 +340,7 @@ def user_for_api_token(plain: str) -> User | None:
     if not plain.startswith(TOKEN_PREFIX) or plain.count("_") < 2:
         return None
     public = plain[len(TOKEN_PREFIX) :].split("_", 1)[0]
-    token = db.session.scalars(_token_query(public)).unique().first()
+    token = db.session.scalars(_token_query(), {"public": public}).unique().first()
     if token is None or token.revoked_at is not None:
         return None
     moment = _now()
