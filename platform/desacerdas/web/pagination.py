@@ -9,7 +9,7 @@ database for an offset it could not hold (SQLite refuses offsets beyond 64 bits)
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, request
@@ -58,8 +58,9 @@ class Page:
     page: int
     per_page: int
     total: int
-    counted: bool = True  # False: ``total`` is only a lower bound (see ``fetch_bounded``)
-    more: bool = False  # when not counted: a row exists past this page
+    # keyword-only, so that subclasses (kit.lists.ListResult) keep their positional fields
+    counted: bool = field(default=True, kw_only=True)  # False: ``total`` is a lower bound (fetch_bounded)
+    more: bool = field(default=False, kw_only=True)  # when not counted: a row exists past this page
 
     @property
     def pages(self) -> int:
