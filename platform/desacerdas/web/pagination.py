@@ -104,10 +104,14 @@ def count(stmt: Select, session: Session | None = None) -> int:
 def bounded_count(stmt: Select, cap: int | None = None, session: Session | None = None) -> int:
     """How many rows ``stmt`` gives, reading at most ``cap + 1`` of them (``cap + 1`` means more;
     ``cap`` defaults to :data:`COUNT_CAP`)."""
+    return int((session or db.session).scalar(bounded_count_statement(stmt, cap)) or 0)
+
+
+def bounded_count_statement(stmt: Select, cap: int | None = None) -> Select:
+    """The statement of :func:`bounded_count` (to build once for a list that never changes)."""
     cap = COUNT_CAP if cap is None else cap
     inner = stmt.with_only_columns(literal(1), maintain_column_froms=True).order_by(None).limit(cap + 1)
-    inner = inner.subquery()
-    return int((session or db.session).scalar(select(func.count()).select_from(inner)) or 0)
+    return select(func.count()).select_from(inner.subquery())
 
 
 def fetch_bounded(
