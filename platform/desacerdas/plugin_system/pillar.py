@@ -5,13 +5,16 @@ may use it too or implement the hooks directly.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import cache
 
 from flask import Blueprint, g, render_template
 from flask_babel import get_locale
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from .. import hookimpl
@@ -45,16 +48,62 @@ def hamlets_page(tenant: Tenant) -> str:
     return page_link(tenant, "village.hamlets", "hamlets")
 
 
+_SHARED: ContextVar[dict[tuple, int] | None] = ContextVar("desa_shared_counts", default=None)
+
+
+@contextmanager
+def shared_counts() -> Iterator[None]:
+    """While a read-only page asks every pillar of many villages whether it is ready (the rollout
+    board), the kit's counts — accounts by role, hamlets — are read once per village instead of
+    once per pillar (95 of the board's 431 statements for 20 villages were the same count).
+    Only for reading: nothing inside may change what it counts."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _shared(key: tuple, compute: Callable[[], int]) -> int:
+    memo = _SHARED.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+@cache
+def _role_count() -> Select:
+    """Built once: building this join cost more than the database's answer (1.7 ms a call)."""
+    return (
+        select(func.count(Membership.id))
+        .join(User, Membership.user_id == User.id)
+        .where(
+            Membership.tenant_id == bindparam("tenant"),
+            Membership.role.in_(bindparam("roles", expanding=True)),
+            User.active.is_(True),
+        )
+    )
+
+
+@cache
+def _hamlet_count() -> Select:
+    return select(func.count(Hamlet.id))
+
+
 def count_role(tenant: Tenant, session: Session, *roles: Role) -> int:
     """Accounts holding one of ``roles`` here; a suspended account does not count (it cannot work)."""
-    return (
-        session.scalar(
-            select(func.count(Membership.id))
-            .join(User, Membership.user_id == User.id)
-            .where(Membership.tenant_id == tenant.id, Membership.role.in_(roles), User.active.is_(True))
-        )
-        or 0
-    )
+
+    def compute() -> int:
+        return session.scalar(_role_count(), {"tenant": tenant.id, "roles": list(roles)}) or 0
+
+    return _shared(("roles", tenant.id, frozenset(roles)), compute)
+
+
+def count_hamlets(tenant: Tenant, session: Session) -> int:
+    """The village's hamlets (``session`` is bound to ``tenant``)."""
+    return _shared(("hamlets", tenant.id), lambda: session.scalar(_hamlet_count()) or 0)
 
 
 def has_role(role: Role, label: str, how: str) -> Check:
@@ -88,7 +137,7 @@ def has_hamlets(label: str, how: str) -> Check:
     """At least one hamlet; fixed on the hamlets page."""
 
     def check(tenant: Tenant, session: Session) -> ReadinessCheck:
-        ok = (session.scalar(select(func.count(Hamlet.id))) or 0) > 0
+        ok = count_hamlets(tenant, session) > 0
         return ReadinessCheck("has_hamlets", str(label), ok, str(how), hamlets_page(tenant))
 
     return check

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..kit import tabular
 from ..models import Tenant
+from ..plugin_system.pillar import shared_counts
 from ..plugin_system.state import enabled_by_village, installed_names, plugins
 from ..plugin_system.types import PluginInfo, ReadinessCheck
 from ..services import ServiceError, rollout
@@ -110,15 +111,16 @@ def rows_for(
     tenants = list(tenants)
     enabled = enabled_by_village([t.id for t in tenants], session or db.session)
     rows = []
-    for t in tenants:
-        if connection is None:
-            rows.append(Row(t, cells_for(t, names, enabled[t.id])))
-            continue
-        transaction = connection.begin()
-        try:
-            rows.append(Row(t, cells_for(t, names, enabled[t.id], connection=connection)))
-        finally:
-            transaction.rollback()
+    with shared_counts():  # the board only reads: each village's kit counts once, not per pillar
+        for t in tenants:
+            if connection is None:
+                rows.append(Row(t, cells_for(t, names, enabled[t.id])))
+                continue
+            transaction = connection.begin()
+            try:
+                rows.append(Row(t, cells_for(t, names, enabled[t.id], connection=connection)))
+            finally:
+                transaction.rollback()
     return rows
 
 
