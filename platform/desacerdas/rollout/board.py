@@ -9,6 +9,7 @@ with six pillars costs at most 150 small reads.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -21,6 +22,7 @@ from ..plugin_system.pillar import shared_counts
 from ..plugin_system.state import enabled_by_village, installed_names, plugins
 from ..plugin_system.types import PluginInfo, ReadinessCheck
 from ..services import ServiceError, rollout
+from ..tenancy import tenant_session
 
 ENABLED, READY, BLOCKED = "enabled", "ready", "blocked"
 
@@ -62,21 +64,26 @@ def cells_for(
 ) -> list[Cell]:
     """The village's cells; ``checks`` collects every plugin's readiness as it is asked (once each).
     With ``connection`` (the board's replica connection) the checks read there, inside its open
-    transaction; otherwise each check runs in its own session on the primary."""
+    transaction; otherwise in a session of its own on the primary (one for all the village's pillars)."""
     checks = {} if checks is None else checks
+    with ExitStack() as stack:
+        session: Session | None = None  # one for every pillar of the village, opened when needed
 
-    def failing_of(name: str) -> list[ReadinessCheck]:
-        if name not in checks:
-            checks[name] = rollout.readiness(tenant, name, connection)
-        return [c for c in checks[name] if not c.passed]
+        def failing_of(name: str) -> list[ReadinessCheck]:
+            nonlocal session
+            if name not in checks:
+                if session is None:
+                    session = stack.enter_context(tenant_session(tenant.id, connection))
+                checks[name] = rollout.readiness(tenant, name, session=session)
+            return [c for c in checks[name] if not c.passed]
 
-    cells = []
-    for name in names:
-        if name in enabled:
-            cells.append(Cell(name, ENABLED))
-            continue
-        failing = failing_for(name, enabled, failing_of)
-        cells.append(Cell(name, BLOCKED if failing else READY, failing))
+        cells = []
+        for name in names:
+            if name in enabled:
+                cells.append(Cell(name, ENABLED))
+                continue
+            failing = failing_for(name, enabled, failing_of)
+            cells.append(Cell(name, BLOCKED if failing else READY, failing))
     return cells
 
 

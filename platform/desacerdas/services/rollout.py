@@ -103,9 +103,19 @@ def closure(name: str) -> list[str]:
     return needed
 
 
-def readiness(tenant: Tenant, name: str, connection=None) -> list[ReadinessCheck]:  # noqa: ANN001
-    with tenant_session(tenant.id, connection) as session:
+def readiness(
+    tenant: Tenant,
+    name: str,
+    connection=None,  # noqa: ANN001
+    session: Session | None = None,
+) -> list[ReadinessCheck]:
+    """``name``'s readiness checks in ``tenant``: in ``session`` (bound to ``tenant``) when given
+    — the rollout board asks every pillar of a village in one — else in a session of its own."""
+    if session is not None:
         results = plugins().hook_only(name).desa_readiness_checks(tenant=tenant, session=session)
+    else:
+        with tenant_session(tenant.id, connection) as own:
+            results = plugins().hook_only(name).desa_readiness_checks(tenant=tenant, session=own)
     return [check for group in results for check in (group or [])]
 
 
