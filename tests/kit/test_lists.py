@@ -25,7 +25,7 @@ from desacerdas.kit.lists import (
     uuid_value,
 )
 from desacerdas.models import Tenant, TenantStatus
-from desacerdas.testing.support import VILLAGE_CODES
+from desacerdas.testing.support import VILLAGE_CODES, sql_statements
 from desacerdas.web.pagination import MAX_PAGE, parse_page
 
 HUGE = "9223372036854775808"  # 2**63: beyond any 64-bit offset
@@ -211,3 +211,23 @@ def test_existing_pages_and_api_survive_a_huge_page(client, four, make_user, log
     api = client.get(f"/api/v1/villages?page={HUGE}", headers=bearer(admin))
     assert api.status_code == 200 and api.get_json() == []
     assert json.loads(api.headers["X-Pagination"])["total"] == 4
+
+
+def test_a_first_page_shorter_than_a_page_is_its_own_count(lapp, four):
+    """No count statement for a list that fits on its first page; a full first page and any
+    later page are still counted (the pager needs the total)."""
+    with sql_statements(lapp) as seen:
+        client = lapp.test_client()
+        short = client.get("/api/kit-lists?q=" + four[0][:4].lower() + "&page_size=3")
+        counts = [s for s in seen if "count(" in s.lower()]
+        assert short.status_code == 200 and json.loads(short.headers["X-Pagination"])["total"] >= 1
+        assert json.loads(short.headers["X-Pagination"])["total"] == len(short.json["items"])
+        assert not counts
+        seen.clear()
+        full = client.get("/api/kit-lists?page_size=2")
+        assert json.loads(full.headers["X-Pagination"])["total"] == 4
+        assert [s for s in seen if "count(" in s.lower()]
+        seen.clear()
+        second = client.get("/api/kit-lists?page_size=3&page=2")
+        assert json.loads(second.headers["X-Pagination"])["total"] == 4 and len(second.json["items"]) == 1
+        assert [s for s in seen if "count(" in s.lower()]

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
 from desacerdas.extensions import db
 from desacerdas.models import Role, Tenant
 from desacerdas.plugin_system.pillar import count_hamlets, count_role, shared_counts
 from desacerdas.tenancy import tenant_session
+from desacerdas.testing.support import sql_statements
 
 
 @pytest.fixture
 def statements(app):
-    """The SQL the app's engine runs while the test is inside its app context."""
-    seen: list[str] = []
-
-    def note(c, cu, statement, p, ctx, em) -> None:  # noqa: ANN001
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-        event.listen(engine, "before_cursor_execute", note)
-    yield seen
-    event.remove(engine, "before_cursor_execute", note)
+    """The SQL the app's engine runs during the test."""
+    with sql_statements(app) as seen:
+        yield seen
 
 
 def test_inside_shared_counts_each_village_is_counted_once_and_apart(

@@ -9,10 +9,9 @@ village's data (hamlets) to that village.
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from desacerdas.cli import cli
 from desacerdas.extensions import db
@@ -22,6 +21,7 @@ from desacerdas.services import bulk_provision, manifests
 from desacerdas.services.regions import villages_in
 from desacerdas.services.tenants import SLUG
 from desacerdas.tenancy import tenant_session
+from desacerdas.testing.support import sql_statements
 
 KARANGASEM = "51.07"  # 78 villages
 BALI = "51"  # 716 villages
@@ -42,23 +42,6 @@ def _count(app, model, *where) -> int:  # noqa: ANN001
         return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-@contextmanager
-def _statements(app):  # noqa: ANN001
-    """Every SQL statement the app's engine runs inside the block."""
-    seen: list[str] = []
-
-    def listen(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001, PLR0913
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", listen)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", listen)
-
-
 def _writes(statements: list[str]) -> list[str]:
     return [s for s in statements if re.match(r"\s*(INSERT|UPDATE|DELETE)\b", s, re.I)]
 
@@ -69,7 +52,7 @@ def test_a_province_applies_set_based_and_a_reapply_writes_nothing(app, run, tmp
     assert made.exit_code == 0, made.output
     expected = len(villages_in(BALI))
     assert expected > 700
-    with _statements(app) as first:
+    with sql_statements(app) as first:
         applied = run("tenants", "apply", str(path))
     assert applied.exit_code == 0, applied.output
     assert f"Applied {expected} changes" in applied.output
@@ -86,7 +69,7 @@ def test_a_province_applies_set_based_and_a_reapply_writes_nothing(app, run, tmp
     assert denpasar.regency_name and denpasar.province_name == "Bali" and denpasar.is_active
     audit_before = _count(app, AuditEvent)
 
-    with _statements(app) as again_statements:
+    with sql_statements(app) as again_statements:
         again = run("tenants", "apply", str(path))
     assert again.exit_code == 0 and f"No changes: {expected} villages already match" in again.output
     assert _writes(again_statements) == []
@@ -94,13 +77,13 @@ def test_a_province_applies_set_based_and_a_reapply_writes_nothing(app, run, tmp
     assert _count(app, AuditEvent) == audit_before
 
 
-def test_growing_platform_costs_the_same_statements(app, run, tmp_path):
+def test_growing_platform_costs_the_samesql_statements(app, run, tmp_path):
     """The second regency costs no more statements than the first, with the first already there."""
     counts = []
     for area in ("51.07", "51.06"):
         path = tmp_path / f"{area}.toml"
         run("tenants", "manifest", area, "-o", str(path))
-        with _statements(app) as seen:
+        with sql_statements(app) as seen:
             assert run("tenants", "apply", str(path)).exit_code == 0
         counts.append(len(seen))
     assert counts[1] <= counts[0] + 2, counts

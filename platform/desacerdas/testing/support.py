@@ -305,3 +305,24 @@ def village_session(app: Flask, village: Village) -> Iterator[Session]:
 
     with app.app_context(), tenant_session(village.id) as session:
         yield session
+
+
+@contextmanager
+def sql_statements(app: Flask) -> Iterator[list[str]]:
+    """Every SQL statement ``app``'s engine runs inside the block, in order."""
+    from sqlalchemy import event
+
+    from ..extensions import db
+
+    seen: list[str] = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001, PLR0913
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)

@@ -134,9 +134,15 @@ def fetch_bounded(
 def fetch(
     stmt: Select, page: int, per_page: int, session: Session | None = None, total: int | None = None
 ) -> Page:
-    """Page ``page`` of ``stmt`` with ``per_page`` rows; past the end: an empty page, no row query."""
+    """Page ``page`` of ``stmt`` with ``per_page`` rows; past the end: an empty page, no row query.
+    The first page of a list shorter than a page is its own count: no count statement (most of a
+    village's lists — hamlets, staff, letter types — are that short)."""
     session = session or db.session
     page, per_page = parse_page(page), max(int(per_page), 1)
+    if total is None and page == 1:
+        items = list(session.execute(stmt.limit(per_page)).unique().scalars())
+        total = len(items) if len(items) < per_page else count(stmt, session)
+        return Page(items, page, per_page, total)
     total = count(stmt, session) if total is None else total
     offset = (page - 1) * per_page
     if offset >= total:
