@@ -1,24 +1,118 @@
 """Hook implementations of smart_society, registered through the ``desacerdas.plugins`` entry point.
 
-The pillar's own features arrive in their own issues; what is here is what the rollout needs:
-who may enable it, what a village must have first, and where it appears.
+Complaints (``complaints``: filing, a workflow with the national standard's working-day deadlines,
+an append-only thread, a public list the village chooses) are its first feature; social aid,
+emergency alerts and community events follow (issue 14). The feature's pages and API are nested
+in the pillar's blueprints, mounted at ``/desa/<slug>/smart_society`` and
+``/api/v1/desa/<slug>/smart_society`` and gated per village.
 """
 
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_smorest import Blueprint as ApiBlueprint
+from sqlalchemy.orm import Session
 
-from desacerdas.models import Role
+from desacerdas import hookimpl
+from desacerdas.auth.permissions import can
+from desacerdas.models import Role, Tenant, User
 from desacerdas.plugin_system.pillar import Pillar, has_role
+from desacerdas.plugin_system.types import Indicator, NavEntry, PermissionSpec, PluginBlueprints
 
-plugin = Pillar(
+from .complaints import api as complaints_api
+from .complaints import demo as complaints_demo
+from .complaints import figures as complaint_figures
+from .complaints import views as complaints_pages
+from .complaints.models import MODELS as COMPLAINT_MODELS
+from .permissions import COMPLAINTS_FILE, COMPLAINTS_HANDLE, COMPLAINTS_VIEW, PERMISSIONS
+from .settings import SocietySettings, public_mode
+
+MODELS: list[type] = [*COMPLAINT_MODELS]  # children before parents (purge order)
+
+# The features' pages in the menu: label, endpoint, place after the pillar's entry, permission.
+NAVIGATION: tuple[tuple[object, str, int, str], ...] = (
+    (_l("Complaints"), "complaints.complaints", 1, COMPLAINTS_VIEW),
+    (_l("My complaints"), "complaints.my_complaints", 2, COMPLAINTS_FILE),
+    (_l("File a complaint"), "complaints.new_complaint", 3, COMPLAINTS_FILE),
+    (_l("Take a complaint"), "complaints.new_complaint", 3, COMPLAINTS_HANDLE),
+)
+
+
+class Society(Pillar):
+    """The smart society pillar: complaints first."""
+
+    part_hints = {  # noqa: RUF012 - read only
+        "smart_society.complaints.complaints": _l(
+            "Complaints to verify, assign and answer within their deadlines."
+        ),
+        "smart_society.complaints.my_complaints": _l("Follow your complaints and reply."),
+        "smart_society.complaints.new_complaint": _l("Tell the village what is wrong."),
+        "smart_society.complaints.public_complaints": _l("What residents have complained about."),
+    }
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.api = ApiBlueprint(
+            f"{self.name}_api", __name__, description="Smart society: complaints of the village."
+        )
+        self.pages.register_blueprint(complaints_pages.blueprint())
+        self.api.register_blueprint(complaints_api.blp)
+
+    @hookimpl
+    def desa_owned_models(self) -> list[type]:
+        return list(MODELS)
+
+    @hookimpl
+    def desa_permissions(self) -> list[PermissionSpec]:
+        return [*super().desa_permissions(), *PERMISSIONS]
+
+    @hookimpl
+    def desa_blueprints(self, app: Flask) -> PluginBlueprints:
+        return PluginBlueprints(pages=self.pages, api=self.api)
+
+    @hookimpl
+    def desa_navigation(self, tenant: Tenant, user: User | None) -> list[NavEntry]:
+        title = self.title_en if str(get_locale()) == "en" else self.title_id
+        first = 100 + self.rollout_order
+        entries = [NavEntry(title, f"{self.name}.index", first)]
+        signed_in = user is not None and getattr(user, "is_authenticated", False)
+        shown: set[str] = set()
+        for label, endpoint, position, permission in NAVIGATION:
+            if signed_in and endpoint not in shown and can(user, permission, tenant):
+                shown.add(endpoint)
+                entries.append(NavEntry(str(label), f"{self.name}.{endpoint}", first + position))
+        if public_mode(tenant) != "none":
+            entries.append(
+                NavEntry(str(_l("Public complaints")), f"{self.name}.complaints.public_complaints", first + 4)
+            )
+        return entries
+
+    @hookimpl
+    def desa_indicators(self, tenant: Tenant, period: str, session: Session) -> list[Indicator]:
+        return complaint_figures.indicators(tenant, period, session)
+
+    @hookimpl
+    def desa_waiting_items(self, tenant: Tenant, session: Session) -> list:
+        return complaint_figures.waiting_items(tenant, session)
+
+    @hookimpl
+    def desa_demo_data(self, tenant: Tenant, session: Session) -> None:
+        complaints_demo.load(tenant, session)
+
+
+plugin = Society(
     name="smart_society",
     title_id="Sosial Cerdas",
     title_en="Smart society",
     pillar="society",
-    version="0.1.0",
-    description="Program bantuan sosial dan penerimanya, pengaduan, dan kegiatan masyarakat.",
-    description_en="Social-aid programmes and recipients, complaints, and community events.",
+    version="0.2.0",
+    description="Pengaduan warga dengan tenggat layanan; bantuan sosial dan kegiatan masyarakat menyusul.",
+    description_en="Residents' complaints with service deadlines; social aid and community events follow.",
     rollout_order=40,
     requires=("smart_government",),
+    settings_schema=SocietySettings,
     checks=[
         has_role(
             Role.HAMLET_HEAD,

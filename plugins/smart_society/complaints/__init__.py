@@ -1,0 +1,1 @@
+"""Complaints (pengaduan): filing, the workflow with working-day deadlines, the thread."""

@@ -1,0 +1,27 @@
+"""The pillar's permissions: their names (used by pages, API and services) and who gets them by
+default (:data:`PERMISSIONS`, returned by ``plugin.desa_permissions``)."""
+
+from __future__ import annotations
+
+from desacerdas.plugin_system.pillar import STAFF
+from desacerdas.plugin_system.types import PermissionSpec
+
+COMPLAINTS_VIEW = "smart_society.complaints.view"
+COMPLAINTS_HANDLE = "smart_society.complaints.handle"
+COMPLAINTS_FILE = "smart_society.complaints.file"
+
+# A hamlet head sees and handles only the complaints about their hamlet (the kit's scope).
+PERMISSIONS: list[PermissionSpec] = [
+    PermissionSpec(
+        COMPLAINTS_VIEW,
+        "See the village's complaints and their threads",
+        (*STAFF, "hamlet_head", "facilitator"),
+        True,
+    ),
+    PermissionSpec(
+        COMPLAINTS_HANDLE,
+        "Verify, assign, answer and reject complaints; take one at the counter or by phone",
+        (*STAFF, "hamlet_head"),
+    ),
+    PermissionSpec(COMPLAINTS_FILE, "File a complaint and follow one's own complaints", ("resident",)),
+]
