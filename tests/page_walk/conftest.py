@@ -107,7 +107,11 @@ def seed(app) -> WalkVillage:  # noqa: ANN001
         user_svc.grant(phone_only, "operator", tenant=tenant)
         db.session.commit()
     with app.app_context(), tenant_session(village.id) as s:
-        resident = s.scalars(select(Resident).order_by(Resident.name).limit(1)).first()
+        # the first resident by name who has no account yet (the letters demo opened a few)
+        without = select(ResidentAccount.resident_id)
+        resident = s.scalars(
+            select(Resident).where(Resident.id.not_in(without)).order_by(Resident.name).limit(1)
+        ).first()
         s.add(
             ResidentAccount(
                 resident_id=resident.id,
@@ -117,6 +121,14 @@ def seed(app) -> WalkVillage:  # noqa: ANN001
             )
         )
         s.commit()
+    # Smart society with its demo complaints, some filed by the resident above.
+    with app.app_context():
+        rollout.enable(village.tenant(), "smart_society", override_reason="uji semua halaman")
+        db.session.remove()
+    result = app.test_cli_runner().invoke(
+        cli, ["plugins", "demo", "smart_society", "--tenant", village.slug], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
     return WalkVillage(village.id, village.slug, other.slug, people)
 
 

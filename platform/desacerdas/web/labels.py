@@ -368,7 +368,7 @@ def event_target(target: object) -> str:
     text = str(target)
     kind, sep, ident = text.partition(":")
     if not sep:
-        return text
+        return _pillar_title(text) or text  # a pillar enabled or disabled: its title
     noun = SUBJECTS.get(kind) or ({"token": _l("API token")}).get(kind)
     if noun is None:
         return _("Record %(id)s", id=ident[:8])
@@ -425,3 +425,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(event_subject, "event_subject")
     app.add_template_filter(event_details, "event_details")
     app.add_template_filter(dash, "dash")
+    app.add_template_filter(lambda name: _pillar_title(str(name)) or str(name), "plugin_title")

@@ -25,6 +25,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from desacerdas.auth.permissions import can
@@ -150,7 +151,7 @@ class ExtendForm(FlaskForm):
 class RateForm(FlaskForm):
     rating = RadioField(
         _l("How good was the answer?"),
-        choices=[(str(n), str(n)) for n in range(1, 6)],
+        choices=[SelectChoice(str(n), str(n)) for n in range(1, 6)],
         validators=[DataRequired(message=_l("Choose from 1 to 5."))],
     )
 
@@ -169,6 +170,10 @@ def _names(ids: set[int | None]) -> dict[int, str]:
     return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
 
 
+def _assignees(tenant, item: Complaint) -> list[SelectChoice]:  # noqa: ANN001
+    return [SelectChoice(str(u.id), u.name) for u in service.handlers(db.session, tenant, item)]
+
+
 def _get(tenant, complaint_id: uuid.UUID) -> Complaint:  # noqa: ANN001
     try:
         return service.get(db.session, tenant, current_user, complaint_id)
@@ -181,7 +186,7 @@ def _filter_choices() -> dict[str, list[tuple[str, str]]]:
         "status": [("open", _("Open complaints")), ("all", _("All"))]
         + [(s.value, FLOW.state_label(s)) for s in Status],
         "category": [("", _("All categories"))] + [(c.value, str(CATEGORY_LABELS[c])) for c in Category],
-    }
+    }  # drawn by the template itself (no form object)
 
 
 # -- lists ---------------------------------------------------------------------------------------
@@ -253,16 +258,17 @@ def new_complaint() -> ResponseReturnValue:
     tenant, scope, user = require(COMPLAINTS_HANDLE, COMPLAINTS_FILE)
     staff = scope.own_user_id is None
     form = ComplaintForm()
-    form.category.choices = [("", "—")] + [(c.value, str(CATEGORY_LABELS[c])) for c in Category]
+    form.category.choices = [SelectChoice("", "—")] + [
+        SelectChoice(c.value, str(CATEGORY_LABELS[c])) for c in Category
+    ]
     hamlets = _hamlets()
     if scope.hamlet_id is not None:
         hamlets = {k: v for k, v in hamlets.items() if k == scope.hamlet_id}
-    form.hamlet.choices = [("", _("The whole village / I do not know"))] + [
-        (str(k), v) for k, v in hamlets.items()
+    form.hamlet.choices = [SelectChoice("", _("The whole village / I do not know"))] + [
+        SelectChoice(str(k), v) for k, v in hamlets.items()
     ]
     form.channel.choices = [
-        (Channel.COUNTER.value, str(CHANNEL_LABELS[Channel.COUNTER])),
-        (Channel.PHONE.value, str(CHANNEL_LABELS[Channel.PHONE])),
+        SelectChoice(c.value, str(CHANNEL_LABELS[c])) for c in (Channel.COUNTER, Channel.PHONE)
     ]
     error, status = None, 200
     if form.validate_on_submit():
@@ -314,12 +320,10 @@ def _render(
     action_form = forms.get("action") or ActionForm(formdata=None)
     actions = [a.name for a in FLOW.allowed_actions(db.session, tenant, user, item)]
     if "assign" in actions:
-        action_form.assignee.choices = [
-            (str(u.id), u.name) for u in service.handlers(db.session, tenant, item)
-        ]
+        action_form.assignee.choices = _assignees(tenant, item)
     post_form = forms.get("post") or PostForm(formdata=None)
-    post_form.corrects.choices = [("", _("Nothing: a new message"))] + [
-        (str(e.id), e.at.strftime("%d-%m %H:%M") + " · " + e.body[:40])
+    post_form.corrects.choices = [SelectChoice("", _("Nothing: a new message"))] + [
+        SelectChoice(str(e.id), e.at.strftime("%d-%m %H:%M") + " · " + e.body[:40])
         for e in entries
         if e.author_id == user.id
     ]
@@ -347,6 +351,7 @@ def _render(
         and item.status != Status.REJECTED,
         missed=service.missed(item, today),
         complainant=_complainant(item, people, show_name),
+        withheld_id=None if show_name else item.author_id,
         assignee=people.get(item.assignee_id) if item.assignee_id else None,
         hamlet=_hamlets().get(item.hamlet_id) if item.hamlet_id else None,
         terms=terms.terms_for(tenant),
@@ -387,11 +392,7 @@ def complaint_action(complaint_id: uuid.UUID, action: str) -> ResponseReturnValu
     tenant, _scope, user = require(COMPLAINTS_VIEW, COMPLAINTS_FILE, COMPLAINTS_HANDLE)
     item = _get(tenant, complaint_id)
     form = ActionForm()
-    form.assignee.choices = (
-        [(str(u.id), u.name) for u in service.handlers(db.session, tenant, item)]
-        if action == "assign"
-        else []
-    )
+    form.assignee.choices = _assignees(tenant, item) if action == "assign" else []
     if not form.validate_on_submit():
         return _render(
             tenant, item, error=_("The form was not accepted; try again."), status=400, forms={"action": form}
@@ -418,8 +419,10 @@ def complaint_post(complaint_id: uuid.UUID) -> ResponseReturnValue:
     tenant, _scope, user = require(COMPLAINTS_VIEW, COMPLAINTS_FILE, COMPLAINTS_HANDLE)
     item = _get(tenant, complaint_id)
     form = PostForm()
-    form.corrects.choices = [("", "")] + [
-        (str(e.id), "") for e in service.thread(db.session, item, with_notes=True) if e.author_id == user.id
+    form.corrects.choices = [SelectChoice("", "")] + [
+        SelectChoice(str(e.id), "")
+        for e in service.thread(db.session, item, with_notes=True)
+        if e.author_id == user.id
     ]
     if not form.validate_on_submit():
         return _render(tenant, item, status=400, forms={"post": form})
