@@ -18,6 +18,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -87,8 +88,8 @@ class Complaint(TenantScoped, Timestamped, Base):
     status: Mapped[Status] = mapped_column(string_enum(Status), default=Status.RECEIVED)
     # Where it is about (the hamlet head of that hamlet handles it); a point only if one was given.
     hamlet_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    latitude: Mapped[float | None] = mapped_column()
-    longitude: Mapped[float | None] = mapped_column()
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
     # Who complained: a signed-in resident (author_id), or a name and phone taken at the counter.
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reporter_name: Mapped[str | None] = mapped_column(String(120))
