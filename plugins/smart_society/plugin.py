@@ -24,6 +24,7 @@ from desacerdas.plugin_system.types import Indicator, NavEntry, PermissionSpec, 
 from .complaints import api as complaints_api
 from .complaints import demo as complaints_demo
 from .complaints import figures as complaint_figures
+from .complaints import notices as complaint_notices
 from .complaints import views as complaints_pages
 from .complaints.models import MODELS as COMPLAINT_MODELS
 from .permissions import COMPLAINTS_FILE, COMPLAINTS_HANDLE, COMPLAINTS_VIEW, PERMISSIONS
@@ -96,6 +97,11 @@ class Society(Pillar):
     @hookimpl
     def desa_waiting_items(self, tenant: Tenant, session: Session) -> list:
         return complaint_figures.waiting_items(tenant, session)
+
+    @hookimpl
+    def desa_notification_kinds(self) -> list:
+        """New complaints and the daily overdue reminder for staff; steps for the complainant."""
+        return complaint_notices.kinds()
 
     @hookimpl
     def desa_demo_data(self, tenant: Tenant, session: Session) -> None:

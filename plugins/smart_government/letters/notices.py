@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import current_app, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desacerdas.auth.permissions import registry as permissions
+from desacerdas.kit import links
 from desacerdas.models import Membership, Role, Tenant, User
 from desacerdas.notifications import notify
 
@@ -29,15 +29,8 @@ STAFF_ROLES = (Role.VILLAGE_HEAD, Role.VILLAGE_SECRETARY, Role.OPERATOR, Role.HA
 
 
 def link(tenant: Tenant, endpoint: str, **values: Any) -> str:
-    """An absolute address for a message (under ``DESA_PUBLIC_URL`` when set): works in a request,
-    a command and a worker alike."""
-    base = current_app.config.get("PUBLIC_URL")
-    try:
-        if base:
-            return base.rstrip("/") + url_for(endpoint, slug=tenant.slug, **values)
-        return url_for(endpoint, slug=tenant.slug, _external=True, **values)
-    except RuntimeError:  # no request and no SERVER_NAME
-        return f"http://localhost/desa/{tenant.slug}/smart_government/"
+    """An absolute address for a message (the kit's :func:`~desacerdas.kit.links.absolute`)."""
+    return links.absolute(tenant, endpoint, "smart_government/", **values)
 
 
 def _title(session: Session, req: LetterRequest) -> str:

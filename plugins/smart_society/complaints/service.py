@@ -24,7 +24,7 @@ from desacerdas.web.zoned_time import zone_of
 
 from ..permissions import COMPLAINTS_FILE, COMPLAINTS_HANDLE, COMPLAINTS_VIEW
 from ..settings import holidays_for
-from . import deadlines
+from . import deadlines, notices
 from .models import OPEN, Category, Channel, Complaint, ComplaintEntry, EntryKind, Status
 from .workflow import FLOW, author_name
 
@@ -152,6 +152,7 @@ def file_complaint(
     session.add(complaint)
     session.flush()
     FLOW.begin(session, tenant, user, complaint, audit_detail={"channel": channel.value})
+    notices.tell_handlers(session, tenant, complaint, user)
     return complaint
 
 

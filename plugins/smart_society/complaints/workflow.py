@@ -21,6 +21,7 @@ from desacerdas.services.i18n import _
 from desacerdas.web.labels import register_events, register_states
 
 from ..permissions import COMPLAINTS_HANDLE, COMPLAINTS_VIEW
+from . import notices
 from .models import ComplaintEntry, ComplaintStep, EntryKind, Status
 
 STATES = {
@@ -52,6 +53,7 @@ def add_entry(ctx: MoveContext, kind: EntryKind, body: str) -> ComplaintEntry:
 
 def _verified(ctx: MoveContext) -> None:
     ctx.record.verified_at = utcnow()
+    notices.tell_complainant(ctx.session, ctx.tenant, ctx.record, "verified")
 
 
 def _assignee_must_handle(ctx: MoveContext) -> None:
@@ -91,6 +93,7 @@ def _answered(ctx: MoveContext) -> None:
     if ctx.record.first_answer_at is None:
         ctx.record.first_answer_at = utcnow()
         ctx.record.answered_on = ctx.data["today"]
+    notices.tell_complainant(ctx.session, ctx.tenant, ctx.record, "answered", ctx.note or "")
 
 
 def _reopened(ctx: MoveContext) -> None:
@@ -99,11 +102,14 @@ def _reopened(ctx: MoveContext) -> None:
 
 def _closed(ctx: MoveContext) -> None:
     ctx.record.closed_at = utcnow()
+    if ctx.user is None or ctx.user.id != ctx.record.author_id:  # closed by staff: tell them
+        notices.tell_complainant(ctx.session, ctx.tenant, ctx.record, "closed")
 
 
 def _rejected(ctx: MoveContext) -> None:
     ctx.record.rejection_reason = ctx.note
     ctx.record.closed_at = utcnow()
+    notices.tell_complainant(ctx.session, ctx.tenant, ctx.record, "rejected", ctx.note or "")
 
 
 FLOW = Workflow(
