@@ -9,6 +9,10 @@ from desacerdas.plugin_system.types import PermissionSpec
 COMPLAINTS_VIEW = "smart_society.complaints.view"
 COMPLAINTS_HANDLE = "smart_society.complaints.handle"
 COMPLAINTS_FILE = "smart_society.complaints.file"
+ALERTS_VIEW = "smart_society.alerts.view"
+ALERTS_HANDLE = "smart_society.alerts.handle"
+ALERTS_RAISE = "smart_society.alerts.raise"
+ALERTS_WARN = "smart_society.alerts.warn"
 
 # A hamlet head sees and handles only the complaints about their hamlet (the kit's scope).
 PERMISSIONS: list[PermissionSpec] = [
@@ -24,4 +28,11 @@ PERMISSIONS: list[PermissionSpec] = [
         (*STAFF, "hamlet_head"),
     ),
     PermissionSpec(COMPLAINTS_FILE, "File a complaint and follow one's own complaints", ("resident",)),
+    # Emergency alerts: a hamlet head answers their hamlet's; staff the whole village's.
+    PermissionSpec(
+        ALERTS_VIEW, "See the village's emergency alerts", (*STAFF, "hamlet_head", "facilitator"), True
+    ),
+    PermissionSpec(ALERTS_HANDLE, "Acknowledge and close emergency alerts", (*STAFF, "hamlet_head")),
+    PermissionSpec(ALERTS_RAISE, "Raise an emergency alert", ("resident",)),
+    PermissionSpec(ALERTS_WARN, "Send a warning to a hamlet or the whole village", STAFF),
 ]

@@ -21,16 +21,28 @@ from desacerdas.models import Role, Tenant, User
 from desacerdas.plugin_system.pillar import Pillar, has_role
 from desacerdas.plugin_system.types import Indicator, NavEntry, PermissionSpec, PluginBlueprints
 
+from .alerts import api as alerts_api
+from .alerts import figures as alert_figures
+from .alerts import notices as alert_notices
+from .alerts import views as alerts_pages
+from .alerts.models import MODELS as ALERT_MODELS
 from .complaints import api as complaints_api
 from .complaints import demo as complaints_demo
 from .complaints import figures as complaint_figures
 from .complaints import notices as complaint_notices
 from .complaints import views as complaints_pages
 from .complaints.models import MODELS as COMPLAINT_MODELS
-from .permissions import COMPLAINTS_FILE, COMPLAINTS_HANDLE, COMPLAINTS_VIEW, PERMISSIONS
+from .permissions import (
+    ALERTS_RAISE,
+    ALERTS_VIEW,
+    COMPLAINTS_FILE,
+    COMPLAINTS_HANDLE,
+    COMPLAINTS_VIEW,
+    PERMISSIONS,
+)
 from .settings import SocietySettings, public_mode
 
-MODELS: list[type] = [*COMPLAINT_MODELS]  # children before parents (purge order)
+MODELS: list[type] = [*COMPLAINT_MODELS, *ALERT_MODELS]  # children before parents (purge order)
 
 # The features' pages in the menu: label, endpoint, place after the pillar's entry, permission.
 NAVIGATION: tuple[tuple[object, str, int, str], ...] = (
@@ -38,11 +50,13 @@ NAVIGATION: tuple[tuple[object, str, int, str], ...] = (
     (_l("My complaints"), "complaints.my_complaints", 2, COMPLAINTS_FILE),
     (_l("File a complaint"), "complaints.new_complaint", 3, COMPLAINTS_FILE),
     (_l("Take a complaint"), "complaints.new_complaint", 3, COMPLAINTS_HANDLE),
+    (_l("Emergency alerts"), "alerts.alerts", 5, ALERTS_VIEW),
+    (_l("Emergency button"), "alerts.alerts", 5, ALERTS_RAISE),
 )
 
 
 class Society(Pillar):
-    """The smart society pillar: complaints first."""
+    """The smart society pillar: complaints and emergency alerts."""
 
     part_hints = {  # noqa: RUF012 - read only
         "smart_society.complaints.complaints": _l(
@@ -51,6 +65,7 @@ class Society(Pillar):
         "smart_society.complaints.my_complaints": _l("Follow your complaints and reply."),
         "smart_society.complaints.new_complaint": _l("Tell the village what is wrong."),
         "smart_society.complaints.public_complaints": _l("What residents have complained about."),
+        "smart_society.alerts.alerts": _l("The emergency button, and the alerts to answer at once."),
     }
 
     def __post_init__(self) -> None:
@@ -59,7 +74,9 @@ class Society(Pillar):
             f"{self.name}_api", __name__, description="Smart society: complaints of the village."
         )
         self.pages.register_blueprint(complaints_pages.blueprint())
+        self.pages.register_blueprint(alerts_pages.blueprint())
         self.api.register_blueprint(complaints_api.blp)
+        self.api.register_blueprint(alerts_api.blp)
 
     @hookimpl
     def desa_owned_models(self) -> list[type]:
@@ -92,7 +109,10 @@ class Society(Pillar):
 
     @hookimpl
     def desa_indicators(self, tenant: Tenant, period: str, session: Session) -> list[Indicator]:
-        return complaint_figures.indicators(tenant, period, session)
+        return [
+            *complaint_figures.indicators(tenant, period, session),
+            *alert_figures.indicators(tenant, period, session),
+        ]
 
     @hookimpl
     def desa_waiting_items(self, tenant: Tenant, session: Session) -> list:
@@ -101,7 +121,7 @@ class Society(Pillar):
     @hookimpl
     def desa_notification_kinds(self) -> list:
         """New complaints and the daily overdue reminder for staff; steps for the complainant."""
-        return complaint_notices.kinds()
+        return [*complaint_notices.kinds(), *alert_notices.kinds()]
 
     @hookimpl
     def desa_demo_data(self, tenant: Tenant, session: Session) -> None:

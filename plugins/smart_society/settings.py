@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, validate
 
 from desacerdas.models import Tenant
 from desacerdas.plugin_system import settings as plugin_settings
@@ -67,6 +67,18 @@ class SocietySettings(Schema):
             _l("Dates written YYYY-MM-DD, separated by commas; weekends are never counted"),
         ),
     )
+    alerts_per_hour = fields.Integer(
+        load_default=3,
+        validate=validate.Range(min=1, max=20),
+        metadata=_meta(
+            _l("Emergency alerts a resident may raise in an hour"),
+            _l("More are refused with a message; false alarms are recorded"),
+        ),
+    )
+
+
+def alerts_per_hour(tenant: Tenant) -> int:
+    return int(settings_for(tenant)["alerts_per_hour"])
 
 
 def settings_for(tenant: Tenant) -> dict[str, Any]:

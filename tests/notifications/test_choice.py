@@ -129,3 +129,16 @@ def test_platform_recipient_uses_platform_notifications(app, make_user, doubles)
     (mail,) = doubles["email"].sent
     assert mail.tenant_id is None and mail.callback == f"p:{row.id}"
     assert "https://x/reset/1" in mail.body and mail.subject == "Atur ulang kata sandi Desa Cerdas"
+
+
+def test_every_channel_for_an_emergency(app, menanga, resident, doubles):
+    """An emergency goes out on every channel the person can be reached on, each once."""
+    rows = _send(app, menanga, resident, "alarm", every_channel=True)
+    assert sorted(c for c, *_ in rows) == ["inbox", "sms", "whatsapp"]
+    again = _send(app, menanga, resident, "alarm", every_channel=True)
+    assert sorted(again) == sorted(rows)  # the same key: nothing new
+    _settings(app, menanga, channels={"sms": False})
+    assert sorted(c for c, *_ in _send(app, menanga, resident, "alarm-2", every_channel=True)) == [
+        "inbox",
+        "whatsapp",
+    ]

@@ -94,12 +94,22 @@ def choose_channel(
         return None  # nothing to send on: the recipient's contacts are not needed
     if address:
         return names[0], address
-    contacts = usable_contacts(session, recipient)
+    reachable = reachable_channels(session, recipient, names, contacts=None)
+    return reachable[0] if reachable else None
+
+
+def reachable_channels(
+    session: Session, recipient: User, names: list[str], contacts: dict | None = None
+) -> list[tuple[str, str]]:
+    """``(channel, address)`` for each of ``names`` the recipient can be reached on, in the order
+    they prefer (``names`` already filtered to what the village and the platform have on)."""
+    contacts = usable_contacts(session, recipient) if contacts is None else contacts
+    out = []
     for name in _order(names, contacts):
         found = contacts.get(name)
         if found is not None:
-            return name, found if isinstance(found, str) else found.address
-    return None
+            out.append((name, found if isinstance(found, str) else found.address))
+    return out
 
 
 def sent_today(session: Session, village: Tenant | None, now: datetime, *, limit: int | None = None) -> int:
@@ -191,6 +201,7 @@ def notify(
     key: str,
     channels: tuple[str, ...] | None = None,
     address: str | None = None,
+    every_channel: bool = False,
 ) -> list[Notification | PlatformNotification]:
     """Write the rows of one notification in ``session`` (the caller commits).
 
@@ -201,7 +212,9 @@ def notify(
     row is ``skipped`` with the reason, unless the kind is secret: a code or a reset link is
     neither counted against the cap nor stopped by it (the code limits of ``contacts`` hold).
     Same ``key`` again: the rows already written, nothing new. ``session`` must serve ``village``
-    (None: a platform-level recipient, rows in ``platform_notifications``).
+    (None: a platform-level recipient, rows in ``platform_notifications``). ``every_channel``
+    (an emergency): one external row for every channel the recipient can be reached on, not
+    only the first.
     """
     spec = get_kind(kind)
     if village is not None and current_tenant_id(session) != village.id:
@@ -212,18 +225,24 @@ def notify(
         return existing
     now = datetime.now(UTC)
     settings = village_settings(village)
-    chosen = choose_channel(session, recipient, channels or spec.channels, settings, address)
+    candidates = channels or spec.channels
+    if every_channel and not address:
+        on = [n for n in dict.fromkeys(candidates) if n != "inbox" and settings.enabled(n)]
+        targets = reachable_channels(session, recipient, [n for n in on if channel_registry.configured(n)])
+    else:
+        chosen = choose_channel(session, recipient, candidates, settings, address)
+        targets = [chosen] if chosen is not None else []
     locale = pick_locale(recipient.locale)
-    written = ([] if spec.secret else ["inbox"]) + ([chosen[0]] if chosen is not None else [])
+    written = ([] if spec.secret else ["inbox"]) + [name for name, _address in targets]
     wording = own_wordings(session, village, spec.key, written, locale) if village is not None else {}
     draft = _Draft(session, model, village, recipient, spec, dict(data), key, locale, wording)
     rows = [] if spec.secret else [draft.row("inbox", None, NotificationStatus.DELIVERED, sent_at=now)]
-    if chosen is not None:
+    for target in targets:
         cap = settings.daily_cap
         if not spec.secret and over_cap(session, village, now, cap):
-            rows.append(draft.row(*chosen, NotificationStatus.SKIPPED, error=DAILY_LIMIT))
+            rows.append(draft.row(*target, NotificationStatus.SKIPPED, error=DAILY_LIMIT))
         else:
-            rows.append(draft.row(*chosen, NotificationStatus.QUEUED, next_attempt_at=now))
+            rows.append(draft.row(*target, NotificationStatus.QUEUED, next_attempt_at=now))
             session.info.setdefault(PENDING, []).append(rows[-1])
     session.add_all(rows)
     return rows

@@ -22,6 +22,7 @@ from desacerdas.services import NotFound, ServiceError, audit
 from desacerdas.services.i18n import _
 from desacerdas.web.zoned_time import zone_of
 
+from ..people import may_act, members_who_may
 from ..permissions import COMPLAINTS_FILE, COMPLAINTS_HANDLE, COMPLAINTS_VIEW
 from ..settings import holidays_for
 from . import deadlines, notices
@@ -166,11 +167,7 @@ def get(session: Session, tenant: Tenant, user: User, complaint_id: uuid.UUID) -
 
 def is_handler(session: Session, tenant: Tenant, user: User, complaint: Complaint) -> bool:
     """Whether the user may handle this complaint (their scope covers its hamlet)."""
-    try:
-        scope = scope_for(user, tenant, COMPLAINTS_HANDLE)
-    except ServiceError:
-        return False
-    return scope.own_user_id is None and scope.allows(hamlet_id=complaint.hamlet_id)
+    return may_act(user, tenant, COMPLAINTS_HANDLE, complaint.hamlet_id)
 
 
 def _open_thread(complaint: Complaint) -> None:
@@ -428,21 +425,4 @@ def answers_of(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, li
 
 def handlers(session: Session, tenant: Tenant, complaint: Complaint) -> Sequence[User]:
     """The people this complaint can be assigned to: active members who may handle it."""
-    from desacerdas.models import Membership
-
-    users = session.scalars(
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.tenant_id == tenant.id, User.active.is_(True))
-        .distinct()
-        .order_by(User.name)
-    ).all()
-    out = []
-    for member in users:
-        try:
-            scope = scope_for(member, tenant, COMPLAINTS_HANDLE)
-        except ServiceError:
-            continue
-        if scope.own_user_id is None and scope.allows(hamlet_id=complaint.hamlet_id):
-            out.append(member)
-    return out
+    return members_who_may(session, tenant, COMPLAINTS_HANDLE, complaint.hamlet_id)

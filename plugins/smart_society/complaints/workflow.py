@@ -12,7 +12,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from desacerdas.kit.access import scope_for
 from desacerdas.kit.workflow import Action, MoveContext, Workflow
 from desacerdas.models import Membership, User
 from desacerdas.models.base import utcnow
@@ -20,6 +19,7 @@ from desacerdas.services import ServiceError
 from desacerdas.services.i18n import _
 from desacerdas.web.labels import register_events, register_states
 
+from ..people import may_act
 from ..permissions import COMPLAINTS_HANDLE, COMPLAINTS_VIEW
 from . import notices
 from .models import ComplaintEntry, ComplaintStep, EntryKind, Status
@@ -67,16 +67,11 @@ def _assignee_must_handle(ctx: MoveContext) -> None:
         .join(Membership, Membership.user_id == User.id)
         .where(User.id == user_id, Membership.tenant_id == ctx.tenant.id)
     )
-    allowed = False
-    if member is not None and member.is_active:
-        try:
-            scope = scope_for(member, ctx.tenant, COMPLAINTS_HANDLE)
-        except ServiceError:
-            scope = None
-        allowed = (
-            scope is not None and scope.own_user_id is None and scope.allows(hamlet_id=ctx.record.hamlet_id)
-        )
-    if not allowed:
+    if (
+        member is None
+        or not member.is_active
+        or not may_act(member, ctx.tenant, COMPLAINTS_HANDLE, ctx.record.hamlet_id)
+    ):
         raise ServiceError(
             _("That person cannot handle this complaint: choose staff or the hamlet's head."),
             "invalid_assignee",
