@@ -15,6 +15,7 @@ import pytest
 from smart_government.accounts.models import Registration
 from smart_government.letters.models import LetterRequest
 from smart_government.registry.models import Resident
+from smart_society.alerts.models import Alert
 from smart_society.complaints.models import Complaint
 from sqlalchemy import select
 
@@ -33,6 +34,7 @@ def _details(app, village) -> list[str]:  # noqa: ANN001
         residents = s.scalars(select(Resident.id).limit(2)).all()
         registrations = s.scalars(select(Registration.id).limit(2)).all()
         complaints = s.scalars(select(Complaint.id)).all()
+        alerts = s.scalars(select(Alert.id)).all()
     return [
         *(f"{base}/letters/requests/{i}" for i in requests),
         *(f"{base}/residents/{i}" for i in residents),
@@ -40,6 +42,8 @@ def _details(app, village) -> list[str]:  # noqa: ANN001
         *(f"/desa/{village.slug}/smart_society/complaints/{i}" for i in complaints),
         f"/desa/{village.slug}/smart_society/complaints?status=all",
         f"/desa/{village.slug}/smart_society/complaints/new",
+        *(f"/desa/{village.slug}/smart_society/alerts/{i}" for i in alerts),
+        f"/desa/{village.slug}/smart_society/alerts/warn",
         f"/desa/{village.slug}/members",
         f"/desa/{village.slug}/me",
         f"/rollout/village/{village.slug}/smart_economy",

@@ -12,6 +12,21 @@ RAISED = "smart_society.alert_raised"
 WARNING = "smart_society.warning"
 
 
+# Stored values in the reader's words: the data carries codes, the wording in each language names them.
+_HAZARD_ID = (
+    '{{ {"flood": "banjir", "fire": "kebakaran", "volcano": "aktivitas gunung api", "landslide": '
+    '"tanah longsor", "earthquake": "gempa bumi"}.get(hazard, "bahaya") }}'
+)
+_HAZARD_EN = (
+    '{{ {"flood": "flood", "fire": "fire", "volcano": "volcanic activity", "landslide": "landslide", '
+    '"earthquake": "earthquake"}.get(hazard, "danger") }}'
+)
+_AREA_ID = '{{ area or "seluruh desa" }}'
+_AREA_EN = '{{ area or "the whole village" }}'
+_PLACE_ID = '{{ place or "desa" }}'
+_PLACE_EN = '{{ place or "the village" }}'
+
+
 def _wording(id_subject: str, id_body: str, en_subject: str, en_body: str) -> dict[str, dict[str, str]]:
     return {"id": {"subject": id_subject, "body": id_body}, "en": {"subject": en_subject, "body": en_body}}
 
@@ -24,11 +39,11 @@ def kinds() -> list[NotificationKind]:
             audience="staff",
             channels=("whatsapp", "sms", "email"),
             templates=_wording(
-                "DARURAT: {{ name }} di {{ place }}",
-                "DARURAT di {{ village.name }}: {{ name }} ({{ place }}) menekan tombol darurat. "
+                f"DARURAT: {{{{ name }}}} di {_PLACE_ID}",
+                f"DARURAT di {{{{ village.name }}}}: {{{{ name }}}} ({_PLACE_ID}) menekan tombol darurat. "
                 "{{ note }} Tanggapi: {{ link }}",
-                "EMERGENCY: {{ name }} in {{ place }}",
-                "EMERGENCY in {{ village.name }}: {{ name }} ({{ place }}) pressed the alarm. "
+                f"EMERGENCY: {{{{ name }}}} in {_PLACE_EN}",
+                f"EMERGENCY in {{{{ village.name }}}}: {{{{ name }}}} ({_PLACE_EN}) pressed the alarm. "
                 "{{ note }} Respond: {{ link }}",
             ),
             whatsapp_template="desa_alert_raised",
@@ -47,15 +62,17 @@ def kinds() -> list[NotificationKind]:
             audience="resident",
             channels=("whatsapp", "sms", "email"),
             templates=_wording(
-                "Peringatan {{ hazard }} untuk {{ area }}",
-                "PERINGATAN {{ hazard }} dari {{ village.name }} untuk {{ area }}: {{ message }}",
-                "{{ hazard }} warning for {{ area }}",
-                "{{ hazard }} WARNING from {{ village.name }} for {{ area }}: {{ message }}",
+                f"Peringatan {_HAZARD_ID} untuk {_AREA_ID}",
+                f"PERINGATAN {_HAZARD_ID} dari {{{{ village.name }}}} untuk {_AREA_ID}: {{{{ message }}}}",
+                f"Warning of {_HAZARD_EN} for {_AREA_EN}",
+                f"WARNING of {_HAZARD_EN} from {{{{ village.name }}}} for {_AREA_EN}: {{{{ message }}}}",
             ),
             whatsapp_template="desa_warning",
-            whatsapp_params=("hazard", "area", "message"),
+            whatsapp_params=("hazard_words", "area_words", "message"),
             sample={
-                "hazard": "banjir",
+                "hazard": "flood",
+                "hazard_words": "banjir",
+                "area_words": "Banjar Dinas Kaja",
                 "area": "Banjar Dinas Kaja",
                 "message": "Air sungai naik, jauhi bantaran.",
                 "village_name": "Menanga",

@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from flask import url_for
+from flask_babel import force_locale
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 from werkzeug.routing import BuildError
@@ -185,7 +186,7 @@ def send_warning(
         raise ServiceError(
             _("The message is at most %(max)d characters.", max=MESSAGE_MAX), "message_too_long", 400
         )
-    area = _("the whole village")
+    area = ""  # the whole village: each message's wording says so in its language
     if hamlet_id is not None:
         hamlet = session.get(Hamlet, (tenant.id, hamlet_id))
         if hamlet is None:
@@ -194,8 +195,11 @@ def send_warning(
     warning = Warning(hazard=kind, message=message, hamlet_id=hamlet_id, sent_by=user.id)
     session.add(warning)
     session.flush()
+    with force_locale("id"):  # WhatsApp's pre-approved template is in Indonesian
+        spoken = {"hazard_words": str(HAZARD_LABELS[kind]), "area_words": area or _("the whole village")}
     data = {
-        "hazard": str(HAZARD_LABELS[kind]),
+        **spoken,
+        "hazard": kind.value,
         "area": area,
         "message": message,
         "village_name": tenant.name,

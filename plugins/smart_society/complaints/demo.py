@@ -1,5 +1,6 @@
 """Demo complaints: one in every state of the workflow, made through the real services (numbers,
-deadlines, timelines, threads), one of them past its deadlines and one rated.
+deadlines, timelines, threads), one of them past its deadlines and one rated; and one emergency
+alert (answered and closed) with a warning to the whole village.
 
 Residents file online where the population registry has an adult to give an account to (the
 government pillar's demo fills it); the rest are taken at the counter by the village head (the
@@ -136,7 +137,35 @@ def load(tenant: Tenant, session: Session) -> int:
         _advance(session, tenant, item, head, filer, state)
         made += 1
     session.flush()
+    if resident is not None:
+        _alert(session, tenant, resident, head)
     return made
+
+
+def _alert(session: Session, tenant: Tenant, resident: User, head: User) -> None:
+    """One emergency alert, answered and closed, and one warning to the whole village."""
+    from ..alerts import service as alerts
+    from ..alerts.workflow import FLOW as ALERT_FLOW
+
+    alert = alerts.raise_alert(
+        session, tenant, resident, note="Pohon tumbang menutup jalan, ada pengendara terjepit."
+    )
+    ALERT_FLOW.move(session, tenant, head, alert, "acknowledge")
+    ALERT_FLOW.move(
+        session,
+        tenant,
+        head,
+        alert,
+        "close",
+        note="Pecalang dan warga memindahkan pohon; korban dibawa ke puskesmas.",
+    )
+    alerts.send_warning(
+        session,
+        tenant,
+        head,
+        hazard="volcano",
+        message="Status Gunung Agung naik menjadi Siaga. Siapkan tas siaga dan ikuti arahan kelian.",
+    )
 
 
 def _advance(session: Session, tenant: Tenant, item: Complaint, head: User, filer: User, state: str) -> None:
