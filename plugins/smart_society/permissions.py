@@ -13,6 +13,7 @@ ALERTS_VIEW = "smart_society.alerts.view"
 ALERTS_HANDLE = "smart_society.alerts.handle"
 ALERTS_RAISE = "smart_society.alerts.raise"
 ALERTS_WARN = "smart_society.alerts.warn"
+EVENTS_MANAGE = "smart_society.events.manage"
 
 # A hamlet head sees and handles only the complaints about their hamlet (the kit's scope).
 PERMISSIONS: list[PermissionSpec] = [
@@ -35,4 +36,8 @@ PERMISSIONS: list[PermissionSpec] = [
     PermissionSpec(ALERTS_HANDLE, "Acknowledge and close emergency alerts", (*STAFF, "hamlet_head")),
     PermissionSpec(ALERTS_RAISE, "Raise an emergency alert", ("resident",)),
     PermissionSpec(ALERTS_WARN, "Send a warning to a hamlet or the whole village", STAFF),
+    # Community events: a hamlet head keeps their banjar's calendar.
+    PermissionSpec(
+        EVENTS_MANAGE, "Add, change and cancel community events; count attendance", (*STAFF, "hamlet_head")
+    ),
 ]

@@ -32,6 +32,10 @@ from .complaints import figures as complaint_figures
 from .complaints import notices as complaint_notices
 from .complaints import views as complaints_pages
 from .complaints.models import MODELS as COMPLAINT_MODELS
+from .events import api as events_api
+from .events import service as events
+from .events import views as events_pages
+from .events.models import MODELS as EVENT_MODELS
 from .permissions import (
     ALERTS_RAISE,
     ALERTS_VIEW,
@@ -42,7 +46,11 @@ from .permissions import (
 )
 from .settings import SocietySettings, public_mode
 
-MODELS: list[type] = [*COMPLAINT_MODELS, *ALERT_MODELS]  # children before parents (purge order)
+MODELS: list[type] = [
+    *COMPLAINT_MODELS,
+    *ALERT_MODELS,
+    *EVENT_MODELS,
+]  # children before parents (purge order)
 
 # The features' pages in the menu: label, endpoint, place after the pillar's entry, permission.
 NAVIGATION: tuple[tuple[object, str, int, str], ...] = (
@@ -56,7 +64,7 @@ NAVIGATION: tuple[tuple[object, str, int, str], ...] = (
 
 
 class Society(Pillar):
-    """The smart society pillar: complaints and emergency alerts."""
+    """The smart society pillar: complaints, emergency alerts, community events."""
 
     part_hints = {  # noqa: RUF012 - read only
         "smart_society.complaints.complaints": _l(
@@ -66,6 +74,9 @@ class Society(Pillar):
         "smart_society.complaints.new_complaint": _l("Tell the village what is wrong."),
         "smart_society.complaints.public_complaints": _l("What residents have complained about."),
         "smart_society.alerts.alerts": _l("The emergency button, and the alerts to answer at once."),
+        "smart_society.events.events": _l(
+            "Meetings, gotong royong and ceremonies of the village and the banjar."
+        ),
     }
 
     def __post_init__(self) -> None:
@@ -75,8 +86,10 @@ class Society(Pillar):
         )
         self.pages.register_blueprint(complaints_pages.blueprint())
         self.pages.register_blueprint(alerts_pages.blueprint())
+        self.pages.register_blueprint(events_pages.blueprint())
         self.api.register_blueprint(complaints_api.blp)
         self.api.register_blueprint(alerts_api.blp)
+        self.api.register_blueprint(events_api.blp)
 
     @hookimpl
     def desa_owned_models(self) -> list[type]:
@@ -101,6 +114,7 @@ class Society(Pillar):
             if signed_in and endpoint not in shown and can(user, permission, tenant):
                 shown.add(endpoint)
                 entries.append(NavEntry(str(label), f"{self.name}.{endpoint}", first + position))
+        entries.append(NavEntry(str(_l("Community events")), f"{self.name}.events.events", first + 6))
         if public_mode(tenant) != "none":
             entries.append(
                 NavEntry(str(_l("Public complaints")), f"{self.name}.complaints.public_complaints", first + 4)
@@ -112,6 +126,7 @@ class Society(Pillar):
         return [
             *complaint_figures.indicators(tenant, period, session),
             *alert_figures.indicators(tenant, period, session),
+            *events.indicators(tenant, period, session),
         ]
 
     @hookimpl

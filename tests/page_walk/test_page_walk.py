@@ -17,6 +17,7 @@ from smart_government.letters.models import LetterRequest
 from smart_government.registry.models import Resident
 from smart_society.alerts.models import Alert
 from smart_society.complaints.models import Complaint
+from smart_society.events.models import Event
 from sqlalchemy import select
 
 from desacerdas.tenancy import tenant_session
@@ -35,6 +36,7 @@ def _details(app, village) -> list[str]:  # noqa: ANN001
         registrations = s.scalars(select(Registration.id).limit(2)).all()
         complaints = s.scalars(select(Complaint.id)).all()
         alerts = s.scalars(select(Alert.id)).all()
+        events = s.scalars(select(Event.id)).all()
     return [
         *(f"{base}/letters/requests/{i}" for i in requests),
         *(f"{base}/residents/{i}" for i in residents),
@@ -44,6 +46,9 @@ def _details(app, village) -> list[str]:  # noqa: ANN001
         f"/desa/{village.slug}/smart_society/complaints/new",
         *(f"/desa/{village.slug}/smart_society/alerts/{i}" for i in alerts),
         f"/desa/{village.slug}/smart_society/alerts/warn",
+        *(f"/desa/{village.slug}/smart_society/events/{i}" for i in events),
+        f"/desa/{village.slug}/smart_society/events?when=past",
+        f"/desa/{village.slug}/smart_society/events/new",
         f"/desa/{village.slug}/members",
         f"/desa/{village.slug}/me",
         f"/rollout/village/{village.slug}/smart_economy",

@@ -139,7 +139,48 @@ def load(tenant: Tenant, session: Session) -> int:
     session.flush()
     if resident is not None:
         _alert(session, tenant, resident, head)
+    _events(session, tenant, head, hamlet)
     return made
+
+
+def _events(session: Session, tenant: Tenant, head: User, hamlet) -> None:  # noqa: ANN001
+    """A past gotong royong with its attendance, a coming banjar meeting and a coming ceremony."""
+    from datetime import time
+
+    from ..events import service as events
+
+    today = service.today_in(tenant)
+    done = events.create(
+        session,
+        tenant,
+        head,
+        title="Gotong royong membersihkan saluran subak",
+        kind="gotong_royong",
+        starts_at=events.at_local(tenant, today - timedelta(days=5), time(7, 0)),
+        place="Saluran subak utara",
+        hamlet_id=hamlet,
+    )
+    events.record_attendance(session, tenant, head, done, 42)
+    events.create(
+        session,
+        tenant,
+        head,
+        title="Rapat banjar: persiapan piodalan",
+        kind="meeting",
+        audience="residents",
+        starts_at=events.at_local(tenant, today + timedelta(days=3), time(19, 0)),
+        place="Balai banjar",
+        hamlet_id=hamlet,
+    )
+    events.create(
+        session,
+        tenant,
+        head,
+        title="Upacara peringatan hari jadi desa",
+        kind="ceremony",
+        starts_at=events.at_local(tenant, today + timedelta(days=10), time(8, 0)),
+        place="Lapangan desa",
+    )
 
 
 def _alert(session: Session, tenant: Tenant, resident: User, head: User) -> None:

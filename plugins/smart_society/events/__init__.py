@@ -1,0 +1,1 @@
+"""Community events: the village and banjar calendar (meetings, gotong royong, ceremonies)."""
