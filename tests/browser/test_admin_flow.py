@@ -6,7 +6,6 @@ the page pulls in (HTML, CSS, JS, fonts, images) must add up to less than 100 KB
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
@@ -16,7 +15,6 @@ pytestmark = pytest.mark.browser
 CODE = "51.07.04.2007"  # Desa Seraya Barat, Kecamatan Karangasem
 PHONE = {"width": 360, "height": 740}
 HOME_BUDGET = 100 * 1024
-SCREENSHOT = os.environ.get("DESA_SCREENSHOT", "/tmp/desa-home.png")  # noqa: S108 - a file for people to look at
 
 
 def _transferred(request) -> int:  # noqa: ANN001 - a Playwright Request
@@ -29,7 +27,7 @@ def _transferred(request) -> int:  # noqa: ANN001 - a Playwright Request
     return max(sizes["responseHeadersSize"], 0) + body
 
 
-def test_admin_provisions_a_village_and_a_phone_opens_it(live_server, browser, make_user):
+def test_admin_provisions_a_village_and_a_phone_opens_it(live_server, browser, make_user, screenshots):
     admin = make_user("platform_admin", email="admin@desa.test")
 
     context = browser.new_context(base_url=live_server, locale="id-ID")
@@ -105,5 +103,5 @@ def test_admin_provisions_a_village_and_a_phone_opens_it(live_server, browser, m
 
     # Fits the phone: nothing wider than the screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    page.screenshot(path=SCREENSHOT, full_page=True)
+    page.screenshot(path=screenshots / "desa-home.png", full_page=True)
     phone.close()

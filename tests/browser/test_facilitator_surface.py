@@ -4,7 +4,6 @@ recording a visit with a follow-up that the surface then counts."""
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
@@ -19,7 +18,6 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
-SCREENSHOT = os.environ.get("DESA_SCREENSHOT_DIR", "/tmp")  # noqa: S108 - files for people to look at
 
 
 def five_villages(app):  # noqa: ANN001, ANN201
@@ -51,7 +49,7 @@ def no_horizontal_overflow(page) -> bool:  # noqa: ANN001
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
-def test_a_facilitator_walks_her_five_villages(app, live_server, browser):
+def test_a_facilitator_walks_her_five_villages(app, live_server, browser, screenshots):
     person, ready, bare = five_villages(app)
     phone = browser.new_context(base_url=live_server, viewport=PHONE, locale="id-ID")
     page = phone.new_page()
@@ -87,7 +85,7 @@ def test_a_facilitator_walks_her_five_villages(app, live_server, browser):
     for raw in ("None", "smart_government", "Next pillar", "Waiting on people", "Last activity"):
         assert raw not in main, raw
     assert no_horizontal_overflow(page)
-    page.screenshot(path=f"{SCREENSHOT}/desa-facilitation-phone.png", full_page=True)
+    page.screenshot(path=screenshots / "desa-facilitation-phone.png", full_page=True)
 
     # Sort by name: the order of the villages' names.
     page.click("nav.chips a:has-text('nama')")
@@ -129,7 +127,7 @@ def test_a_facilitator_walks_her_five_villages(app, live_server, browser):
     page.goto("/facilitation")
     card = page.locator(f"#v-{ready[0].slug}")
     assert "1 tindak lanjut terbuka" in card.inner_text()
-    page.screenshot(path=f"{SCREENSHOT}/desa-facilitation-desktop.png", full_page=True)
+    page.screenshot(path=screenshots / "desa-facilitation-desktop.png", full_page=True)
     card.locator("a:has-text('Catatan kunjungan')").click()
     page.click("button:has-text('Tandai selesai')")
     page.wait_for_load_state()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
 import uuid
 from datetime import date
@@ -36,7 +35,6 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 360, "height": 740}
 PAGE_BUDGET = 40 * 1024
-SCREENSHOTS = Path(os.environ.get("DESA_SCREENSHOT_DIR", "/tmp"))  # noqa: S108 - files for people to look at
 NIK = "5107011705900001"  # Kecamatan Rendang, born 17-05-1990, male
 KK = "5107011203150001"
 NAME = "I Wayan Sudarsana"
@@ -159,7 +157,7 @@ def _weigh(browser, live_server: str, storage_state: dict, path: str) -> tuple[i
 
 
 def test_a_resident_requests_a_letter_on_a_phone_and_a_stranger_verifies_it(
-    app, live_server, browser, menanga, make_user
+    app, live_server, browser, menanga, make_user, screenshots
 ):
     pin, skd = _prepare(app, menanga)
     operator = make_user("operator", menanga, name="Kadek Operator")
@@ -265,7 +263,7 @@ def test_a_resident_requests_a_letter_on_a_phone_and_a_stranger_verifies_it(
     assert letter.number in mine.inner_text()
     mine.locator("details summary").click()
     expect(mine.locator("ol.timeline > li")).to_have_count(4)  # submitted, verified, signed, issued
-    page.screenshot(path=SCREENSHOTS / "desa-my-letters.png", full_page=True)
+    page.screenshot(path=screenshots / "desa-my-letters.png", full_page=True)
     with page.expect_download() as download:
         mine.locator("a[href$='/pdf']").click()
     pdf = Path(download.value.path()).read_bytes()
@@ -296,7 +294,7 @@ def test_a_resident_requests_a_letter_on_a_phone_and_a_stranger_verifies_it(
     )
     check.click("main form button[type=submit]")
     expect(check.locator(".verify-match")).to_be_visible()
-    check.screenshot(path=SCREENSHOTS / "desa-letter-verify.png", full_page=True)
+    check.screenshot(path=screenshots / "desa-letter-verify.png", full_page=True)
     # A changed copy is not the issued letter.
     check.set_input_files(
         "input[name=file]", {"name": "surat.pdf", "mimeType": "application/pdf", "buffer": pdf + b"%x"}
