@@ -78,3 +78,14 @@ def test_another_village_cannot_read_or_move_it(app, client, sv, sv_b):
     assert client.get(sv_b.api("complaints?status=all"), headers=other).get_json() == []
     made = _h(app, sv.people["made"])  # another resident of the same village
     assert client.get(sv.api(f"complaints/{cid}"), headers=made).status_code == 404
+
+
+def test_the_api_hides_a_withheld_name_from_the_hamlet_head(app, client, sv):
+    cid = file(app, sv, "wayan", name_withheld=True)
+    wayan = _h(app, sv.people["wayan"])
+    client.post(sv.api(f"complaints/{cid}/thread"), json={"body": "Tambahan dari saya."}, headers=wayan)
+    kaja = client.get(sv.api(f"complaints/{cid}"), headers=_h(app, sv.people["kelian_kaja"])).get_json()
+    names = [s["actor_name"] for s in kaja["steps"]] + [e["author_name"] for e in kaja["thread"]]
+    assert names and "I Wayan Sudarsana" not in names and set(names) == {"Nama dirahasiakan"}
+    staff = client.get(sv.api(f"complaints/{cid}"), headers=_h(app, sv.people["operator"])).get_json()
+    assert "I Wayan Sudarsana" in [s["actor_name"] for s in staff["steps"]]

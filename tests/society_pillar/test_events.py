@@ -70,6 +70,14 @@ def test_bad_input(app, sv):
         assert err.value.code == code
 
 
+def test_nobody_came_is_a_count_too(app, sv, as_user):
+    held = _create(app, sv, "operator", starts_at=datetime.now(UTC) - timedelta(hours=3))
+    staff = as_user(sv.people["operator"])
+    assert staff.post(sv.page(f"events/{held}/attendance"), data={"attendance": "0"}).status_code == 303
+    with app.app_context(), tenant_session(sv.id) as s:
+        assert s.get(Event, (sv.id, held)).attendance == 0
+
+
 def test_attendance_after_the_start_and_cancelling(app, sv):
     coming = _create(app, sv, "operator")
     held = _create(app, sv, "operator", starts_at=datetime.now(UTC) - timedelta(hours=3))
@@ -90,6 +98,7 @@ def test_attendance_after_the_start_and_cancelling(app, sv):
         period = datetime.now(UTC).astimezone(service.zone_of(tenant)).strftime("%Y-%m")
         figures = {i.key: i.value for i in service.indicators(tenant, period, s)}
     assert figures["smart_society.event_attendance"] == 35
+    assert figures["smart_society.events_held"] == 1  # the coming one is neither held nor counted
 
 
 def test_the_pages_and_the_api(app, client, sv, sv_b, as_user):
@@ -135,6 +144,12 @@ def test_the_pages_and_the_api(app, client, sv, sv_b, as_user):
         ).status_code
         == 404
     )
+    local = client.post(  # a time without its zone is UTC, as everywhere in the API (not a 500)
+        sv.api("events"),
+        json={"title": "Rapat pagi", "kind": "meeting", "starts_at": "2030-01-06T09:00:00"},
+        headers=headers,
+    )
+    assert local.status_code == 201 and local.get_json()["starts_at"].startswith("2030-01-06T09:00:00")
     resident = support.api_headers(app, sv.people["wayan"])
     assert (
         client.post(

@@ -158,6 +158,8 @@ def test_the_public_list_follows_the_village_setting(app, sv, as_user):
         db.session.remove()
     html = anonymous.get(sv.page("complaints/public")).get_data(as_text=True)
     assert "Got mampet" in html and "mampet total" not in html and "I Wayan" not in html
+    file(app, sv, "wayan", title="Belum diperiksa")  # not verified yet: not public
+    assert "Belum diperiksa" not in anonymous.get(sv.page("complaints/public")).get_data(as_text=True)
     with app.app_context():
         tenant = db.session.get(Tenant, sv.id)
         plugin_settings.update("smart_society", {"complaints_public_text": True}, tenant=tenant)

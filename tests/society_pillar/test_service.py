@@ -215,3 +215,21 @@ def test_another_village_never_sees_the_complaint(app, sv, sv_b):
         with pytest.raises(ServiceError) as err:
             service.get(s, s.get(Tenant, sv.id), s.get(User, sv_b.people["head"].id), cid)
         assert err.value.status == 404
+
+
+def test_a_correction_of_a_staff_note_stays_a_staff_note(app, sv):
+    cid = file(app, sv, "wayan")
+    with app.app_context(), tenant_session(sv.id) as s:
+        tenant, op = s.get(Tenant, sv.id), s.get(User, sv.people["operator"].id)
+        item = s.get(Complaint, (sv.id, cid))
+        note = service.post(s, tenant, op, item, "Pelapor sering mengadu.")
+        fix = service.post(s, tenant, op, item, "Koreksi: pelapor baru sekali mengadu.", corrects=note.id)
+        s.commit()
+        assert fix.kind == EntryKind.NOTE and fix.corrects_id == note.id
+        assert service.thread(s, item, with_notes=False) == []
+
+
+def test_a_resident_may_file_about_the_whole_village(app, sv):
+    item = _read(app, sv, file(app, sv, "wayan", whole_village=True))
+    assert item.hamlet_id is None
+    assert _read(app, sv, file(app, sv, "wayan", hamlet_id=sv.kelod)).hamlet_id == sv.kelod

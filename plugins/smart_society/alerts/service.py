@@ -76,6 +76,8 @@ def raise_alert(
         )
     now = now or datetime.now(UTC)
     limit = alerts_per_hour(tenant)
+    # One resident's alerts are counted one at a time: two presses at once cannot both pass the limit.
+    session.execute(select(type(account).id).where(type(account).id == account.id).with_for_update())
     recent = session.scalar(
         select(func.count(Alert.id)).where(
             Alert.raised_by == user.id, Alert.raised_at > now - timedelta(hours=1)

@@ -18,6 +18,7 @@ from desacerdas.api.schemas import UtcDateTime
 from desacerdas.api.security import api_user
 from desacerdas.extensions import db
 from desacerdas.kit.access import require_api
+from desacerdas.services.i18n import _
 from desacerdas.web.tenant import current_tenant
 
 from ..permissions import COMPLAINTS_FILE, COMPLAINTS_HANDLE, COMPLAINTS_VIEW
@@ -103,6 +104,10 @@ class ComplaintCreateSchema(Schema):
     latitude = mf.Float(load_default=None, validate=validate.Range(-90, 90))
     longitude = mf.Float(load_default=None, validate=validate.Range(-180, 180))
     name_withheld = mf.Boolean(load_default=False)
+    whole_village = mf.Boolean(
+        load_default=False,
+        metadata={"description": "About the whole village (else a resident's own hamlet, or hamlet_id)"},
+    )
     channel = mf.String(
         load_default=Channel.ONLINE.value,
         validate=validate.OneOf([c.value for c in Channel]),
@@ -137,10 +142,24 @@ def _out(item: Complaint, *, detail: bool = False) -> dict[str, Any]:
     out["missed"] = service.missed(item, service.today_in(tenant))
     if detail:
         handler = service.is_handler(db.session, tenant, user, item)
+        hidden = service.withheld_from(db.session, tenant, user, item)
         out["allowed_actions"] = [a.name for a in FLOW.allowed_actions(db.session, tenant, user, item)]
-        out["thread"] = service.thread(db.session, item, with_notes=handler)
-        out["steps"] = FLOW.timeline(db.session, item)
+        out["thread"] = [
+            _masked(e, "author_name", e.author_id == hidden)
+            for e in service.thread(db.session, item, with_notes=handler)
+        ]
+        out["steps"] = [
+            _masked(step, "actor_name", step.actor_id == hidden) for step in FLOW.timeline(db.session, item)
+        ]
     return out
+
+
+def _masked(row: Any, name_attr: str, hide: bool) -> dict[str, Any]:
+    """A timeline step or thread entry as a dict, the withheld complainant's name replaced."""
+    columns = {c.key: getattr(row, c.key) for c in row.__table__.columns}
+    if hide:
+        columns[name_attr] = _("Name withheld")
+    return columns
 
 
 @blp.route("")

@@ -154,7 +154,17 @@ class AppendOnly(RuntimeError):
 
 
 # The complainant's own words: set once when the complaint is filed.
-_FIXED = ("title", "body", "category", "channel", "author_id", "reporter_name", "filed_at", "number")
+_FIXED = (
+    "title",
+    "body",
+    "category",
+    "channel",
+    "author_id",
+    "reporter_name",
+    "filed_at",
+    "filed_on",
+    "number",
+)
 
 
 @event.listens_for(Session, "before_flush")

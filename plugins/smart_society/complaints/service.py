@@ -89,13 +89,15 @@ def file_complaint(
     latitude: float | None = None,
     longitude: float | None = None,
     name_withheld: bool = False,
+    whole_village: bool = False,
     channel: str = Channel.ONLINE,
     reporter_name: str | None = None,
     reporter_phone: str | None = None,
     now: datetime | None = None,
 ) -> Complaint:
     """File a complaint. A resident files their own (online); staff and a hamlet head take one at
-    the counter or by phone for someone, whose name they write down."""
+    the counter or by phone for someone, whose name they write down. A resident's complaint is
+    about their own hamlet unless they name another or say it is about the whole village."""
     try:
         chosen = Category(category)
     except ValueError:
@@ -111,7 +113,8 @@ def file_complaint(
         if channel is not Channel.ONLINE:
             raise ServiceError(_("Only staff take complaints at the counter."), "forbidden", 403)
         author_id, reporter_name, reporter_phone = user.id, None, None
-        hamlet_id = hamlet_id or _hamlet_of_resident(session, user)
+        if not whole_village:
+            hamlet_id = hamlet_id or _hamlet_of_resident(session, user)
     else:
         if channel is Channel.ONLINE:
             channel = Channel.COUNTER
@@ -121,6 +124,8 @@ def file_complaint(
         if len(reporter_name) > 120 or len(reporter_phone or "") > 30:
             raise _invalid(_("The name is at most 120 characters and the phone number at most 30."))
         author_id = None
+        if whole_village:
+            hamlet_id = None
         if scope.hamlet_id is not None:  # a hamlet head takes complaints about their hamlet
             hamlet_id = hamlet_id or scope.hamlet_id
             if hamlet_id != scope.hamlet_id:
@@ -163,6 +168,19 @@ def get(session: Session, tenant: Tenant, user: User, complaint_id: uuid.UUID) -
     if complaint is None or not FLOW.visible(session, tenant, user, complaint):
         raise FLOW.not_found()
     return complaint
+
+
+def withheld_from(session: Session, tenant: Tenant, user: User, complaint: Complaint) -> int | None:
+    """The complainant's user id when their name must be hidden from ``user`` (a hamlet head, for
+    a complaint whose name is withheld), else None: pages and the API mask that person's name in
+    the timeline and the thread."""
+    if not complaint.name_withheld or complaint.author_id == user.id:
+        return None
+    try:
+        hamlet_scope = scope_for(user, tenant, COMPLAINTS_VIEW).hamlet_id is not None
+    except ServiceError:
+        hamlet_scope = False
+    return complaint.author_id if hamlet_scope or complaint.author_id is None else None
 
 
 def is_handler(session: Session, tenant: Tenant, user: User, complaint: Complaint) -> bool:
@@ -219,7 +237,8 @@ def post(
             raise NotFound(_("No such entry in this complaint."))
         if earlier.author_id != user.id:
             raise ServiceError(_("Only its author corrects an entry."), "forbidden", 403)
-        kind = EntryKind.CORRECTION
+        # A correction of a staff note is a staff note too: it never reaches the complainant.
+        kind = EntryKind.NOTE if earlier.kind == EntryKind.NOTE else EntryKind.CORRECTION
     entry = ComplaintEntry(
         complaint_id=complaint.id,
         kind=kind,
@@ -404,10 +423,11 @@ def mine(session: Session, tenant: Tenant, user: User) -> Select:
 
 
 def public(session: Session, mode: str) -> Select:
-    """What the public list may show: nothing rejected, newest first."""
+    """What the public list may show: verified complaints, newest first."""
     if mode == "none":
         raise NotFound(_("This village does not publish its complaints."))
-    return select(Complaint).where(Complaint.status != Status.REJECTED)
+    # Only what staff have checked: nothing still unverified, nothing rejected.
+    return select(Complaint).where(Complaint.status.not_in((Status.RECEIVED, Status.REJECTED)))
 
 
 def answers_of(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[str]]:

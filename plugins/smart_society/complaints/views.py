@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -44,6 +45,11 @@ from .models import Category, Channel, Complaint, Status
 from .workflow import FLOW
 
 T = "smart_society/complaints/"
+WHOLE_VILLAGE = "village"  # the hamlet menu's choice for "about the whole village"
+
+
+def _hamlet_choice(value: str | None) -> uuid.UUID | None:
+    return uuid.UUID(value) if value and value != WHOLE_VILLAGE else None
 
 
 def blueprint() -> Blueprint:
@@ -264,9 +270,9 @@ def new_complaint() -> ResponseReturnValue:
     hamlets = _hamlets()
     if scope.hamlet_id is not None:
         hamlets = {k: v for k, v in hamlets.items() if k == scope.hamlet_id}
-    form.hamlet.choices = [SelectChoice("", _("The whole village / I do not know"))] + [
-        SelectChoice(str(k), v) for k, v in hamlets.items()
-    ]
+    first = [SelectChoice("", _("My own hamlet"))] if not staff else []
+    whole = [] if scope.hamlet_id is not None else [SelectChoice(WHOLE_VILLAGE, _("The whole village"))]
+    form.hamlet.choices = [*first, *whole] + [SelectChoice(str(k), v) for k, v in hamlets.items()]
     form.channel.choices = [
         SelectChoice(c.value, str(CHANNEL_LABELS[c])) for c in (Channel.COUNTER, Channel.PHONE)
     ]
@@ -284,7 +290,8 @@ def new_complaint() -> ResponseReturnValue:
                     category=form.category.data,
                     title=form.title.data,
                     body=form.body.data,
-                    hamlet_id=uuid.UUID(form.hamlet.data) if form.hamlet.data else None,
+                    hamlet_id=_hamlet_choice(form.hamlet.data),
+                    whole_village=form.hamlet.data == WHOLE_VILLAGE,
                     latitude=float(form.latitude.data) if form.latitude.data is not None else None,
                     longitude=float(form.longitude.data) if form.longitude.data is not None else None,
                     name_withheld=form.name_withheld.data,
@@ -323,13 +330,14 @@ def _render(
         action_form.assignee.choices = _assignees(tenant, item)
     post_form = forms.get("post") or PostForm(formdata=None)
     post_form.corrects.choices = [SelectChoice("", _("Nothing: a new message"))] + [
-        SelectChoice(str(e.id), e.at.strftime("%d-%m %H:%M") + " · " + e.body[:40])
+        SelectChoice(str(e.id), format_datetime(e.at, "short") + " · " + e.body[:40])
         for e in entries
         if e.author_id == user.id
     ]
     today = service.today_in(tenant)
     # The complainant's name: to village-wide staff, and to the hamlet head unless it is withheld.
-    show_name = owner or not (item.name_withheld and _is_hamlet_head_scope(tenant, user))
+    withheld = service.withheld_from(db.session, tenant, user, item)
+    show_name = withheld is None
     people = _names({item.author_id, item.assignee_id})
     return render_template(
         T + "complaint.html",
@@ -351,21 +359,12 @@ def _render(
         and item.status != Status.REJECTED,
         missed=service.missed(item, today),
         complainant=_complainant(item, people, show_name),
-        withheld_id=None if show_name else item.author_id,
+        withheld_id=withheld,
         assignee=people.get(item.assignee_id) if item.assignee_id else None,
         hamlet=_hamlets().get(item.hamlet_id) if item.hamlet_id else None,
         terms=terms.terms_for(tenant),
         form_error=error,
     ), status
-
-
-def _is_hamlet_head_scope(tenant, user) -> bool:  # noqa: ANN001
-    from desacerdas.kit.access import scope_for
-
-    try:
-        return scope_for(user, tenant, COMPLAINTS_VIEW).hamlet_id is not None
-    except ServiceError:
-        return False
 
 
 def _complainant(item: Complaint, people: dict[int, str], show: bool) -> str:
@@ -460,7 +459,7 @@ def complaint_extend(complaint_id: uuid.UUID) -> ResponseReturnValue:
             tenant, _get(tenant, complaint_id), error=exc.message, status=exc.status, forms={"extend": form}
         )
     db.session.commit()
-    flash(_("The deadline is now %(day)s.", day=item.resolve_due.strftime("%d-%m-%Y")), "success")
+    flash(_("The deadline is now %(day)s.", day=format_date(item.resolve_due, "medium")), "success")
     return _back(item)
 
 

@@ -26,7 +26,7 @@ from .models import Audience, Event, EventKind
 blp = Blueprint("events_api", __name__, description="Smart society: community events of the village.")
 
 
-class EventSchema(Schema):
+class CommunityEventSchema(Schema):
     id = mf.UUID(dump_only=True)
     title = mf.String(required=True, validate=validate.Length(min=1, max=service.TITLE_MAX))
     kind = mf.String(required=True, validate=validate.OneOf([k.value for k in EventKind]))
@@ -44,7 +44,7 @@ class EventSchema(Schema):
     cancelled_reason = mf.String(dump_only=True, allow_none=True)
 
 
-class EventQuerySchema(Schema):
+class CommunityEventQuerySchema(Schema):
     when = mf.String(
         validate=validate.OneOf(["upcoming", "past"]), metadata={"description": "upcoming (default) or past"}
     )
@@ -52,11 +52,11 @@ class EventQuerySchema(Schema):
     kind = mf.String(validate=validate.OneOf([k.value for k in EventKind]))
 
 
-class AttendanceSchema(Schema):
+class EventAttendanceSchema(Schema):
     attendance = mf.Integer(required=True, validate=validate.Range(0, service.MOST_PEOPLE))
 
 
-class CancelSchema(Schema):
+class EventCancelSchema(Schema):
     reason = mf.String(required=True, validate=validate.Length(min=1, max=300))
 
 
@@ -67,8 +67,8 @@ def _event(event_id: uuid.UUID) -> Event:
 
 @blp.route("/events")
 class Events(MethodView):
-    @blp.arguments(EventQuerySchema, location="query")
-    @blp.response(200, EventSchema(many=True))
+    @blp.arguments(CommunityEventQuerySchema, location="query")
+    @blp.response(200, CommunityEventSchema(many=True))
     @blp.paginate(**PAGINATION)
     def get(self, args: dict, pagination_parameters: PaginationParameters) -> list[Event]:
         """Coming events first (``when=past``: the latest first)."""
@@ -78,8 +78,8 @@ class Events(MethodView):
         stmt = service.visible(db.session, current_tenant(), api_user())
         return service.CALENDAR.api_page(stmt, filters, pagination_parameters)
 
-    @blp.arguments(EventSchema)
-    @blp.response(201, EventSchema)
+    @blp.arguments(CommunityEventSchema)
+    @blp.response(201, CommunityEventSchema)
     def post(self, data: dict) -> Event:
         """Add an event (staff; a hamlet head for their own hamlet)."""
         tenant, _scope, user = require_api(EVENTS_MANAGE)
@@ -90,15 +90,15 @@ class Events(MethodView):
 
 @blp.route("/events/<uuid:event_id>")
 class EventById(MethodView):
-    @blp.response(200, EventSchema)
+    @blp.response(200, CommunityEventSchema)
     def get(self, event_id: uuid.UUID) -> Event:
         return _event(event_id)
 
 
 @blp.route("/events/<uuid:event_id>/attendance")
 class EventAttendance(MethodView):
-    @blp.arguments(AttendanceSchema)
-    @blp.response(200, EventSchema)
+    @blp.arguments(EventAttendanceSchema)
+    @blp.response(200, CommunityEventSchema)
     def post(self, data: dict, event_id: uuid.UUID) -> Event:
         """How many came (once the event has begun)."""
         tenant, _scope, user = require_api(EVENTS_MANAGE)
@@ -109,8 +109,8 @@ class EventAttendance(MethodView):
 
 @blp.route("/events/<uuid:event_id>/cancel")
 class EventCancel(MethodView):
-    @blp.arguments(CancelSchema)
-    @blp.response(200, EventSchema)
+    @blp.arguments(EventCancelSchema)
+    @blp.response(200, CommunityEventSchema)
     def post(self, data: dict, event_id: uuid.UUID) -> Event:
         tenant, _scope, user = require_api(EVENTS_MANAGE)
         event = service.cancel(db.session, tenant, user, _event(event_id), data["reason"])

@@ -75,8 +75,9 @@ def create(
         kind, audience = EventKind(kind), Audience(audience)
     except ValueError:
         raise _invalid(_("Choose the kind of event and who may see it from the lists.")) from None
-    if starts_at.tzinfo is None:
-        raise ValueError("starts_at must carry its time zone")
+    # A time written without its zone is the village's clock (what a clerk means by "19:00").
+    starts_at = _zoned(tenant, starts_at)
+    ends_at = _zoned(tenant, ends_at) if ends_at is not None else None
     if ends_at is not None and ends_at <= starts_at:
         raise _invalid(_("The event must end after it starts."), "invalid_times")
     if len(place or "") > PLACE_MAX or len(description or "") > TEXT_MAX:
@@ -111,6 +112,10 @@ def create(
         session=session,
     )
     return event
+
+
+def _zoned(tenant: Tenant, moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone_of(tenant))
 
 
 def _aware(moment: datetime) -> datetime:
@@ -180,11 +185,12 @@ CALENDAR = ListSpec(
 
 
 def indicators(tenant: Tenant, period: str, session: Session) -> list[Indicator]:
-    """Events held in the month (not cancelled) and the people counted at them."""
+    """Events held in the month (begun by now, not cancelled) and the people counted at them."""
     from smart_government.registry.statistics import period_range
 
     start, end = period_range(period)
     lo, hi = at_local(tenant, start, time.min), at_local(tenant, end, time.min)
+    hi = min(hi, datetime.now(UTC))  # an event still to come has not been held
     held, people = session.execute(
         select(func.count(Event.id), func.coalesce(func.sum(Event.attendance), 0)).where(
             Event.starts_at >= lo, Event.starts_at < hi, Event.cancelled_reason.is_(None)

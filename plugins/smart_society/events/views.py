@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from desacerdas.auth.permissions import can
 from desacerdas.extensions import db
@@ -68,7 +68,7 @@ class AttendanceForm(FlaskForm):
     attendance = IntegerField(
         _l("People who came"),
         invalid_value_message=_l("Give a whole number."),
-        validators=[DataRequired(message=_l("Give a number.")), NumberRange(min=0, max=service.MOST_PEOPLE)],
+        validators=[InputRequired(message=_l("Give a number.")), NumberRange(min=0, max=service.MOST_PEOPLE)],
     )
 
 
