@@ -8,8 +8,9 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from desacerdas.auth.permissions import registry as permissions
 from desacerdas.kit.access import scope_for
-from desacerdas.models import Membership, Tenant, User
+from desacerdas.models import Membership, Role, Tenant, User
 from desacerdas.services import ServiceError
 
 
@@ -25,11 +26,15 @@ def may_act(user: User, tenant: Tenant, permission: str, hamlet_id: uuid.UUID | 
 def members_who_may(
     session: Session, tenant: Tenant, permission: str, hamlet_id: uuid.UUID | None
 ) -> list[User]:
-    """The village's active members who may act on a record of ``hamlet_id``, by name."""
+    """The village's active members who may act on a record of ``hamlet_id``, by name.
+
+    Only members whose role grants the permission are read (a village has thousands of resident
+    accounts and a handful of staff); each one's scope then decides."""
+    roles = [role for role in Role if permissions.role_grants(role, permission)]
     users = session.scalars(
         select(User)
         .join(Membership, Membership.user_id == User.id)
-        .where(Membership.tenant_id == tenant.id, User.active.is_(True))
+        .where(Membership.tenant_id == tenant.id, Membership.role.in_(roles), User.active.is_(True))
         .distinct()
         .order_by(User.name, User.id)
     ).all()
