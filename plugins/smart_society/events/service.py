@@ -115,7 +115,10 @@ def create(
 
 
 def _zoned(tenant: Tenant, moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone_of(tenant))
+    """In UTC (SQLite keeps no zone: an aware value stored as it is would read back shifted); a
+    value without a zone is on the village's clock."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=zone_of(tenant))
+    return aware.astimezone(UTC)
 
 
 def _aware(moment: datetime) -> datetime:
