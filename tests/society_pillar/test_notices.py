@@ -60,3 +60,12 @@ def test_overdue_reminders_once_a_day_to_the_handlers(app, sv):
         s.commit()
     late = [u for u, k in _inbox(app, sv) if k == notices.OVERDUE]
     assert len(late) == 4  # the second run the same day sent nothing new
+
+
+def test_the_morning_run_reminds_every_village_that_enabled_the_pillar(app, sv, lv_b):
+    """Bebandem has smart government only: it is not asked."""
+    file(app, sv, "wayan", now=datetime.now(UTC) - timedelta(days=20))
+    with app.test_request_context():
+        assert notices.remind_all() == {"villages": 1, "told": 4}
+        assert notices.remind_all()["told"] == 4  # the same day again: nothing new is written
+    assert len([u for u, k in _inbox(app, sv) if k == notices.OVERDUE]) == 4

@@ -9,7 +9,6 @@ same day sends nothing new. Each village is worked in its own tenant session and
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
@@ -17,20 +16,16 @@ from celery.schedules import crontab
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desacerdas.extensions import db
+from desacerdas.jobs.each_village import each_enabled_village
 from desacerdas.jobs.schedule import periodic
-from desacerdas.models import Tenant, TenantStatus
+from desacerdas.models import Tenant
 from desacerdas.notifications import notify
-from desacerdas.plugin_system.state import enabled_by_village
-from desacerdas.tenancy import tenant_session
 
 from ..notice_kinds import LETTER_OVERDUE
 from ..settings import settings_for
 from .models import LetterRequest
 from .notices import link, staff_for
 from .workflow import OPEN
-
-log = logging.getLogger(__name__)
 
 PLUGIN = "smart_government"
 DEFAULT_SERVICE_DAYS = 3  # working days a village promises, by default, for a letter
@@ -80,24 +75,10 @@ def remind(session: Session, tenant: Tenant, now: datetime | None = None) -> int
 
 
 def remind_all(now: datetime | None = None) -> dict[str, int]:
-    """Every active village with the pillar enabled, each in its own transaction; a village that
-    fails is logged and the others still get theirs."""
-    ids = list(db.session.scalars(select(Tenant.id).where(Tenant.status == TenantStatus.ACTIVE)))
-    enabled = enabled_by_village(ids)
-    told = villages = 0
-    for tenant_id in ids:
-        if PLUGIN not in enabled.get(tenant_id, set()):
-            continue
-        try:
-            with tenant_session(tenant_id) as session:
-                tenant = session.get(Tenant, tenant_id)
-                told += remind(session, tenant, now)
-                session.commit()
-                villages += 1
-        except Exception:  # noqa: BLE001 - one village's trouble must not stop the others' reminders
-            log.exception("letter reminders failed in village %s", tenant_id)
-    db.session.remove()
-    return {"villages": villages, "told": told}
+    """Every active village with the pillar enabled, each in its own transaction."""
+    return each_enabled_village(
+        PLUGIN, lambda session, tenant: remind(session, tenant, now), "letter reminders"
+    )
 
 
 @periodic("smart_government.letters.remind_overdue", crontab(hour=0, minute=30))  # 08:30 in Bali

@@ -9,7 +9,6 @@ step, or the day) means nothing is told twice.
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
@@ -19,17 +18,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from desacerdas.extensions import db
+from desacerdas.jobs.each_village import each_enabled_village
 from desacerdas.jobs.schedule import periodic
 from desacerdas.kit import links
-from desacerdas.models import Tenant, TenantStatus, User
+from desacerdas.models import Tenant, User
 from desacerdas.notifications import NotificationKind, notify
-from desacerdas.plugin_system.state import enabled_by_village
-from desacerdas.tenancy import tenant_session
 
 from .models import Complaint, ComplaintStep
-
-log = logging.getLogger(__name__)
 
 PLUGIN = "smart_society"
 FILED = "smart_society.complaint_filed"
@@ -229,24 +224,10 @@ def remind(session: Session, tenant: Tenant, now: datetime | None = None) -> int
 
 
 def remind_all(now: datetime | None = None) -> dict[str, int]:
-    """Every active village with the pillar enabled, each in its own transaction; a village that
-    fails is logged and the others still get theirs."""
-    ids = list(db.session.scalars(select(Tenant.id).where(Tenant.status == TenantStatus.ACTIVE)))
-    enabled = enabled_by_village(ids)
-    told = villages = 0
-    for tenant_id in ids:
-        if PLUGIN not in enabled.get(tenant_id, set()):
-            continue
-        try:
-            with tenant_session(tenant_id) as session:
-                tenant = session.get(Tenant, tenant_id)
-                told += remind(session, tenant, now)
-                session.commit()
-                villages += 1
-        except Exception:  # noqa: BLE001 - one village's trouble must not stop the others' reminders
-            log.exception("complaint reminders failed in village %s", tenant_id)
-    db.session.remove()
-    return {"villages": villages, "told": told}
+    """Every active village with the pillar enabled, each in its own transaction."""
+    return each_enabled_village(
+        PLUGIN, lambda session, tenant: remind(session, tenant, now), "complaint reminders"
+    )
 
 
 @periodic("smart_society.complaints.remind_overdue", crontab(hour=0, minute=45))  # 08:45 in Bali
