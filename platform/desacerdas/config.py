@@ -33,6 +33,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("DESA_DATABASE_URL", "sqlite:///<instance>/desa.db", "SQLAlchemy URL the app connects with."),
     Setting(
+        "DESA_AID_LEDGER_KEY",
+        None,
+        "Keys the NIK fingerprints of the social-aid ledger (defaults to `DESA_SECRET_KEY`); "
+        "set once, never rotate.",
+    ),
+    Setting(
         "DESA_MIGRATION_DATABASE_URL",
         None,
         "URL used by `desa db upgrade` (the tables' owner). Defaults to `DESA_DATABASE_URL`.",
@@ -187,6 +193,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "DESA_ENV": env,
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": _env("DESA_SECRET_KEY", DEV_SECRET_KEY),
+        "AID_LEDGER_KEY": _env("DESA_AID_LEDGER_KEY"),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MIGRATION_DATABASE_URL": _env("DESA_MIGRATION_DATABASE_URL", database_url),
         "DATABASE_REPLICA_URL": _env("DESA_DATABASE_REPLICA_URL"),

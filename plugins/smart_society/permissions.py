@@ -14,6 +14,11 @@ ALERTS_HANDLE = "smart_society.alerts.handle"
 ALERTS_RAISE = "smart_society.alerts.raise"
 ALERTS_WARN = "smart_society.alerts.warn"
 EVENTS_MANAGE = "smart_society.events.manage"
+AID_VIEW = "smart_society.aid.view"
+AID_PROPOSE = "smart_society.aid.propose"
+AID_DECIDE = "smart_society.aid.decide"
+AID_MANAGE = "smart_society.aid.manage"
+AID_DISTRIBUTE = "smart_society.aid.distribute"
 
 # A hamlet head sees and handles only the complaints about their hamlet (the kit's scope).
 PERMISSIONS: list[PermissionSpec] = [
@@ -40,4 +45,17 @@ PERMISSIONS: list[PermissionSpec] = [
     PermissionSpec(
         EVENTS_MANAGE, "Add, change and cancel community events; count attendance", (*STAFF, "hamlet_head")
     ),
+    # Social aid: a hamlet head proposes and hands over aid in their banjar; staff decide.
+    PermissionSpec(
+        AID_VIEW,
+        "See the village's aid programmes, candidates, recipients and receipts",
+        (*STAFF, "hamlet_head", "facilitator"),
+        True,
+    ),
+    PermissionSpec(AID_PROPOSE, "Propose candidates for an aid programme", (*STAFF, "hamlet_head")),
+    PermissionSpec(
+        AID_DECIDE, "Record the village deliberation's decision on candidates; end a recipient's aid", STAFF
+    ),
+    PermissionSpec(AID_MANAGE, "Add and change aid programmes; import and export recipient lists", STAFF),
+    PermissionSpec(AID_DISTRIBUTE, "Record the receipt of aid", (*STAFF, "hamlet_head")),
 ]

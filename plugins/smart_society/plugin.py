@@ -19,8 +19,21 @@ from desacerdas import hookimpl
 from desacerdas.auth.permissions import can
 from desacerdas.models import Role, Tenant, User
 from desacerdas.plugin_system.pillar import Pillar, has_role
-from desacerdas.plugin_system.types import Indicator, NavEntry, PermissionSpec, PluginBlueprints
+from desacerdas.plugin_system.types import (
+    DocumentKind,
+    DomainEvent,
+    Indicator,
+    NavEntry,
+    PermissionSpec,
+    PluginBlueprints,
+)
 
+from .aid import api as aid_api
+from .aid import demo as aid_demo
+from .aid import figures as aid_figures
+from .aid import service as aid
+from .aid import views as aid_pages
+from .aid.models import MODELS as AID_MODELS
 from .alerts import api as alerts_api
 from .alerts import figures as alert_figures
 from .alerts import notices as alert_notices
@@ -37,6 +50,7 @@ from .events import service as events
 from .events import views as events_pages
 from .events.models import MODELS as EVENT_MODELS
 from .permissions import (
+    AID_VIEW,
     ALERTS_RAISE,
     ALERTS_VIEW,
     COMPLAINTS_FILE,
@@ -47,6 +61,7 @@ from .permissions import (
 from .settings import SocietySettings, public_mode
 
 MODELS: list[type] = [
+    *AID_MODELS,
     *COMPLAINT_MODELS,
     *ALERT_MODELS,
     *EVENT_MODELS,
@@ -58,6 +73,7 @@ NAVIGATION: tuple[tuple[object, str, int, str], ...] = (
     (_l("My complaints"), "complaints.my_complaints", 2, COMPLAINTS_FILE),
     (_l("File a complaint"), "complaints.new_complaint", 3, COMPLAINTS_FILE),
     (_l("Take a complaint"), "complaints.new_complaint", 3, COMPLAINTS_HANDLE),
+    (_l("Social aid"), "aid.programmes", 4, AID_VIEW),
     (_l("Emergency alerts"), "alerts.alerts", 5, ALERTS_VIEW),
     (_l("Emergency button"), "alerts.alerts", 5, ALERTS_RAISE),
 )
@@ -74,6 +90,9 @@ class Society(Pillar):
         "smart_society.complaints.new_complaint": _l("Tell the village what is wrong."),
         "smart_society.complaints.public_complaints": _l("What residents have complained about."),
         "smart_society.alerts.alerts": _l("The emergency button, and the alerts to answer at once."),
+        "smart_society.aid.programmes": _l(
+            "Aid programmes, candidates to the village deliberation, handovers, no double receipt."
+        ),
         "smart_society.events.events": _l(
             "Meetings, gotong royong and ceremonies of the village and the banjar."
         ),
@@ -82,11 +101,15 @@ class Society(Pillar):
     def __post_init__(self) -> None:
         super().__post_init__()
         self.api = ApiBlueprint(
-            f"{self.name}_api", __name__, description="Smart society: complaints of the village."
+            f"{self.name}_api",
+            __name__,
+            description="Smart society: social aid, complaints, emergency alerts and community events.",
         )
+        self.pages.register_blueprint(aid_pages.blueprint())
         self.pages.register_blueprint(complaints_pages.blueprint())
         self.pages.register_blueprint(alerts_pages.blueprint())
         self.pages.register_blueprint(events_pages.blueprint())
+        self.api.register_blueprint(aid_api.blp)
         self.api.register_blueprint(complaints_api.blp)
         self.api.register_blueprint(alerts_api.blp)
         self.api.register_blueprint(events_api.blp)
@@ -124,6 +147,7 @@ class Society(Pillar):
     @hookimpl
     def desa_indicators(self, tenant: Tenant, period: str, session: Session) -> list[Indicator]:
         return [
+            *aid_figures.indicators(tenant, period, session),
             *complaint_figures.indicators(tenant, period, session),
             *alert_figures.indicators(tenant, period, session),
             *events.indicators(tenant, period, session),
@@ -131,7 +155,10 @@ class Society(Pillar):
 
     @hookimpl
     def desa_waiting_items(self, tenant: Tenant, session: Session) -> list:
-        return complaint_figures.waiting_items(tenant, session)
+        return [
+            *complaint_figures.waiting_items(tenant, session),
+            *aid_figures.waiting_items(tenant, session),
+        ]
 
     @hookimpl
     def desa_notification_kinds(self) -> list:
@@ -139,8 +166,40 @@ class Society(Pillar):
         return [*complaint_notices.kinds(), *alert_notices.kinds()]
 
     @hookimpl
+    def desa_document_kinds(self) -> list[DocumentKind]:
+        """Minutes and decrees of aid deliberations, photos of handovers."""
+        return [
+            DocumentKind(
+                aid.DOCUMENT_KIND,
+                str(_l("Social aid: deliberation minutes, decrees, handover photos")),
+                ("application/pdf", "image/jpeg", "image/png"),
+            )
+        ]
+
+    @hookimpl
+    def desa_event(self, event: DomainEvent, session: Session | None) -> None:
+        """A death or a move out recorded in the registry ends the person's aid."""
+        prefix = "smart_government.resident."
+        if session is None or not event.name.startswith(prefix) or event.tenant_id is None:
+            return
+        import datetime as dt
+        import uuid
+
+        tenant = session.get(Tenant, event.tenant_id)
+        actor = session.get(User, event.actor_id) if event.actor_id is not None else None
+        aid.on_civil_event(
+            session,
+            tenant,
+            actor,
+            uuid.UUID(event.payload["resident_id"]),
+            event.name.removeprefix(prefix),
+            dt.date.fromisoformat(event.payload["event_date"]),
+        )
+
+    @hookimpl
     def desa_demo_data(self, tenant: Tenant, session: Session) -> None:
         complaints_demo.load(tenant, session)
+        aid_demo.load(tenant, session)
 
 
 plugin = Society(
@@ -148,9 +207,15 @@ plugin = Society(
     title_id="Sosial Cerdas",
     title_en="Smart society",
     pillar="society",
-    version="0.2.0",
-    description="Pengaduan warga dengan tenggat layanan; bantuan sosial dan kegiatan masyarakat menyusul.",
-    description_en="Residents' complaints with service deadlines; social aid and community events follow.",
+    version="0.3.0",
+    description=(
+        "Bantuan sosial tanpa penerima ganda, pengaduan warga dengan tenggat layanan, "
+        "kentongan digital dan kegiatan masyarakat."
+    ),
+    description_en=(
+        "Social aid without double receipt, residents' complaints with service deadlines, "
+        "emergency alerts and community events."
+    ),
     rollout_order=40,
     requires=("smart_government",),
     settings_schema=SocietySettings,

@@ -1,5 +1,6 @@
 """Core models. Import from here so every table is known to the metadata."""
 
+from .aid_ledger import AidLedgerEntry
 from .audit import AuditEvent
 from .base import Base, TenantScoped, is_tenant_scoped
 from .document import Document, DocumentVersion, Visibility
@@ -25,6 +26,7 @@ from . import data_access, login_throttle, user_session  # noqa: E402, F401  iso
 
 __all__ = [
     "VILLAGE_ROLES",
+    "AidLedgerEntry",
     "ApiToken",
     "AuditEvent",
     "Base",

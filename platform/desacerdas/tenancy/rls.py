@@ -79,6 +79,9 @@ def disable_audit_rls(op, table: str = "audit_events") -> None:  # noqa: ANN001
     op.execute(f'ALTER TABLE "{table}" DISABLE ROW LEVEL SECURITY')
 
 
+# Tables whose policy reads the platform flag: the audit log, and the aid ledger (the one table a
+# village writes its own rows to and only the platform reads across villages).
+PLATFORM_POLICY_TABLES = ("audit_events", "aid_ledger")
 _PENDING = "desa_platform_pending"  # connection.info: the transaction still owed the platform flag
 _DONE = "desa_platform_done"  # connection.info: the transaction whose flag was set (savepoints)
 _PLATFORM_SQL = f"SELECT set_config('{PLATFORM_SETTING}', 'on', true)"
@@ -88,7 +91,7 @@ def apply_platform_setting(session, transaction, connection) -> None:  # noqa: A
     """``after_begin``: a transaction of a session bound to no village is a platform context.
 
     Lazily: the flag is set (:func:`_platform_before_cursor`) just before the first statement of
-    this transaction that names ``audit_events``, the only table whose policy reads it; most
+    this transaction that names a table of :data:`PLATFORM_POLICY_TABLES`, whose policies read it; most
     transactions never touch it and pay nothing. The mark is the transaction object itself, so a
     later transaction on the same pooled connection (a raw connection that set nothing) never
     inherits it. Harmless once a village is bound later in the same transaction: the policy reads
@@ -105,7 +108,7 @@ def _platform_before_cursor(conn, cursor, statement, parameters, context, execut
     """``before_cursor_execute``: set the platform flag owed by this transaction before the first
     statement reading or writing audit events (on the same cursor, in the same transaction)."""
     marker = conn.info.get(_PENDING)
-    if marker is None or "audit_events" not in statement:
+    if marker is None or not any(table in statement for table in PLATFORM_POLICY_TABLES):
         return
     del conn.info[_PENDING]
     if marker is conn.get_transaction() and marker.is_active:
@@ -132,7 +135,7 @@ _PREVIOUS = "desa_audit_previous_tenant"
 
 def _writes_audit(session) -> bool:  # noqa: ANN001
     rows = list(session.new) + list(session.dirty) + list(session.deleted)
-    return any(getattr(type(obj), "__tablename__", None) == "audit_events" for obj in rows)
+    return any(getattr(type(obj), "__tablename__", None) in PLATFORM_POLICY_TABLES for obj in rows)
 
 
 def _platform_flush_begins(session, flush_context, instances) -> None:  # noqa: ANN001

@@ -17,6 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desacerdas.models import Hamlet, User
+from desacerdas.plugin_system import events
+from desacerdas.plugin_system.types import DomainEvent
 from desacerdas.services import NotFound, ServiceError, audit
 from desacerdas.services.i18n import _
 from desacerdas.tenancy import current_tenant_id
@@ -452,5 +454,15 @@ def record_event(
         event_date=event_date.isoformat(),
         status_before=before.value,
         status_after=resident.status.value,
+    )
+    # Other pillars follow the registry (social aid ends for the dead and those who moved away).
+    events.queue(
+        session,
+        DomainEvent(
+            f"smart_government.resident.{kind.value}",
+            resident.tenant_id,
+            {"resident_id": str(resident.id), "event_date": event_date.isoformat()},
+            actor.id if actor is not None else None,
+        ),
     )
     return event
