@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Uuid
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..tenancy.rls import install_platform_context
@@ -36,6 +36,8 @@ class AidLedgerEntry(Base):
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
     programme: Mapped[str] = mapped_column(String(160))  # its name, for the regency's view
+    # A candidate not yet decided on: never a conflict to another village, but the regency sees it.
+    pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (

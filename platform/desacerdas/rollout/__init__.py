@@ -4,4 +4,4 @@ from .views import bp
 
 __all__ = ["bp"]
 
-from . import dashboard  # noqa: E402, F401 - registers the indicators page on the blueprint
+from . import aid_conflicts, dashboard  # noqa: E402, F401 - register their pages on the blueprint

@@ -40,6 +40,12 @@ def is_audience(user: User | None) -> bool:
     return any(m.role in AUDIENCE_ROLES for m in user.memberships)
 
 
+def reads_across_villages(user: User) -> bool:
+    """Regency and platform admins see cross-village detail (double receipt of aid); a
+    facilitator works in their villages, not across them."""
+    return user.is_platform_admin or any(m.role == Role.REGENCY_ADMIN for m in user.memberships)
+
+
 def _visible(user: User) -> list[int]:
     """``tenants_in_scope`` once per request: a page asks for the scope several times."""
     cache = g.setdefault("rollout_visible", {})

@@ -66,6 +66,7 @@ def _board_page(form, filters, infos, rows, pagination) -> str:  # noqa: ANN001
         filtered=bool(filters.as_args()),
         batches=bulk.recent_batches(user()),
         plugin_titles=dict(_plugin_choices()),
+        sees_aid_conflicts=scope.reads_across_villages(user()),
     )
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from ..models import AidLedgerEntry, Tenant, User
@@ -33,6 +33,7 @@ from ..tenancy.context import current_tenant_id
 from . import audit
 
 NOT_A_FAMILY = "other"  # a source that is not one programme family (see the module's docstring)
+SOURCE_KIND = "aid.source"  # ``web.labels.register_states`` kind: the pillar names its sources
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class RegencyConflict:
     programme: str
     source: str
     period: tuple[date, date]
+    pending: bool  # this side is a candidate, caught before the decision
     other_village: str
     other_programme: str
     other_source: str
@@ -79,9 +81,12 @@ def _joined(sources: Iterable[str]) -> str:
     return ",".join(sorted(set(sources)))
 
 
-def record(session: Session, record_id: uuid.UUID, claim: Claim | None) -> None:
+def record(session: Session, record_id: uuid.UUID, claim: Claim | None, *, pending: bool = False) -> None:
     """Put (or, with ``claim=None``, take) one recipient record on the ledger of the session's
-    village, replacing what the record said before. Committed with the caller's transaction."""
+    village, replacing what the record said before. Committed with the caller's transaction.
+
+    A ``pending`` claim (a candidate not yet decided on) is no conflict to another village's check;
+    the regency sees it against another village's recipient (a double receipt caught in time)."""
     tenant_id = _village_of(session)
     session.execute(
         delete(AidLedgerEntry).where(
@@ -101,6 +106,7 @@ def record(session: Session, record_id: uuid.UUID, claim: Claim | None) -> None:
                 period_start=claim.period_start,
                 period_end=claim.period_end,
                 programme=claim.programme[:160],
+                pending=pending,
             )
         )
 
@@ -156,6 +162,7 @@ def conflicts(
                 .where(
                     AidLedgerEntry.nik_hash.in_(hashes),
                     AidLedgerEntry.tenant_id != tenant.id,
+                    AidLedgerEntry.pending.is_(False),
                     AidLedgerEntry.period_start <= claim.period_end,
                     AidLedgerEntry.period_end >= claim.period_start,
                     _clashes(AidLedgerEntry, claim.source, claim.excludes),
@@ -177,14 +184,16 @@ def conflicts(
 
 
 def regency_conflicts(
-    tenant_ids: Sequence[int], *, actor: User | None, limit: int = 500
+    tenant_ids: Sequence[int] | None, *, actor: User | None, limit: int = 500
 ) -> list[RegencyConflict]:
-    """Clashing claims where one side is a village of ``tenant_ids`` (the regency's), in full.
+    """Clashing claims where one side is a village of ``tenant_ids`` (the regency's; None: every
+    village, for a platform admin), in full, at most ``limit``: recipients of two villages, and
+    candidates of one against recipients of the other (two candidates are not yet a conflict).
 
     The caller has checked that the user may see those villages; this writes the audit event."""
     from ..extensions import db
 
-    if not tenant_ids:
+    if tenant_ids is not None and not tenant_ids:
         return []
     mine, other = AidLedgerEntry, aliased(AidLedgerEntry)
     here, there = aliased(Tenant), aliased(Tenant)
@@ -201,6 +210,7 @@ def regency_conflicts(
                 mine.source,
                 mine.period_start,
                 mine.period_end,
+                mine.pending,
                 there.name,
                 other.programme,
                 other.source,
@@ -211,8 +221,9 @@ def regency_conflicts(
             .join(here, here.id == mine.tenant_id)
             .join(there, there.id == other.tenant_id)
             .where(
-                mine.tenant_id.in_(list(tenant_ids)),
+                mine.tenant_id.in_(list(tenant_ids)) if tenant_ids is not None else true(),
                 other.tenant_id != mine.tenant_id,
+                ~(mine.pending & other.pending),
                 mine.period_start <= other.period_end,
                 other.period_start <= mine.period_end,
                 clash,
@@ -221,14 +232,15 @@ def regency_conflicts(
             .limit(limit)
         ).all()
         found = [
-            RegencyConflict(r[0], r[1], r[2], (r[3], r[4]), r[5], r[6], r[7], (r[8], r[9])) for r in rows
+            RegencyConflict(r[0], r[1], r[2], (r[3], r[4]), r[5], r[6], r[7], r[8], (r[9], r[10]))
+            for r in rows
         ]
         audit.record(
             "aid.regency_conflicts_read",
             actor=actor,
             target="aid_ledger",
             session=platform,
-            tenant_ids=list(tenant_ids)[:200],
+            tenant_ids=list(tenant_ids)[:200] if tenant_ids is not None else "all",
             conflicts=len(found),
         )
         platform.commit()

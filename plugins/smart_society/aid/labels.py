@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from desacerdas.services import aid_ledger
+from desacerdas.web.labels import register_states
+
 from .models import Benefit, ConflictKind, EndReason, Proof, Schedule, Source, Unit
 
 SOURCE_LABELS = {
@@ -47,3 +50,6 @@ def source_label(value: str) -> str:
         return str(SOURCE_LABELS[Source(value)])
     except ValueError:
         return value
+
+
+register_states(aid_ledger.SOURCE_KIND, {s.value: label for s, label in SOURCE_LABELS.items()})

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from desacerdas.kit.access import scope_for
 from desacerdas.kit.lists import Filter, ListSpec, Sort, choice
 from desacerdas.models import Tenant, User
-from desacerdas.services import NotFound, ServiceError, audit
+from desacerdas.services import NotFound, ServiceError, aid_ledger, audit
 from desacerdas.services import documents as docs
 from desacerdas.services.i18n import _
 
@@ -287,6 +287,8 @@ def propose(
     session.add(candidate)
     session.flush()
     conflicts = rules.note(session, candidate, found)
+    niks = rules.household_niks(session, resident.id, resident.family_id, programme.unit)
+    aid_ledger.record(session, candidate.id, rules.claim_of(programme, niks), pending=True)
     FLOW.begin(session, tenant, user, candidate, "proposed", audit_detail={"conflicts": len(conflicts)})
     return Proposal(candidate, conflicts)
 

@@ -78,6 +78,7 @@ def _refused(ctx: MoveContext) -> None:
     ctx.record.decision_id = decision.id if decision is not None else None
     ctx.record.refusal_reason = ctx.note
     rules.resolve_all(ctx.session, ctx.record, "refused")
+    aid_ledger.record(ctx.session, ctx.record.id, None)
 
 
 def _ending(ctx: MoveContext) -> None:
