@@ -26,6 +26,7 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, has_app_context
 
@@ -167,3 +168,16 @@ def renamed(filename: str | None, picture: Picture) -> str:
     if "." in stem:
         stem = stem.rsplit(".", 1)[0]
     return f"{stem or 'image'}.{picture.extension}"
+
+
+def bounded_upload(upload: Any, max_side: int = PHOTO_SIDE) -> Any:
+    """A :class:`~desacerdas.services.documents.NewFile` whose picture is downscaled and stripped
+    of metadata (a phone's photo of a broken road, a handover); what is not a picture, or is over
+    the size limit, is handed on unread for the documents core to refuse or check."""
+    from . import documents as docs
+
+    data = upload.stream.read(docs.max_bytes() + 1)
+    if len(data) > docs.max_bytes() or not is_image(data[:16]):
+        return docs.NewFile(io.BytesIO(data), upload.filename)
+    picture = normalise(data, max_side=max_side, keep_png=False)
+    return docs.NewFile(io.BytesIO(picture.data), renamed(upload.filename, picture))

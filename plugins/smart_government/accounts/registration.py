@@ -14,7 +14,6 @@ staff pages and the API, and the status address with the UUID keeps working."""
 
 from __future__ import annotations
 
-import io
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
@@ -140,22 +139,11 @@ def _room_for_more(session: Session) -> None:
         )
 
 
-def _bounded_photo(upload: Upload) -> Upload:
-    """A picture re-encoded through :mod:`desacerdas.services.images` (pixel budget checked before
-    decoding, at most ``PHOTO_SIDE`` px, upright, EXIF with its GPS position dropped); anything
-    else (a KK scanned as PDF) as it came, for the documents core's type check."""
-    data = upload.stream.read(docs.max_bytes() + 1)
-    if len(data) > docs.max_bytes() or not images.is_image(data[:16]):
-        return Upload(io.BytesIO(data), upload.filename)  # the documents core refuses or checks it
-    picture = images.normalise(data, max_side=images.PHOTO_SIDE, keep_png=False)
-    return Upload(io.BytesIO(picture.data), images.renamed(upload.filename, picture))
-
-
 def _store_with_photos(
     tenant: Tenant, session: Session, registration: Registration, files: list[tuple[str, str, str, Upload]]
 ) -> Registration:
     """Save the registration with its photos in one transaction: all of them or nothing."""
-    uploads = [(attr, kind, title, _bounded_photo(upload)) for attr, kind, title, upload in files]
+    uploads = [(attr, kind, title, images.bounded_upload(upload)) for attr, kind, title, upload in files]
     session.add(registration)
     items = []
     for attr, kind, title, upload in uploads:

@@ -21,6 +21,7 @@ from wtforms import (
     BooleanField,
     DecimalField,
     IntegerField,
+    MultipleFileField,
     RadioField,
     SelectField,
     StringField,
@@ -35,7 +36,8 @@ from desacerdas.kit import terms
 from desacerdas.kit.access import require
 from desacerdas.kit.forms import attach_error
 from desacerdas.models import Hamlet, User
-from desacerdas.services import NotFound, ServiceError
+from desacerdas.services import NotFound, ServiceError, images
+from desacerdas.services import documents as docs
 
 from ..permissions import COMPLAINTS_FILE, COMPLAINTS_HANDLE, COMPLAINTS_VIEW
 from ..settings import public_mode
@@ -117,6 +119,7 @@ class ComplaintForm(FlaskForm):
         invalid_value_message=_l("Give a number, for example 115.55."),
     )
     name_withheld = BooleanField(_l("Do not show my name to the hamlet head or the public"))
+    photos = MultipleFileField(_l("Photos (optional, at most 3)"))
     # Only at the counter or by phone (staff):
     channel = RadioField(_l("How did it come in?"), default=Channel.COUNTER.value, validators=[Optional()])
     reporter_name = StringField(
@@ -299,11 +302,19 @@ def new_complaint() -> ResponseReturnValue:
                     reporter_name=form.reporter_name.data if staff else None,
                     reporter_phone=form.reporter_phone.data if staff else None,
                 )
+                photos = [
+                    images.bounded_upload(docs.NewFile(f.stream, f.filename))
+                    for f in form.photos.data or []
+                    if f and f.filename
+                ]
+                if photos:
+                    service.attach_photos(db.session, tenant, user, made, photos)  # commits
+                else:
+                    db.session.commit()
             except ServiceError as exc:
                 db.session.rollback()
                 error, status = attach_error(form, exc, None), exc.status
             else:
-                db.session.commit()
                 flash(_("Complaint %(number)s received.", number=made.number), "success")
                 return redirect(url_for(".complaint", complaint_id=made.id), 303)
     elif form.is_submitted():
@@ -339,9 +350,11 @@ def _render(
     withheld = service.withheld_from(db.session, tenant, user, item)
     show_name = withheld is None
     people = _names({item.author_id, item.assignee_id})
+    photos = [d for d in service.photos_of(db.session, item) if docs.readable_by(user, tenant, d)]
     return render_template(
         T + "complaint.html",
         item=item,
+        photos=photos,
         entries=entries,
         steps=FLOW.timeline(db.session, item),
         actions=actions,
