@@ -59,6 +59,13 @@ class SocietySettings(Schema):
             _l("Only when complaints are listed publicly; names are never shown"),
         ),
     )
+    complaints_anonymous = fields.Boolean(
+        load_default=False,
+        metadata=_meta(
+            _l("Anyone may file a complaint without an account"),
+            _l("No name is asked; they follow it with its number and a code shown once"),
+        ),
+    )
     complaint_holidays = fields.String(
         load_default="",
         validate=_holidays,
@@ -88,6 +95,10 @@ def settings_for(tenant: Tenant) -> dict[str, Any]:
 
 def holidays_for(tenant: Tenant) -> frozenset[date]:
     return parse_holidays(holiday_list(settings_for(tenant)["complaint_holidays"]))
+
+
+def anonymous_allowed(tenant: Tenant) -> bool:
+    return bool(settings_for(tenant)["complaints_anonymous"])
 
 
 def public_mode(tenant: Tenant) -> str:

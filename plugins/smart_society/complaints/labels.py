@@ -20,6 +20,7 @@ CHANNEL_LABELS = {
     Channel.ONLINE: _l("online"),
     Channel.COUNTER: _l("at the counter"),
     Channel.PHONE: _l("by phone"),
+    Channel.ANONYMOUS: _l("anonymously"),
 }
 
 ENTRY_LABELS = {

@@ -55,6 +55,7 @@ class Channel(enum.StrEnum):
     ONLINE = "online"  # the resident filed it from their phone
     COUNTER = "counter"  # staff took it at the village office
     PHONE = "phone"  # staff took it by telephone
+    ANONYMOUS = "anonymous"  # someone without an account, where the village allows it
 
 
 class Category(enum.StrEnum):
@@ -111,6 +112,8 @@ class Complaint(TenantScoped, Timestamped, Base):
     rating: Mapped[int | None] = mapped_column(Integer)  # 1-5, by the complainant, once answered
     # The last reminder sent about a missed deadline (one a day at most).
     reminded_on: Mapped[date | None] = mapped_column(Date)
+    # An anonymous complaint is followed with its number and a code shown once (argon2 hash).
+    tracking_hash: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "number"),

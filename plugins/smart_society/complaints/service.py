@@ -78,6 +78,31 @@ def _hamlet_of_resident(session: Session, user: User) -> uuid.UUID | None:
     return session.scalar(select(Resident.hamlet_id).where(Resident.id == account.resident_id))
 
 
+def new_complaint(
+    session: Session, tenant: Tenant, *, hamlet_id: uuid.UUID | None, now: datetime | None, **fields: Any
+) -> Complaint:
+    """The row of a checked complaint: its number and its deadlines from the village's calendar."""
+    if hamlet_id is not None and session.get(Hamlet, (tenant.id, hamlet_id)) is None:
+        raise _invalid(_("That hamlet is not in this village."), "invalid_hamlet")
+    filed_on = today_in(tenant, now)
+    due = deadlines.deadlines_for(filed_on, holidays_for(tenant))
+    number = numbering.take(session, tenant, NUMBER_NAMESPACE, NUMBER_FORMAT, when=filed_on)
+    complaint = Complaint(
+        number=number.text,
+        status=Status.RECEIVED,
+        hamlet_id=hamlet_id,
+        filed_at=now or datetime.now(UTC),
+        filed_on=filed_on,
+        verify_due=due.verify,
+        answer_due=due.answer,
+        resolve_due=due.resolve,
+        **fields,
+    )
+    session.add(complaint)
+    session.flush()
+    return complaint
+
+
 def file_complaint(
     session: Session,
     tenant: Tenant,
@@ -131,18 +156,13 @@ def file_complaint(
             hamlet_id = hamlet_id or scope.hamlet_id
             if hamlet_id != scope.hamlet_id:
                 raise ServiceError(_("You take complaints about your own hamlet only."), "forbidden", 403)
-    if hamlet_id is not None and session.get(Hamlet, (tenant.id, hamlet_id)) is None:
-        raise _invalid(_("That hamlet is not in this village."), "invalid_hamlet")
-    filed_on = today_in(tenant, now)
-    due = deadlines.deadlines_for(filed_on, holidays_for(tenant))
-    number = numbering.take(session, tenant, NUMBER_NAMESPACE, NUMBER_FORMAT, when=filed_on)
-    complaint = Complaint(
-        number=number.text,
+    complaint = new_complaint(
+        session,
+        tenant,
         category=chosen,
         title=title,
         body=body,
         channel=channel,
-        status=Status.RECEIVED,
         hamlet_id=hamlet_id,
         latitude=latitude,
         longitude=longitude,
@@ -150,14 +170,8 @@ def file_complaint(
         reporter_name=reporter_name or None,
         reporter_phone=(reporter_phone or "").strip() or None,
         name_withheld=bool(name_withheld),
-        filed_at=now or datetime.now(UTC),
-        filed_on=filed_on,
-        verify_due=due.verify,
-        answer_due=due.answer,
-        resolve_due=due.resolve,
+        now=now,
     )
-    session.add(complaint)
-    session.flush()
     FLOW.begin(session, tenant, user, complaint, audit_detail={"channel": channel.value})
     notices.tell_handlers(session, tenant, complaint, user)
     return complaint

@@ -41,7 +41,7 @@ from desacerdas.services import documents as docs
 
 from ..permissions import COMPLAINTS_FILE, COMPLAINTS_HANDLE, COMPLAINTS_VIEW
 from ..settings import public_mode
-from . import service
+from . import service, views_anonymous
 from .labels import CATEGORY_LABELS, CHANNEL_LABELS, DEADLINE_LABELS, ENTRY_LABELS
 from .models import Category, Channel, Complaint, Status
 from .workflow import FLOW
@@ -65,6 +65,7 @@ def blueprint() -> Blueprint:
     bp.add_url_rule("/complaints/<uuid:complaint_id>/thread", view_func=complaint_post, methods=["POST"])
     bp.add_url_rule("/complaints/<uuid:complaint_id>/extend", view_func=complaint_extend, methods=["POST"])
     bp.add_url_rule("/complaints/<uuid:complaint_id>/rate", view_func=complaint_rate, methods=["POST"])
+    views_anonymous.register(bp)
     bp.context_processor(_helpers)
     return bp
 
