@@ -159,3 +159,31 @@ class Warnings(MethodView):
         warning = service.send_warning(db.session, tenant, user, **data)
         db.session.commit()
         return warning
+
+
+class DutySchema(Schema):
+    on = mf.Boolean(required=True, metadata={"description": "Start (true) or end (false) the caller's duty"})
+
+
+class OnDutySchema(Schema):
+    user_id = mf.Integer()
+    since = UtcDateTime()
+
+
+@blp.route("/alerts/duty")
+class AlertDuty(MethodView):
+    @blp.response(200, OnDutySchema(many=True))
+    def get(self) -> list:
+        """Staff on duty now (with nobody on duty, every staff member is told of an alert)."""
+        require_api(ALERTS_HANDLE)
+        return service.on_duty(db.session)
+
+    @blp.arguments(DutySchema)
+    @blp.response(200, OnDutySchema(many=True))
+    @blp.alt_response(403, description="Not village staff (a hamlet head is always told).")
+    def post(self, data: dict) -> list:
+        """Start or end the caller's duty for emergency alerts."""
+        tenant, _scope, user = require_api(ALERTS_HANDLE)
+        service.set_on_duty(db.session, tenant, user, data["on"])
+        db.session.commit()
+        return service.on_duty(db.session)

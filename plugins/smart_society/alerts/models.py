@@ -12,7 +12,18 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from desacerdas.kit.workflow import StepMixin
@@ -81,4 +92,16 @@ class Warning(TenantScoped, Base):  # noqa: A001 - the domain's word ("peringata
     __table_args__ = (Index("ix_smart_society_warnings_sent", "tenant_id", "sent_at"),)
 
 
-MODELS: list[type] = [AlertStep, Alert, Warning]  # children first (purge order)
+class OnDuty(TenantScoped, Base):
+    """A staff member on duty for emergency alerts, since when. With nobody on duty, every staff
+    member is told of an alert; the hamlet's head always is."""
+
+    __tablename__ = "smart_society_on_duty"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("tenant_id", "user_id"),)
+
+
+MODELS: list[type] = [AlertStep, Alert, Warning, OnDuty]  # children first (purge order)

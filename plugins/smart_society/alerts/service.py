@@ -25,7 +25,7 @@ from ..permissions import ALERTS_HANDLE, ALERTS_RAISE, ALERTS_VIEW, ALERTS_WARN
 from ..settings import alerts_per_hour
 from . import notices
 from .labels import HAZARD_LABELS
-from .models import Alert, AlertStatus, Hazard, Warning
+from .models import Alert, AlertStatus, Hazard, OnDuty, Warning
 from .workflow import FLOW
 
 NOTE_MAX, MESSAGE_MAX = 300, 1000
@@ -129,7 +129,7 @@ def _fan_out(session: Session, tenant: Tenant, alert: Alert, raiser: User) -> in
         "link": links.absolute(tenant, "smart_society.alerts.alert", "smart_society/", alert_id=alert.id),
     }
     told = 0
-    for person in members_who_may(session, tenant, ALERTS_HANDLE, alert.hamlet_id):
+    for person in answering(session, tenant, alert.hamlet_id):
         notify(
             session,
             tenant,
@@ -141,6 +141,43 @@ def _fan_out(session: Session, tenant: Tenant, alert: Alert, raiser: User) -> in
         )
         told += 1
     return told
+
+
+def on_duty(session: Session) -> list[OnDuty]:
+    return list(session.scalars(select(OnDuty).order_by(OnDuty.since, OnDuty.id)))
+
+
+def answering(session: Session, tenant: Tenant, hamlet_id: uuid.UUID | None) -> list[User]:
+    """Who is told of an alert in ``hamlet_id``: its hamlet head, and the staff on duty (every
+    staff member while nobody is on duty, so an alert never goes unheard)."""
+    people = members_who_may(session, tenant, ALERTS_HANDLE, hamlet_id)
+    duty = {d.user_id for d in on_duty(session)}
+    if not duty & {p.id for p in people}:
+        return people
+    return [p for p in people if p.id in duty or scope_for(p, tenant, ALERTS_HANDLE).hamlet_id is not None]
+
+
+def set_on_duty(session: Session, tenant: Tenant, user: User, on: bool) -> bool:
+    """A staff member starts or ends their duty (hamlet heads are always told of their hamlet's
+    alerts); returns whether they are on duty now. The caller commits."""
+    scope = scope_for(user, tenant, ALERTS_HANDLE)
+    if not scope.village_wide:
+        raise ServiceError(
+            _("Village staff take turns on duty; a hamlet head is always told."), "forbidden", 403
+        )
+    row = session.scalar(select(OnDuty).where(OnDuty.user_id == user.id))
+    if on and row is None:
+        session.add(OnDuty(user_id=user.id))
+    elif not on and row is not None:
+        session.delete(row)
+    audit.record(
+        "smart_society.alert.duty_" + ("started" if on else "ended"),
+        actor=user,
+        tenant_id=tenant.id,
+        target=f"user:{user.id}",
+        session=session,
+    )
+    return on
 
 
 def get(session: Session, tenant: Tenant, user: User, alert_id: uuid.UUID) -> Alert:

@@ -38,6 +38,7 @@ def blueprint() -> Blueprint:
     bp.add_url_rule("/alerts", view_func=alerts)
     bp.add_url_rule("/alerts/raise", view_func=raise_alert, methods=["POST"])
     bp.add_url_rule("/alerts/warn", view_func=warn, methods=["GET", "POST"])
+    bp.add_url_rule("/alerts/duty", view_func=duty, methods=["POST"])
     bp.add_url_rule("/alerts/<uuid:alert_id>", view_func=alert)
     bp.add_url_rule("/alerts/<uuid:alert_id>/<action>", view_func=alert_action, methods=["POST"])
     bp.context_processor(lambda: {"alert_state": FLOW.state_label, "alert_action": FLOW.action_label})
@@ -51,6 +52,10 @@ class RaiseForm(FlaskForm):
     # Filled by the phone's location where a script may ask for it; the hamlet is used otherwise.
     latitude = HiddenField()
     longitude = HiddenField()
+
+
+class DutyForm(FlaskForm):
+    """Only the CSRF token: the button says whether duty starts (``on=1``) or ends."""
 
 
 class AlertActionForm(FlaskForm):
@@ -104,6 +109,9 @@ def alerts() -> ResponseReturnValue:
         hamlets=_hamlets(),
         may_warn=can(user, ALERTS_WARN, tenant),
         warnings=service.recent_warnings(db.session) if scope.own_user_id is None else [],
+        on_duty=_names({d.user_id for d in service.on_duty(db.session)}) if scope.own_user_id is None else {},
+        may_take_duty=scope.village_wide and can(user, ALERTS_HANDLE, tenant),
+        duty_form=DutyForm(formdata=None),
         hazard_label=lambda h: str(HAZARD_LABELS[Hazard(h)]),
     )
 
@@ -188,6 +196,24 @@ def alert_action(alert_id: uuid.UUID, action: str) -> ResponseReturnValue:
     db.session.commit()
     flash(_("Done: %(state)s.", state=FLOW.state_label(item.status)), "success")
     return redirect(url_for(".alert", alert_id=item.id), 303)
+
+
+@login_required
+def duty() -> ResponseReturnValue:
+    tenant, _scope, user = require(ALERTS_HANDLE)
+    form = DutyForm()
+    if not form.validate_on_submit():
+        flash(_("The form was not accepted; try again."), "error")
+        return redirect(url_for(".alerts"), 303)
+    try:
+        on = service.set_on_duty(db.session, tenant, user, request.form.get("on") == "1")
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for(".alerts"), 303)
+    db.session.commit()
+    flash(_("You are on duty: alerts reach you at once.") if on else _("You are off duty."), "success")
+    return redirect(url_for(".alerts"), 303)
 
 
 @login_required

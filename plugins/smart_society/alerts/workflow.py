@@ -76,5 +76,7 @@ register_events(
         "smart_society.alert.acknowledged": _l("Emergency alert acknowledged"),
         "smart_society.alert.closed": _l("Emergency alert closed"),
         "smart_society.alert.warned": _l("Warning sent"),
+        "smart_society.alert.duty_started": _l("On duty for emergency alerts"),
+        "smart_society.alert.duty_ended": _l("Off duty for emergency alerts"),
     }
 )
