@@ -94,6 +94,16 @@ class EventById(MethodView):
     def get(self, event_id: uuid.UUID) -> Event:
         return _event(event_id)
 
+    @blp.arguments(CommunityEventSchema)
+    @blp.response(200, CommunityEventSchema)
+    @blp.alt_response(409, description="The event was cancelled.")
+    def put(self, data: dict, event_id: uuid.UUID) -> Event:
+        """Change an event: every field, as when it was added."""
+        tenant, _scope, user = require_api(EVENTS_MANAGE)
+        event = service.save(db.session, tenant, user, _event(event_id), **data)
+        db.session.commit()
+        return event
+
 
 @blp.route("/events/<uuid:event_id>/attendance")
 class EventAttendance(MethodView):

@@ -24,6 +24,7 @@ AUDIENCE_LABELS = {
 register_events(
     {
         "smart_society.event.created": _l("Community event added"),
+        "smart_society.event.changed": _l("Community event changed"),
         "smart_society.event.attendance": _l("Attendance of a community event counted"),
         "smart_society.event.cancelled": _l("Community event cancelled"),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -54,10 +55,16 @@ def _manage_scope(user: User, tenant: Tenant, hamlet_id: uuid.UUID | None) -> No
         raise ServiceError(_("You keep your own hamlet's calendar only."), "forbidden", 403)
 
 
-def create(
+def create(session: Session, tenant: Tenant, user: User, **fields: Any) -> Event:
+    """Add an event (staff; a hamlet head for their own hamlet)."""
+    return save(session, tenant, user, None, **fields)
+
+
+def save(
     session: Session,
     tenant: Tenant,
     user: User,
+    event: Event | None,
     *,
     title: str,
     kind: str,
@@ -68,6 +75,11 @@ def create(
     hamlet_id: uuid.UUID | None = None,
     description: str | None = None,
 ) -> Event:
+    """Add an event, or change one (not once cancelled): a typo, a new time or place."""
+    if event is not None:
+        _manage_scope(user, tenant, event.hamlet_id)  # the banjar's head changes only their own
+        if event.cancelled_reason:
+            raise ServiceError(_("This event was cancelled."), "cancelled", 409)
     title = (title or "").strip()
     if not title or len(title) > TITLE_MAX:
         raise _invalid(_("Give the event a title of at most %(max)d characters.", max=TITLE_MAX))
@@ -91,21 +103,18 @@ def create(
     if hamlet_id is not None and session.get(Hamlet, (tenant.id, hamlet_id)) is None:
         raise _invalid(_("That hamlet is not in this village."), "invalid_hamlet")
     _manage_scope(user, tenant, hamlet_id)
-    event = Event(
-        title=title,
-        kind=kind,
-        audience=audience,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        place=(place or "").strip() or None,
-        hamlet_id=hamlet_id,
-        description=(description or "").strip() or None,
-        created_by=user.id,
-    )
-    session.add(event)
+    created = event is None
+    if created:
+        event = Event(created_by=user.id)
+        session.add(event)
+    event.title, event.kind, event.audience = title, kind, audience
+    event.starts_at, event.ends_at = starts_at, ends_at
+    event.place = (place or "").strip() or None
+    event.hamlet_id = hamlet_id
+    event.description = (description or "").strip() or None
     session.flush()
     audit.record(
-        "smart_society.event.created",
+        "smart_society.event." + ("created" if created else "changed"),
         actor=user,
         tenant_id=tenant.id,
         target=f"event:{event.id}",

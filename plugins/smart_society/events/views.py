@@ -4,6 +4,7 @@ events, members of the village every event), one event, and the forms of staff a
 from __future__ import annotations
 
 import uuid
+from datetime import UTC
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -21,6 +22,7 @@ from desacerdas.extensions import db
 from desacerdas.kit.access import require
 from desacerdas.models import Hamlet
 from desacerdas.services import NotFound, ServiceError
+from desacerdas.web.zoned_time import zone_of
 
 from ..people import may_act
 from ..permissions import EVENTS_MANAGE
@@ -35,6 +37,7 @@ def blueprint() -> Blueprint:
     bp = Blueprint("events", __name__, template_folder="templates")
     bp.add_url_rule("/events", view_func=events)
     bp.add_url_rule("/events/new", view_func=new_event, methods=["GET", "POST"])
+    bp.add_url_rule("/events/<uuid:event_id>/edit", view_func=edit_event, methods=["GET", "POST"])
     bp.add_url_rule("/events/<uuid:event_id>", view_func=event)
     bp.add_url_rule("/events/<uuid:event_id>/attendance", view_func=event_attendance, methods=["POST"])
     bp.add_url_rule("/events/<uuid:event_id>/cancel", view_func=event_cancel, methods=["POST"])
@@ -109,8 +112,38 @@ def events() -> ResponseReturnValue:
 
 @login_required
 def new_event() -> ResponseReturnValue:
+    return _event_form(None)
+
+
+@login_required
+def edit_event(event_id: uuid.UUID) -> ResponseReturnValue:
+    item = _get(event_id)
+    if not may_act(current_user._get_current_object(), g.tenant, EVENTS_MANAGE, item.hamlet_id):
+        abort(403)
+    return _event_form(item)
+
+
+def _filled(item: Event, tenant) -> dict:  # noqa: ANN001
+    zone = zone_of(tenant)
+    starts = item.starts_at.replace(tzinfo=item.starts_at.tzinfo or UTC).astimezone(zone)
+    ends = item.ends_at.replace(tzinfo=item.ends_at.tzinfo or UTC).astimezone(zone) if item.ends_at else None
+    return {
+        "title": item.title,
+        "kind": item.kind.value,
+        "audience": item.audience.value,
+        "day": starts.date(),
+        "starts": starts.time(),
+        "ends": ends.time() if ends else None,
+        "place": item.place,
+        "hamlet": str(item.hamlet_id) if item.hamlet_id else "",
+        "description": item.description,
+    }
+
+
+def _event_form(item: Event | None) -> ResponseReturnValue:
+    """The same form adds an event and changes one."""
     tenant, scope, user = require(EVENTS_MANAGE)
-    form = EventForm()
+    form = EventForm(data=_filled(item, tenant) if item is not None and request.method == "GET" else None)
     form.kind.choices = [SelectChoice("", "—")] + [
         SelectChoice(k.value, str(KIND_LABELS[k])) for k in EventKind
     ]
@@ -126,10 +159,11 @@ def new_event() -> ResponseReturnValue:
     error, status = None, 200
     if form.validate_on_submit():
         try:
-            made = service.create(
+            made = service.save(
                 db.session,
                 tenant,
                 user,
+                item,
                 title=form.title.data,
                 kind=form.kind.data,
                 audience=form.audience.data,
@@ -144,11 +178,14 @@ def new_event() -> ResponseReturnValue:
             error, status = exc.message, exc.status
         else:
             db.session.commit()
-            flash(_("%(title)s is on the calendar.", title=made.title), "success")
+            if item is None:
+                flash(_("%(title)s is on the calendar.", title=made.title), "success")
+            else:
+                flash(_("%(title)s is changed.", title=made.title), "success")
             return redirect(url_for(".event", event_id=made.id), 303)
     elif form.is_submitted():
         status = 400
-    return render_template(T + "new.html", form=form, form_error=error), status
+    return render_template(T + "new.html", form=form, form_error=error, item=item), status
 
 
 def _render(item: Event, error: str | None = None, status: int = 200, forms: dict | None = None):  # noqa: ANN202
