@@ -119,7 +119,10 @@ def end(session: Session, record_id: uuid.UUID, on: date) -> None:
             AidLedgerEntry.tenant_id == tenant_id, AidLedgerEntry.record_id == record_id
         )
     ):
-        entry.period_end = max(entry.period_start, min(entry.period_end, on))
+        if on < entry.period_start:
+            session.delete(entry)  # it ends before it began: it never was a claim
+        else:
+            entry.period_end = min(entry.period_end, on)
 
 
 def _village_of(session: Session) -> int:
@@ -135,7 +138,7 @@ def _clashes(entry: type[AidLedgerEntry] | AidLedgerEntry, source: str, excludes
     if source != NOT_A_FAMILY:
         rules.append(entry.source == source)
     # the other programme excludes ours: ``source`` is one item of its comma-separated list
-    rules.append(("," + entry.excludes + ",").contains(f",{source},"))
+    rules.append(("," + entry.excludes + ",").contains(f",{source},", autoescape=True))
     return or_(*rules)
 
 
@@ -228,6 +231,7 @@ def regency_conflicts(
                 other.period_start <= mine.period_end,
                 clash,
             )
+            .distinct()  # a family matches on each member's NIK: one row per pair of claims
             .order_by(here.name, mine.programme)
             .limit(limit)
         ).all()

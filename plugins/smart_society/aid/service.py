@@ -464,7 +464,7 @@ def decide(
             continue
         try:
             with session.begin_nested():
-                FLOW.move(session, tenant, user, candidate, "approve", decision=decision)
+                FLOW.move(session, tenant, user, candidate, "approve", decision=decision, checked=True)
         except ServiceError as exc:
             if exc.code not in ("quota_reached", "conflict"):
                 raise

@@ -35,14 +35,19 @@ def _approvable(ctx: MoveContext) -> None:
     if ctx.data.get("decision") is None:
         raise ServiceError(_("A candidate becomes a recipient by a recorded decision."), "decision_required")
     programme = programme_of(ctx)
-    found = rules.find(
-        ctx.session,
-        ctx.tenant,
-        programme,
-        resident_id=ctx.record.resident_id,
-        family_id=ctx.record.family_id,
-        actor=ctx.user,
-        record_id=ctx.record.id,
+    # ``checked``: the caller (service.decide) ran the check itself, under the programme's lock.
+    found = (
+        []
+        if ctx.data.get("checked")
+        else rules.find(
+            ctx.session,
+            ctx.tenant,
+            programme,
+            resident_id=ctx.record.resident_id,
+            family_id=ctx.record.family_id,
+            actor=ctx.user,
+            record_id=ctx.record.id,
+        )
     )
     if found:
         raise ServiceError(
