@@ -58,7 +58,7 @@ from .permissions import (
     COMPLAINTS_VIEW,
     PERMISSIONS,
 )
-from .settings import SocietySettings, public_mode
+from .settings import SocietySettings, anonymous_allowed, public_mode
 
 MODELS: list[type] = [
     *AID_MODELS,
@@ -137,6 +137,12 @@ class Society(Pillar):
             if signed_in and endpoint not in shown and can(user, permission, tenant):
                 shown.add(endpoint)
                 entries.append(NavEntry(str(label), f"{self.name}.{endpoint}", first + position))
+        if not signed_in and anonymous_allowed(tenant):
+            for label, endpoint in (
+                (_l("File a complaint"), "file_anonymously"),
+                (_l("Follow a complaint"), "track"),
+            ):
+                entries.append(NavEntry(str(label), f"{self.name}.complaints.{endpoint}", first + 3))
         entries.append(NavEntry(str(_l("Community events")), f"{self.name}.events.events", first + 6))
         if public_mode(tenant) != "none":
             entries.append(
@@ -195,6 +201,13 @@ class Society(Pillar):
             event.name.removeprefix(prefix),
             dt.date.fromisoformat(event.payload["event_date"]),
         )
+
+    @hookimpl
+    def desa_cli_commands(self):  # noqa: ANN201 - a click group
+        """``desa smart_society aid-import|aid-export`` (:mod:`.aid.cli`)."""
+        from .aid import cli as aid_cli
+
+        return aid_cli.group()
 
     @hookimpl
     def desa_demo_data(self, tenant: Tenant, session: Session) -> None:

@@ -149,11 +149,14 @@ def conflicts(
     *,
     actor: User | None,
     about: str,
+    audited: bool = True,
 ) -> list[Conflict]:
     """Other villages' claims that clash with ``claim``: source and period only, audited.
 
     ``session`` is the asking village's (for the audit event, written with its transaction); the
-    ledger is read through a platform session of its own, the only reader across villages."""
+    ledger is read through a platform session of its own, the only reader across villages. A
+    batch (a list being imported) passes ``audited=False`` and writes one :func:`record_checks`
+    for the lot."""
     from ..extensions import db
 
     hashes = [fingerprint(n) for n in dict.fromkeys(claim.niks)]
@@ -174,16 +177,28 @@ def conflicts(
             ).all()
             platform.rollback()
         found = sorted({Conflict(*row) for row in rows})
-    audit.record(
-        "aid.ledger_checked",
-        actor=actor,
-        tenant_id=tenant.id,
-        target=about[:200],
-        session=session,
-        source=claim.source,
-        conflicts=len(found),
-    )
+    if audited:
+        record_checks(session, tenant, actor=actor, about=about, source=claim.source, conflicts=len(found))
     return found
+
+
+def record_checks(
+    session: Session,
+    tenant: Tenant,
+    *,
+    actor: User | None,
+    about: str,
+    source: str,
+    conflicts: int,
+    checked: int | None = None,
+) -> None:
+    """The audit event of one check, or of a batch of ``checked`` checks, in the asking village."""
+    detail = {"source": source, "conflicts": conflicts}
+    if checked is not None:
+        detail["checked"] = checked
+    audit.record(
+        "aid.ledger_checked", actor=actor, tenant_id=tenant.id, target=about[:200], session=session, **detail
+    )
 
 
 def regency_conflicts(

@@ -80,6 +80,8 @@ EVENT_LABELS: dict[str, Any] = {
     "tenant.suspended": _l("Village suspended"),
     "tenant.resumed": _l("Village resumed"),
     "tenant.archived": _l("Village archived"),
+    "aid.ledger_checked": _l("Checked for double receipt of social aid"),
+    "aid.regency_conflicts_read": _l("Double receipts of social aid read across villages"),
     "membership.granted": _l("Role given"),
     "membership.revoked": _l("Role ended"),
     "membership.rescoped": _l("Role moved to another hamlet"),

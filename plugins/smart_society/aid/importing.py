@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,7 @@ from desacerdas.kit.access import scope_for
 from desacerdas.models import Hamlet, Tenant, User
 from desacerdas.services import ServiceError, aid_ledger, audit
 from desacerdas.services.i18n import _
+from desacerdas.web.labels import register_events
 
 from ..permissions import AID_MANAGE
 from . import rules
@@ -97,7 +99,8 @@ def import_list(
     *,
     dry_run: bool = True,
 ) -> ImportResult:
-    """Check (and, without ``dry_run``, import) a recipient list; the caller commits."""
+    """Check (and, without ``dry_run``, import) a recipient list; the caller commits, a dry run
+    too: it writes nothing but the audit event of its cross-village checks."""
     from smart_government.registry.models import Resident, ResidentStatus
 
     scope_for(user, tenant, AID_MANAGE)
@@ -114,6 +117,7 @@ def import_list(
         raise ServiceError(_("The file needs a NIK column."), "no_nik_column", 400)
     _lock(session, programme)
     seen: set[str] = set()
+    checked = hits = 0
     for line, record in records:
         nik, name = _first(record, NIK_HEADERS), _first(record, NAME_HEADERS) or None
         if not NIK.match(nik):
@@ -133,8 +137,16 @@ def import_list(
             )
             continue
         found = rules.find(
-            session, tenant, programme, resident_id=resident.id, family_id=resident.family_id, actor=user
+            session,
+            tenant,
+            programme,
+            resident_id=resident.id,
+            family_id=resident.family_id,
+            actor=user,
+            audited=False,
         )
+        checked += 1
+        hits += sum(1 for f in found if f.kind == ConflictKind.OTHER_VILLAGE)
         if any(f.kind == ConflictKind.SAME_PROGRAMME for f in found):
             result.rows.append(
                 Row(line, nik, resident.name, Outcome.ALREADY, _("Already in this programme."))
@@ -155,6 +167,16 @@ def import_list(
         result.rows.append(Row(line, nik, resident.name, Outcome.IMPORTED, detail))
         if not dry_run:
             _add(session, tenant, user, programme, resident)
+    if checked:  # one audit event for the file's cross-village checks, dry run or not
+        aid_ledger.record_checks(
+            session,
+            tenant,
+            actor=user,
+            about=f"aid_programme:{programme.id}",
+            source=programme.source.value,
+            conflicts=hits,
+            checked=checked,
+        )
     if not dry_run:
         audit.record(
             "smart_society.aid.list_imported",
@@ -187,6 +209,26 @@ def _add(session: Session, tenant: Tenant, user: User, programme: AidProgramme, 
     niks = rules.household_niks(session, resident.id, resident.family_id, programme.unit)
     aid_ledger.record(session, row.id, rules.claim_of(programme, niks))
     FLOW.begin(session, tenant, user, row, "imported")
+
+
+def record_export(
+    session: Session, tenant: Tenant, user: User | None, programme: AidProgramme, fmt: str, rows: int
+) -> None:
+    """Audit an export (NIKs of many people leave the platform); the caller commits. Without a
+    user it was the command line."""
+    audit.record(
+        "smart_society.aid.list_exported",
+        actor=user,
+        actor_label=None if user is not None else "command line",
+        tenant_id=tenant.id,
+        target=f"aid_programme:{programme.id}",
+        session=session,
+        format=fmt,
+        rows=rows,
+    )
+
+
+register_events({"smart_society.aid.list_exported": _l("Aid recipient list exported")})
 
 
 EXPORT_HEADER = ("NIK", "Nama", "No KK", "Banjar/Dusun", "Status", "Program", "Sumber", "Sasaran")

@@ -96,8 +96,10 @@ def find(
     family_id: uuid.UUID | None,
     actor: User | None,
     record_id: uuid.UUID | None = None,
+    audited: bool = True,
 ) -> list[Found]:
-    """Every conflict of a candidate (``record_id``: the candidate's own row, left out)."""
+    """Every conflict of a candidate (``record_id``: the candidate's own row, left out); a batch
+    passes ``audited=False`` and audits the lot itself (``aid_ledger.record_checks``)."""
     found: list[Found] = []
     stmt = (
         select(AidRecipient.programme_id, AidRecipient.status, AidProgramme)
@@ -128,7 +130,8 @@ def find(
         found.append(Found(kind, other.source.value, other.period_start, other.period_end, other.name))
     niks = household_niks(session, resident_id, family_id, programme.unit)
     about = f"aid_candidate:{record_id}" if record_id else f"aid_programme:{programme.id}"
-    for hit in aid_ledger.conflicts(session, tenant, claim_of(programme, niks), actor=actor, about=about):
+    claim = claim_of(programme, niks)
+    for hit in aid_ledger.conflicts(session, tenant, claim, actor=actor, about=about, audited=audited):
         found.append(Found(ConflictKind.OTHER_VILLAGE, hit.source, hit.period_start, hit.period_end))
     return list(dict.fromkeys(found))
 
