@@ -11,10 +11,13 @@ a page to fix.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from smart_government.accounts.models import Registration
 from smart_government.letters.models import LetterRequest
 from smart_government.registry.models import Resident
+from smart_society.aid.models import AidProgramme, AidRecipient
 from smart_society.alerts.models import Alert
 from smart_society.complaints.models import Complaint
 from smart_society.events.models import Event
@@ -37,6 +40,9 @@ def _details(app, village) -> list[str]:  # noqa: ANN001
         complaints = s.scalars(select(Complaint.id)).all()
         alerts = s.scalars(select(Alert.id)).all()
         events = s.scalars(select(Event.id)).all()
+        programmes = s.scalars(select(AidProgramme.id)).all()
+        candidates = s.scalars(select(AidRecipient.id).order_by(AidRecipient.status).limit(6)).all()
+    aid = f"/desa/{village.slug}/smart_society/aid"
     return [
         *(f"{base}/letters/requests/{i}" for i in requests),
         *(f"{base}/residents/{i}" for i in residents),
@@ -49,6 +55,14 @@ def _details(app, village) -> list[str]:  # noqa: ANN001
         *(f"/desa/{village.slug}/smart_society/events/{i}" for i in events),
         f"/desa/{village.slug}/smart_society/events?when=past",
         f"/desa/{village.slug}/smart_society/events/new",
+        *(f"/desa/{village.slug}/smart_society/events/{i}/edit" for i in events[:1]),
+        *(f"{aid}/programmes/{i}" for i in programmes),
+        *(f"{aid}/programmes/{i}/{page}" for i in programmes[:1] for page in ("propose", "decide", "import")),
+        *(f"{aid}/programmes/{i}/edit" for i in programmes[:1]),
+        *(f"{aid}/programmes/{i}/periods/{date.today():%Y-%m}" for i in programmes[:1]),
+        *(f"{aid}/candidates/{i}" for i in candidates),
+        f"{aid}/programmes/new",
+        "/rollout/aid-conflicts",
         f"/desa/{village.slug}/members",
         f"/desa/{village.slug}/me",
         f"/rollout/village/{village.slug}/smart_economy",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from ..admin.forms import NOT_A_DATE, REQUIRED, TOO_LONG
@@ -19,7 +20,10 @@ class VisitForm(FlaskForm):
     )
     kind = RadioField(
         _l("Kind"),
-        choices=[("visit", _l("Visit to the village")), ("call", _l("Telephone or video call"))],
+        choices=[
+            SelectChoice("visit", _l("Visit to the village")),
+            SelectChoice("call", _l("Telephone or video call")),
+        ],
         default="visit",
         validators=[InputRequired(message=REQUIRED)],
         validate_choice=False,  # another value: the service's "Choose a visit or a call.", in words

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from desacerdas.kit import paper
 from desacerdas.kit.access import scope_for
 from desacerdas.models import Hamlet, Tenant, User
-from desacerdas.services import ServiceError, audit
+from desacerdas.services import ServiceError, audit, images
 from desacerdas.services import documents as docs
 from desacerdas.services.i18n import _
 
@@ -153,6 +153,7 @@ def record_receipt(
         period=period,
     )
     if photo is not None:
+        photo = images.bounded_upload(photo)  # small, upright, without the phone's location
         receipt.photo_document_id = uuid.uuid4()
         docs.store_all(
             tenant,
