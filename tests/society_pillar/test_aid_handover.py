@@ -231,3 +231,31 @@ def test_demo_fills_programmes_recipients_a_caught_conflict_and_handovers(app, b
         assert {RecipientStatus.RECIPIENT, RecipientStatus.REFUSED} <= states
         assert s.scalar(select(AidConflict.id).where(AidConflict.resolution == "refused")) is not None
         assert s.scalar(select(AidReceipt.id)) is not None or date.today().month < 3
+
+
+def test_a_periods_lines_are_paged(app, village, as_user, monkeypatch) -> None:  # noqa: ANN001
+    from smart_society.aid import views
+
+    monkeypatch.setattr(views, "LINES_PER_PAGE", 2)
+    pid = programme(app, village, unit="person", excludes=[], name="Bantuan lansia")
+    cands = [propose(app, village, "head", pid, who)[0] for who in ("wayan", "kadek", "made")]
+    decide(app, village, "head", pid, approve=cands)
+    staff = as_user(village.people["operator"])
+    staff.get("/?lang=id")
+    url = village.page(f"aid/programmes/{pid}/periods/{YEAR}-01")
+    first, second = staff.get(url).get_data(as_text=True), staff.get(url + "?page=2").get_data(as_text=True)
+    assert first.count('class="cards lines"') == 1 and "Halaman 1 dari 2" in first
+    assert first.count('<li id="line-') == 2 and second.count('<li id="line-') == 1
+    # a receipt recorded for the line on page 2 comes back to page 2
+    last = next(c for c in cands if f"line-{c}" in second)
+    prefix = views.receipt_prefix(last)
+    resp = staff.post(
+        village.page(f"aid/candidates/{last}/receipts"),
+        data={
+            f"{prefix}-period": f"{YEAR}-01",
+            f"{prefix}-received_on": f"{YEAR}-01-10",
+            f"{prefix}-handed_by": "Kelian",
+            f"{prefix}-proof": "signature",
+        },
+    )
+    assert resp.status_code == 303 and "page=2" in resp.headers["Location"]

@@ -43,6 +43,7 @@ from desacerdas.models import Hamlet, Tenant, User
 from desacerdas.services import NotFound, ServiceError
 from desacerdas.services import documents as docs
 from desacerdas.services.personal_data import mask_nik, needs_masking
+from desacerdas.web.pagination import Page, page_number
 
 from ..complaints.service import today_in
 from ..permissions import AID_DECIDE, AID_DISTRIBUTE, AID_MANAGE, AID_PROPOSE, AID_VIEW
@@ -777,6 +778,15 @@ def end_aid(candidate_id: uuid.UUID) -> ResponseReturnValue:
 # -- handing aid over ------------------------------------------------------------------------------
 
 
+LINES_PER_PAGE = 50  # a period's lines, each with its receipt form: a page a slow phone opens
+
+
+def _page_of(rep: distribution.Report, candidate_id: uuid.UUID) -> int:
+    """The page of the period on which this recipient's line is."""
+    index = next((i for i, line in enumerate(rep.lines) if line.recipient.id == candidate_id), 0)
+    return index // LINES_PER_PAGE + 1
+
+
 def receipt_prefix(candidate_id: uuid.UUID) -> str:
     """Each line's receipt form has its own field names (and ids): ``r<hex of the candidate>``."""
     return f"r{candidate_id.hex[:12]}"
@@ -806,6 +816,13 @@ def _render_period(
     keys = distribution.periods(item)
     at = keys.index(key)
     may_record = can(user, AID_DISTRIBUTE, tenant)
+    number = page_number() if failed_id is None else _page_of(rep, failed_id)
+    shown = Page(
+        rep.lines[(number - 1) * LINES_PER_PAGE : number * LINES_PER_PAGE],
+        number,
+        LINES_PER_PAGE,
+        rep.recipients,
+    )
     forms = {}
     if may_record:
         initial = {
@@ -814,7 +831,7 @@ def _render_period(
             "handed_by": user.name,
             "proof": Proof.SIGNATURE.value,
         }
-        for line in rep.lines:
+        for line in shown.items:
             if line.receipt is None:
                 rid = line.recipient.id
                 forms[rid] = (
@@ -825,6 +842,8 @@ def _render_period(
         item=item,
         key=key,
         rep=rep,
+        shown=shown,
+        page_url=lambda n: url_for(".period", programme_id=item.id, period=key, page=n),
         forms=forms,
         failed_id=failed_id,
         previous=keys[at - 1] if at > 0 else None,
@@ -887,7 +906,10 @@ def record_receipt(candidate_id: uuid.UUID) -> ResponseReturnValue:
             tenant, item, key, error=exc.message, status=exc.status, failed=form, failed_id=recipient.id
         )
     flash(_("Receipt of %(name)s recorded.", name=recipient.name), "success")
-    return redirect(url_for(".period", programme_id=item.id, period=key) + f"#line-{recipient.id}", 303)
+    page = _page_of(distribution.report(db.session, tenant, user, item, key), recipient.id)
+    return redirect(
+        url_for(".period", programme_id=item.id, period=key, page=page) + f"#line-{recipient.id}", 303
+    )
 
 
 # -- import ----------------------------------------------------------------------------------------
