@@ -234,7 +234,7 @@ def test_demo_fills_programmes_recipients_a_caught_conflict_and_handovers(app, b
 
 
 def test_a_periods_lines_are_paged(app, village, as_user, monkeypatch) -> None:  # noqa: ANN001
-    from smart_society.aid import views
+    from smart_society.aid import views_handover as views
 
     monkeypatch.setattr(views, "LINES_PER_PAGE", 2)
     pid = programme(app, village, unit="person", excludes=[], name="Bantuan lansia")

@@ -17,7 +17,7 @@ from flask_babel import force_locale
 from page_walk import walker
 from sg_letter_services.conftest import PDF, logo_png
 from smart_society.aid import models as aid_models
-from smart_society.aid.views import receipt_prefix
+from smart_society.aid.views_handover import receipt_prefix
 from smart_society.aid.workflow import STATES
 from sqlalchemy import func, select
 
