@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command to run the platform on the embedded default (SQLite + files under ./instance):
 # installs into .venv, migrates, provisions the 20 Karangasem villages, creates the demo platform
-# admin (its password is printed once), fills Menanga with demo residents and letters, and serves
+# admin (its password is printed once), fills Menanga and Bebandem with demo data, and serves
 # with gunicorn beside one Celery worker and Celery beat (background jobs, notifications, schedules).
 # The three stop together: Ctrl+C, a SIGTERM to this script, or any one of them ending stops the others.
 set -euo pipefail
@@ -19,8 +19,12 @@ export DESA_INSTANCE_PATH=${DESA_INSTANCE_PATH:-$PWD/instance}
 .venv/bin/desa plugins install --all
 .venv/bin/desa tenants apply tenants/karangasem.toml
 .venv/bin/desa users ensure-demo-admin
-# A demo population with letters in every state, in Menanga only (skipped once it has residents).
+# A demo population with letters in every state, in Menanga and Bebandem (skipped once it has
+# residents); Bebandem also gets smart society's demo: social aid (programmes, recipients, a double
+# receipt caught, handovers), complaints in every state, an alert, events (skipped once it has some).
 .venv/bin/desa plugins demo smart_government --tenant menanga
+.venv/bin/desa plugins demo smart_government --tenant bebandem
+.venv/bin/desa plugins demo smart_society --tenant bebandem
 # A file to try the import page with (runs as a background job with a progress bar).
 sample="$DESA_INSTANCE_PATH/menanga-import-sample.csv"
 [ -f "$sample" ] || .venv/bin/desa smart_government sample-file --tenant menanga --rows 5000 -o "$sample"
