@@ -1,5 +1,6 @@
-"""Social-aid indicators of a month: recipients, households receiving any aid, conflicts found
-and resolved; and the candidates waiting for a deliberation, for the facilitator's surface."""
+"""Social-aid indicators of a month: recipients (in all, and per source of aid: the programme
+families a regency compares), households receiving any aid, conflicts found and resolved; and the
+candidates waiting for a deliberation, for the facilitator's surface."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from desacerdas.services.i18n import _
 from desacerdas.web.zoned_time import zone_of
 
 from ..permissions import AID_VIEW
-from .models import AidConflict, AidProgramme, AidRecipient, RecipientStatus
+from .labels import SOURCE_LABELS
+from .models import AidConflict, AidProgramme, AidRecipient, RecipientStatus, Source
 
 WAITING_DAYS = 30  # a candidate proposed longer ago than this waits on the deliberation
 
@@ -79,7 +81,22 @@ def indicators(tenant: Tenant, period: str, session: Session) -> list[Indicator]
         .select_from(AidConflict)
         .where(AidConflict.resolved_at >= lo, AidConflict.resolved_at < hi)
     )
+    by_source = session.execute(
+        _joined(select(AidProgramme.source, func.count()).select_from(AidRecipient))
+        .where(_receiving_on(last))
+        .group_by(AidProgramme.source)
+    ).all()
+    per_source = [
+        Indicator(
+            f"smart_society.aid_recipients_{Source(source).value}",
+            _("Aid recipients: %(source)s", source=SOURCE_LABELS[Source(source)]),
+            n,
+            _("recipients"),
+        )
+        for source, n in sorted(by_source, key=lambda row: Source(row[0]).value)
+    ]
     return [
+        *per_source,
         Indicator("smart_society.aid_recipients", _("Aid recipients"), recipients or 0, _("recipients")),
         Indicator(
             "smart_society.aid_households",
