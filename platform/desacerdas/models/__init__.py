@@ -7,6 +7,7 @@ from .document import Document, DocumentVersion, Visibility
 from .invitation import Invitation
 from .job import Job, JobState
 from .kit import IndicatorSnapshot, Sequence, Verification
+from .market_listing import MarketListing
 from .notification import (
     ContactConsent,
     Notification,
@@ -39,6 +40,7 @@ __all__ = [
     "Invitation",
     "Job",
     "JobState",
+    "MarketListing",
     "Membership",
     "Notification",
     "NotificationChannel",

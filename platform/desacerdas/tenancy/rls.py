@@ -79,9 +79,9 @@ def disable_audit_rls(op, table: str = "audit_events") -> None:  # noqa: ANN001
     op.execute(f'ALTER TABLE "{table}" DISABLE ROW LEVEL SECURITY')
 
 
-# Tables whose policy reads the platform flag: the audit log, and the aid ledger (the one table a
-# village writes its own rows to and only the platform reads across villages).
-PLATFORM_POLICY_TABLES = ("audit_events", "aid_ledger")
+# Tables whose policy reads the platform flag: the audit log, and the tables a village writes its
+# own rows to and only the platform reads across villages (the aid ledger, the market listing).
+PLATFORM_POLICY_TABLES = ("audit_events", "aid_ledger", "market_listings")
 _PENDING = "desa_platform_pending"  # connection.info: the transaction still owed the platform flag
 _DONE = "desa_platform_done"  # connection.info: the transaction whose flag was set (savepoints)
 _PLATFORM_SQL = f"SELECT set_config('{PLATFORM_SETTING}', 'on', true)"

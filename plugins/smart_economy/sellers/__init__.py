@@ -1,0 +1,1 @@
+"""Sellers of the village market: residents' businesses (UMKM) and BUMDes units."""
