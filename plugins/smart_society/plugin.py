@@ -80,7 +80,9 @@ NAVIGATION: tuple[tuple[object, str, int, str], ...] = (
 
 
 class Society(Pillar):
-    """The smart society pillar: complaints, emergency alerts, community events."""
+    """The smart society pillar: social aid, complaints, emergency alerts, community events."""
+
+    event_prefixes = ("smart_government.resident.",)  # the registry's civil events end aid
 
     part_hints = {  # noqa: RUF012 - read only
         "smart_society.complaints.complaints": _l(

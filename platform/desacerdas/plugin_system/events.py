@@ -39,8 +39,14 @@ def emit(event: DomainEvent) -> None:
     from .state import enabled_for, plugins
 
     registry = plugins()
-    # Only plugins that implement the hook are asked: an event nobody listens to opens no session.
-    listening = {impl.plugin_name for impl in registry.pm.hook.desa_event.get_hookimpls()}
+    # Only plugins that implement the hook, for events they say they listen to (``event_prefixes``
+    # on the plugin object; none: every event), are asked: an event nobody listens to opens no
+    # session (a province's provisioning emits one per village).
+    listening = {
+        impl.plugin_name
+        for impl in registry.pm.hook.desa_event.get_hookimpls()
+        if _wants(impl.plugin, event.name)
+    }
     if not listening:
         return
     if event.tenant_id is None:
@@ -58,6 +64,11 @@ def emit(event: DomainEvent) -> None:
                 session.commit()
             else:
                 session.rollback()
+
+
+def _wants(plugin: object, name: str) -> bool:
+    prefixes = getattr(plugin, "event_prefixes", None)
+    return prefixes is None or any(name.startswith(p) for p in prefixes)
 
 
 def _deliver(registry, name: str, event: DomainEvent, session: Session | None) -> bool:  # noqa: ANN001
