@@ -102,6 +102,9 @@ def _register(app: Flask) -> None:
     app.register_blueprint(admin_plugins.bp)
     app.register_blueprint(village.bp)
     app.register_blueprint(rollout.bp)
+    from .market import bp as market_bp
+
+    app.register_blueprint(market_bp)  # the regency-wide market (/pasar/<regency>), public
     from .facilitation import views as facilitation_views
 
     app.register_blueprint(facilitation_views.bp)  # the facilitator's work surface

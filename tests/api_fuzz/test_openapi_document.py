@@ -20,6 +20,10 @@ PUBLIC = {
     ("post", "/api/v1/desa/{slug}/smart_government/registrations/account-request"),
     ("post", "/api/v1/desa/{slug}/smart_government/registrations/new-arrival"),
     ("get", "/api/v1/desa/{slug}/smart_government/verify/{token}"),
+    # the village market, for anyone (rate limited per address)
+    ("get", "/api/v1/desa/{slug}/smart_economy/market/products"),
+    ("get", "/api/v1/desa/{slug}/smart_economy/market/products/{product_id}"),
+    ("get", "/api/v1/desa/{slug}/smart_economy/market/sellers/{seller_id}"),
 }
 
 

@@ -121,14 +121,16 @@ def seed(app) -> WalkVillage:  # noqa: ANN001
             )
         )
         s.commit()
-    # Smart society with its demo complaints, some filed by the resident above.
-    with app.app_context():
-        rollout.enable(village.tenant(), "smart_society", override_reason="uji semua halaman")
-        db.session.remove()
-    result = app.test_cli_runner().invoke(
-        cli, ["plugins", "demo", "smart_society", "--tenant", village.slug], catch_exceptions=False
-    )
-    assert result.exit_code == 0, result.output
+    # Smart society with its demo complaints, some filed by the resident above; smart economy with
+    # its demo market (shops, a BUMDes unit, products with photos).
+    for pillar in ("smart_society", "smart_economy"):
+        with app.app_context():
+            rollout.enable(village.tenant(), pillar, override_reason="uji semua halaman")
+            db.session.remove()
+        result = app.test_cli_runner().invoke(
+            cli, ["plugins", "demo", pillar, "--tenant", village.slug], catch_exceptions=False
+        )
+        assert result.exit_code == 0, result.output
     return WalkVillage(village.id, village.slug, other.slug, people)
 
 

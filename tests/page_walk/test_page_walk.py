@@ -14,6 +14,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from smart_economy.catalogue.models import Product
+from smart_economy.sellers.models import Seller
 from smart_government.accounts.models import Registration
 from smart_government.letters.models import LetterRequest
 from smart_government.registry.models import Resident
@@ -42,6 +44,8 @@ def _details(app, village) -> list[str]:  # noqa: ANN001
         events = s.scalars(select(Event.id)).all()
         programmes = s.scalars(select(AidProgramme.id)).all()
         candidates = s.scalars(select(AidRecipient.id).order_by(AidRecipient.status).limit(6)).all()
+        shops = s.scalars(select(Seller.id).order_by(Seller.status)).all()
+        products = s.scalars(select(Product.id).limit(2)).all()
     aid = f"/desa/{village.slug}/smart_society/aid"
     return [
         *(f"{base}/letters/requests/{i}" for i in requests),
@@ -63,6 +67,11 @@ def _details(app, village) -> list[str]:  # noqa: ANN001
         *(f"{aid}/candidates/{i}" for i in candidates),
         f"{aid}/programmes/new",
         "/rollout/aid-conflicts",
+        *(f"/desa/{village.slug}/smart_economy/sellers/{i}" for i in shops),
+        *(f"/desa/{village.slug}/smart_economy/market/products/{i}" for i in products),
+        *(f"/desa/{village.slug}/smart_economy/products/{i}/edit" for i in products[:1]),
+        f"/desa/{village.slug}/smart_economy/sellers/bumdes/new",
+        "/pasar/51.07",
         f"/desa/{village.slug}/members",
         f"/desa/{village.slug}/me",
         f"/rollout/village/{village.slug}/smart_economy",

@@ -35,6 +35,18 @@ def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
 _ = gettext
 
 
+def indonesian(string: str, **variables: Any) -> str:
+    """A text kept as data in the village's language (a stored document's title), whoever asks and
+    from wherever (a page in English, the command line). Mark the source with ``N_``."""
+    from flask import has_app_context
+    from flask_babel import force_locale
+
+    if not has_app_context():
+        return string % variables if variables else string
+    with force_locale("id"):
+        return _babel_gettext(string, **variables)
+
+
 def N_(message: str) -> str:  # noqa: N802 - the gettext "mark only" name, extracted by pybabel by default
     """Mark a message for translation without translating it now: it is stored in English (a
     worker has no reader's language) and translated where it is shown (``_(row.error)``)."""

@@ -109,10 +109,12 @@ def normalise(
     formats: tuple[str, ...] = FORMATS,
     pixel_limit: int | None = None,
     keep_png: bool = True,
+    quality: int = 85,
 ) -> Picture:
     """Decode ``data`` within the pixel budget and re-encode it at most ``max_side`` px on its
     longest side, upright and without metadata. A PNG stays a PNG when ``keep_png`` (a logo's
-    transparency), everything else becomes a JPEG. Raises :class:`ImageTooLarge` or
+    transparency), everything else becomes a JPEG (at ``quality``: lower for a list's thumbnails
+    that must stay a few kilobytes). Raises :class:`ImageTooLarge` or
     :class:`NotAnImage` (both 400s)."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -132,7 +134,7 @@ def normalise(
                 image.load()
                 picture = ImageOps.exif_transpose(image)
                 picture.thumbnail((max_side, max_side))
-                return _encode(picture, "PNG" if keep_png and source == "PNG" else "JPEG", source)
+                return _encode(picture, "PNG" if keep_png and source == "PNG" else "JPEG", source, quality)
     except ServiceError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -141,7 +143,7 @@ def normalise(
         raise NotAnImage() from None
 
 
-def _encode(picture: object, fmt: str, source: str) -> Picture:
+def _encode(picture: object, fmt: str, source: str, quality: int = 85) -> Picture:
     from PIL import Image
 
     assert isinstance(picture, Image.Image)
@@ -154,7 +156,7 @@ def _encode(picture: object, fmt: str, source: str) -> Picture:
             picture = background
         elif picture.mode not in ("RGB", "L"):
             picture = picture.convert("RGB")
-        picture.save(out, "JPEG", quality=85, optimize=True)  # no exif= : metadata is dropped
+        picture.save(out, "JPEG", quality=quality, optimize=True)  # no exif= : metadata is dropped
     else:
         if picture.mode not in ("RGB", "RGBA", "L", "LA", "P", "1"):
             picture = picture.convert("RGBA")

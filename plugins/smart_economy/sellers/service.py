@@ -140,7 +140,9 @@ def update(session: Session, tenant: Tenant, user: User, seller: Seller, **field
     """The shop's own details change (not its state): its keeper or staff."""
     if not may_keep(user, tenant, seller):
         raise ServiceError(_("Only the shop's keeper or the village staff change it."), "forbidden", 403)
-    for key, value in _clean(session, tenant, **fields).items():
+    values = _clean(session, tenant, **fields)
+    values["hamlet_id"] = values["hamlet_id"] or seller.hamlet_id  # no hamlet given: it stays
+    for key, value in values.items():
         setattr(seller, key, value)
     session.flush()
     from ..catalogue import listing

@@ -23,7 +23,7 @@ from desacerdas.kit.lists import Filter, ListSpec, Sort, choice
 from desacerdas.models import Tenant, User
 from desacerdas.services import NotFound, ServiceError, aid_ledger, audit
 from desacerdas.services import documents as docs
-from desacerdas.services.i18n import _
+from desacerdas.services.i18n import N_, _, indonesian
 
 from ..complaints.service import today_in
 from ..permissions import AID_DECIDE, AID_MANAGE, AID_PROPOSE, AID_VIEW
@@ -489,10 +489,11 @@ def decide(
         held=len(result.held),
     )
     items = []
-    for upload, title, attr in (
-        (minutes, _("Minutes of the village deliberation"), "minutes_document_id"),
-        (decree, _("Village head's decree"), "decree_document_id"),
-    ):
+    titled = (  # the village's documents are kept in Indonesian, whoever records them
+        (minutes, indonesian(N_("Minutes of the village deliberation")), "minutes_document_id"),
+        (decree, indonesian(N_("Village head's decree")), "decree_document_id"),
+    )
+    for upload, title, attr in titled:
         if upload is not None:
             doc_id = uuid.uuid4()
             setattr(decision, attr, doc_id)

@@ -20,7 +20,7 @@ from desacerdas.kit.lists import Filter, ListSpec, Sort, boolean, choice
 from desacerdas.models import Document, Hamlet, Tenant, User, Visibility
 from desacerdas.services import NotFound, ServiceError, audit
 from desacerdas.services import documents as docs
-from desacerdas.services.i18n import _
+from desacerdas.services.i18n import N_, _, indonesian
 from desacerdas.web.zoned_time import zone_of
 
 from ..people import may_act, members_who_may
@@ -188,17 +188,21 @@ def attach_photos(
     if len(photos) > PHOTOS_MAX:
         raise _invalid(_("At most %(max)d photos.", max=PHOTOS_MAX), "too_many_photos")
     owner = session.get(User, complaint.author_id) if complaint.author_id else None
+    titles = [  # the village's documents are kept in Indonesian, whoever uploads
+        indonesian(N_("Photo %(n)d of complaint %(number)s"), n=n, number=complaint.number)
+        for n in range(1, len(photos) + 1)
+    ]
     items = [
         docs.NewDocument(
             photo,
-            _("Photo %(n)d of complaint %(number)s", n=n, number=complaint.number),
+            title,
             kind="photo",
             plugin="smart_society",
             object_id=str(complaint.id),
             owner=owner,
             visibility=Visibility.OWNER,
         )
-        for n, photo in enumerate(photos, start=1)
+        for photo, title in zip(photos, titles, strict=True)
     ]
     return docs.store_all(tenant, items, actor=user, session=session)
 
