@@ -11,7 +11,7 @@ check (``services.aid_ledger``) reads in a platform context.
 import sqlalchemy as sa
 from alembic import op
 
-from desacerdas.tenancy.rls import disable_audit_rls, enable_audit_rls
+from desacerdas.tenancy.rls import PLATFORM_READ_EXPR, disable_audit_rls, enable_audit_rls
 
 revision = "0014_aid_ledger"
 down_revision = "0013_facilitator_visits"
@@ -38,7 +38,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_aid_ledger_nik", "aid_ledger", ["nik_hash", "period_start"])
     op.create_index("ix_aid_ledger_record", "aid_ledger", ["tenant_id", "record_id"])
-    enable_audit_rls(op, "aid_ledger")
+    enable_audit_rls(op, "aid_ledger", PLATFORM_READ_EXPR)
 
 
 def downgrade() -> None:

@@ -11,7 +11,7 @@ The audit log's policy: a village session reads and writes only its own rows; th
 import sqlalchemy as sa
 from alembic import op
 
-from desacerdas.tenancy.rls import disable_audit_rls, enable_audit_rls
+from desacerdas.tenancy.rls import PLATFORM_READ_EXPR, disable_audit_rls, enable_audit_rls
 
 revision = "0015_market_listings"
 down_revision = "0014_aid_ledger"
@@ -49,11 +49,15 @@ def upgrade() -> None:
         "ix_market_listings_category", TABLE, ["regency_code", "category", "name_search", "price", "id"]
     )
     op.create_index("ix_market_listings_seller", TABLE, ["tenant_id", "seller_id"])
-    enable_audit_rls(op, TABLE)
+    op.create_index(
+        "ix_market_listings_village", TABLE, ["regency_code", "village_slug", "name_search", "price", "id"]
+    )
+    enable_audit_rls(op, TABLE, PLATFORM_READ_EXPR)
 
 
 def downgrade() -> None:
     disable_audit_rls(op, TABLE)
+    op.drop_index("ix_market_listings_village", table_name=TABLE)
     op.drop_index("ix_market_listings_seller", table_name=TABLE)
     op.drop_index("ix_market_listings_category", table_name=TABLE)
     op.drop_index("ix_market_listings_regency", table_name=TABLE)

@@ -50,4 +50,5 @@ class MarketListing(Base):
         Index("ix_market_listings_regency", "regency_code", "name_search", "price", "id"),
         Index("ix_market_listings_category", "regency_code", "category", "name_search", "price", "id"),
         Index("ix_market_listings_seller", "tenant_id", "seller_id"),
+        Index("ix_market_listings_village", "regency_code", "village_slug", "name_search", "price", "id"),
     )
