@@ -61,7 +61,7 @@ def rupiah(value: int | None) -> str:
 
 def _categories() -> list[tuple[str, str]]:
     """The categories the market's pillar gave words to, in its order: (value, words)."""
-    words = labels._plugin_states.get(market_listing.CATEGORY_KIND, {})  # noqa: SLF001 - registered words
+    words = labels.registered_states(market_listing.CATEGORY_KIND)
     return [(value, str(label)) for value, label in words.items()]
 
 

@@ -246,6 +246,11 @@ def register_states(kind: str, labels: Mapping[str, Any]) -> None:
     _plugin_states.setdefault(kind, {}).update(labels)
 
 
+def registered_states(kind: str) -> Mapping[str, Any]:
+    """The words a plugin registered for ``kind`` (e.g. the market's categories, for a menu)."""
+    return dict(_plugin_states.get(kind, {}))
+
+
 def register_events(labels: Mapping[str, Any]) -> None:
     """Give a plugin's audit event codes words (lazy strings: they are shown in the reader's language)."""
     _plugin_events.update(labels)
