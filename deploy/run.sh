@@ -20,11 +20,13 @@ export DESA_INSTANCE_PATH=${DESA_INSTANCE_PATH:-$PWD/instance}
 .venv/bin/desa tenants apply tenants/karangasem.toml
 .venv/bin/desa users ensure-demo-admin
 # A demo population with letters in every state, in Menanga and Bebandem (skipped once it has
-# residents); Bebandem also gets smart society's demo: social aid (programmes, recipients, a double
-# receipt caught, handovers), complaints in every state, an alert, events (skipped once it has some).
+# residents); Bebandem also gets smart society's demo (social aid with a double receipt caught and
+# handovers, complaints in every state, an alert, events) and smart economy's (shops, a BUMDes unit,
+# products with photos), each skipped once the village has some.
 .venv/bin/desa plugins demo smart_government --tenant menanga
 .venv/bin/desa plugins demo smart_government --tenant bebandem
 .venv/bin/desa plugins demo smart_society --tenant bebandem
+.venv/bin/desa plugins demo smart_economy --tenant bebandem
 # A file to try the import page with (runs as a background job with a progress bar).
 sample="$DESA_INSTANCE_PATH/menanga-import-sample.csv"
 [ -f "$sample" ] || .venv/bin/desa smart_government sample-file --tenant menanga --rows 5000 -o "$sample"
