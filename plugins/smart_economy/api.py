@@ -38,6 +38,7 @@ from desacerdas.models import Hamlet, Tenant
 from desacerdas.services import NotFound, personal_data
 from desacerdas.services import documents as docs
 from desacerdas.services.i18n import _
+from desacerdas.web.formatting import rupiah
 from desacerdas.web.tenant import current_tenant
 
 from .catalogue import listing
@@ -330,11 +331,6 @@ def _download(tenant: Tenant, document_id: uuid.UUID | None) -> str | None:
     return url_for("documents.download", slug=tenant.slug, document_id=document_id)
 
 
-def _rupiah(value: int) -> str:
-    """``Rp 20.000`` (dots in both languages), as the market's pages write it."""
-    return "Rp " + f"{int(value):,}".replace(",", ".")
-
-
 def _page(tenant: Tenant, endpoint: str, path: str, **values: Any) -> str:
     """The full address of a public market page (``smart_economy.market.<endpoint>``), under
     ``DESA_PUBLIC_URL`` when set."""
@@ -415,7 +411,7 @@ def _order_text(tenant: Tenant, item: Product) -> str:
     return _(
         "Hello, I would like to buy %(product)s (%(price)s per %(unit)s) from the village market: %(url)s",
         product=item.name,
-        price=_rupiah(item.price),
+        price=rupiah(item.price),
         unit=item.unit,
         url=_page(tenant, "product", f"products/{item.id}", product_id=item.id),
     )

@@ -20,7 +20,7 @@ from desacerdas.extensions import db
 from desacerdas.kit import links, terms
 from desacerdas.models import Hamlet
 from desacerdas.services import NotFound
-from desacerdas.web.formatting import format_count
+from desacerdas.web.formatting import format_count, rupiah
 from desacerdas.web.tenant import current_tenant
 
 from .catalogue import service as catalogue
@@ -45,13 +45,6 @@ def blueprint() -> Blueprint:
 
 
 # -- words and numbers (the seller pages use them too) ---------------------------------------------
-
-
-def rupiah(value: int | None) -> str:
-    """``Rp 20.000`` (the rupiah is written with dots in both languages); ``—`` when missing."""
-    if value is None:
-        return "—"
-    return "Rp " + f"{int(value):,}".replace(",", ".")
 
 
 def category_label(value: object) -> str:

@@ -34,6 +34,7 @@ from ..extensions import db, limiter
 from ..models import MarketListing, PlatformPlugin, Tenant, TenantStatus, User, VillagePlugin
 from ..services import areas, market_listing
 from ..web import labels
+from ..web.formatting import rupiah
 from ..web.pagination import Page, page_links, page_number
 
 bp = Blueprint("regency_market", __name__)
@@ -50,13 +51,6 @@ labels.register_events({"market.regency_read": _l("Regency market viewed")})
 def view_limit() -> str:
     """Views of the market per client address (``MARKET_PAGE_LIMIT``): each one writes an audit event."""
     return current_app.config.get("MARKET_PAGE_LIMIT", DEFAULT_LIMIT)
-
-
-def rupiah(value: int | None) -> str:
-    """``Rp 20.000``: the rupiah is written with dots in both languages."""
-    if value is None:
-        return labels.DASH
-    return "Rp " + f"{int(value):,}".replace(",", ".")
 
 
 def _categories() -> list[tuple[str, str]]:

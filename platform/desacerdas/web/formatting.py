@@ -37,6 +37,14 @@ def _localised(number: Decimal, places: int) -> str:
     return format_decimal(number, format="#,##0" if places == 0 else "#,##0." + "#" * places)
 
 
+def rupiah(value: int | None, missing: str = MISSING) -> str:
+    """``Rp 20.000``: whole rupiah grouped with dots, as prices are written in Indonesia (on an
+    English page too); ``missing`` when there is no amount."""
+    if value is None:
+        return missing
+    return "Rp " + f"{int(value):,}".replace(",", ".")
+
+
 def format_count(value: object) -> str:
     """A count as a whole number with the locale's thousands separator; "—" when there is none.
     Half rounds up (2.5 → 3), as people expect, not to even. A list counts its items, so the

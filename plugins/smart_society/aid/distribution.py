@@ -16,6 +16,7 @@ from desacerdas.models import Hamlet, Tenant, User
 from desacerdas.services import ServiceError, audit, images
 from desacerdas.services import documents as docs
 from desacerdas.services.i18n import _
+from desacerdas.web.formatting import rupiah
 
 from ..complaints.service import today_in
 from ..permissions import AID_DISTRIBUTE, AID_VIEW
@@ -241,10 +242,6 @@ def masked(nik: str) -> str:
     return nik if len(nik) < 12 else f"{nik[:6]}••••••{nik[-4:]}"
 
 
-def _rupiah(value: int | None) -> str:
-    return "" if value is None else "Rp " + f"{value:,}".replace(",", ".")
-
-
 def distribution_pdf(session: Session, tenant: Tenant, rep: Report) -> bytes:
     """The printed list recipients sign when they receive the period's aid (in Indonesian)."""
     programme = rep.programme
@@ -259,7 +256,9 @@ def distribution_pdf(session: Session, tenant: Tenant, rep: Report) -> bytes:
     paper.draw_letterhead(pdf, paper.letterhead_for(session, tenant))
     paper.draw_heading(pdf, "Daftar Penerima Bantuan", None)
     pdf.set_font("Helvetica", "", 10)
-    benefit = _rupiah(programme.amount) if programme.benefit == Benefit.CASH else (programme.goods or "")
+    benefit = (
+        rupiah(programme.amount, missing="") if programme.benefit == Benefit.CASH else (programme.goods or "")
+    )
     for label, value in (
         ("Program", programme.name),
         ("Periode", period_label(rep.period)),

@@ -20,6 +20,7 @@ from desacerdas.models import Hamlet, Tenant, User
 from desacerdas.services import NotFound, ServiceError
 from desacerdas.services import documents as docs
 from desacerdas.services.personal_data import mask_nik, needs_masking
+from desacerdas.web.formatting import rupiah
 
 from . import distribution, importing, service
 from .labels import (
@@ -62,13 +63,6 @@ HELD_LABELS = {
 
 
 # -- words and numbers -----------------------------------------------------------------------------
-
-
-def rupiah(value: int | None) -> str:
-    """``Rp 300.000`` (the rupiah is written with dots in both languages); ``—`` when missing."""
-    if value is None:
-        return "—"
-    return "Rp " + f"{int(value):,}".replace(",", ".")
 
 
 def locale() -> str:
