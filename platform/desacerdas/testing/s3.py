@@ -50,6 +50,10 @@ def _free_port() -> int:
     raise RuntimeError("no free port pair")
 
 
+class _ExitedEarly(RuntimeError):
+    """weed stopped before it answered (a port taken in the meantime)."""
+
+
 class SeaweedS3:
     """``start()``, ``stop()``, ``url(bucket)``; one server per test session is plenty."""
 
@@ -79,9 +83,23 @@ class SeaweedS3:
                 }
             )
         )
-        if not self.ports:
-            names = ("master", "volume", "filer", "s3", "iceberg", "lance")
-            self.ports = {name: _free_port() for name in names}
+        # Free ports are picked, then bound by weed a moment later: another process may take one in
+        # between, and weed exits at once. A first start tries again on other ports (twice).
+        fresh = not self.ports
+        for attempt in range(3 if fresh else 1):
+            if fresh:
+                names = ("master", "volume", "filer", "s3", "iceberg", "lance")
+                self.ports = {name: _free_port() for name in names}
+            try:
+                return self._launch(config, timeout)
+            except _ExitedEarly:
+                if attempt == (2 if fresh else 0):
+                    raise RuntimeError(f"weed exited early; see {self.root / 'weed.log'}") from None
+                shutil.rmtree(self.root / "data", ignore_errors=True)  # nothing kept of the failed try
+                (self.root / "data").mkdir(parents=True, exist_ok=True)
+        raise AssertionError("unreachable")
+
+    def _launch(self, config: Path, timeout: float) -> SeaweedS3:
         env = {**os.environ, "TMPDIR": str(self.root / "tmp")}
         self.process = subprocess.Popen(  # noqa: S603 - our own binary and arguments
             [
@@ -115,7 +133,7 @@ class SeaweedS3:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"weed exited early; see {self.root / 'weed.log'}")
+                raise _ExitedEarly()
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{self.ports['s3']}/", timeout=1)  # noqa: S310
             except urllib.error.HTTPError as exc:
