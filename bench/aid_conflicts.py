@@ -46,11 +46,8 @@ import json
 import os
 import random
 import re
-import signal
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, date, datetime
@@ -60,7 +57,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
+import pg_scratch  # noqa: E402
 from bare_pages import platform_setup as setup  # noqa: E402
+from pg_scratch import pct, pg_create, plain  # noqa: E402
 
 GOAL_MS = 20.0
 WARMUP = 30
@@ -79,31 +78,6 @@ BARE_SQL = (
     "      OR position(%(marked)s in ',' || excludes || ',') > 0)"
     " LIMIT 50"
 )
-
-
-def pg_create(name: str) -> dict[str, str]:
-    out = subprocess.run(  # noqa: S603 - our own script, fixed arguments
-        ["/bin/bash", str(ROOT / "deploy" / "pg-test-db.sh"), "create", name],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return dict(re.findall(r"export (\w+)=(\S+)", out))
-
-
-def pg_drop(name: str) -> None:
-    script = str(ROOT / "deploy" / "pg-test-db.sh")
-    subprocess.run(["/bin/bash", script, "drop", name], check=False)  # noqa: S603 - fixed arguments
-
-
-def plain(url: str) -> str:
-    """A SQLAlchemy URL as a libpq one (psycopg.connect)."""
-    return url.replace("postgresql+psycopg://", "postgresql://")
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 # -- the programmes and the population -------------------------------------------------------------
@@ -405,26 +379,10 @@ def main() -> int:  # noqa: C901, PLR0915
     parser.add_argument("--recipients", type=int, default=20_000)
     parser.add_argument("--programmes", type=int, default=50)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--database-url", help="the application role's URL (else a database of its own)")
-    parser.add_argument("--owner-url", help="the tables' owner (migrations)")
-    parser.add_argument("--app-role", help="the application role's name")
-    parser.add_argument("--super-url", help="a superuser on the same database (the bulk load, the bare side)")
+    pg_scratch.add_database_args(parser)
     args = parser.parse_args()
 
-    # Stopped with SIGTERM (or SIGINT): still drop the database (the finally below).
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: sys.exit(130))
-    os.environ.setdefault("PGOPTIONS", "-c client_min_messages=warning")
-    own = None if args.database_url else f"desa_bench_aid_{os.getpid()}"
-    tmp = Path(tempfile.mkdtemp(prefix="desa-bench-aid-"))
-    try:
-        return run(args, own, tmp)
-    finally:
-        if own:
-            pg_drop(own)
-        import shutil
-
-        shutil.rmtree(tmp, ignore_errors=True)
+    return pg_scratch.run_on_own_database(args, "aid", run)
 
 
 def run(args, own: str | None, tmp: Path) -> int:  # noqa: ANN001, C901, PLR0915

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from sg_letter_services.pillars import run  # noqa: F401 - the aid tests' helper
 from smart_government.registry.models import Resident
-from smart_society.aid import service
+from smart_society.aid import deliberation, service
 
-from desacerdas.models import Tenant, User
 from desacerdas.tenancy import tenant_session
 
 # wayan (1990-05-17, male), kadek (1995-03-02, female: day + 40), made (1988-01-09, male)
@@ -23,16 +23,6 @@ def give_niks(app, village, niks: dict[str, str] | None = None) -> None:  # noqa
             resident = s.get(Resident, (village.id, village.residents[key]))
             resident.nik, resident.nik_temporary = nik, False
         s.commit()
-
-
-def run(app, village, who: str, fn, *args, **kwargs):  # noqa: ANN001, ANN201
-    """``fn(session, tenant, user, *args, **kwargs)`` as ``who``; commits; returns its result."""
-    with app.app_context(), tenant_session(village.id) as s:
-        tenant = s.get(Tenant, village.id)
-        user = s.get(User, village.people[who].id)
-        out = fn(s, tenant, user, *args, **kwargs)
-        s.commit()
-        return out
 
 
 def programme(app, village, who: str = "head", **fields) -> object:  # noqa: ANN001
@@ -66,7 +56,7 @@ def propose(app, village, who: str, programme_id, resident: str):  # noqa: ANN00
 def decide(app, village, who: str, programme_id, approve=(), refuse=None):  # noqa: ANN001, ANN201
     def _do(s, t, u):  # noqa: ANN001, ANN202
         p = service.get_programme(s, t, u, programme_id)
-        r = service.decide(s, t, u, p, held_on=date.today(), approve=list(approve), refuse=refuse or {})
+        r = deliberation.decide(s, t, u, p, held_on=date.today(), approve=list(approve), refuse=refuse or {})
         return {
             "approved": [c.id for c in r.approved],
             "refused": [c.id for c in r.refused],

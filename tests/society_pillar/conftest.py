@@ -4,7 +4,6 @@ and move complaints through the services."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
@@ -16,47 +15,29 @@ from sg_letter_services.conftest import (  # noqa: F401 - fixtures re-exported
     lv_b,
     prepare,
 )
+from sg_letter_services.pillars import PillarVillage, enable_pillar
 from smart_society.complaints import service
 from smart_society.complaints.workflow import FLOW
 
-from desacerdas.extensions import db
 from desacerdas.models import Tenant, User
-from desacerdas.services import rollout
 from desacerdas.tenancy import tenant_session
 
 
-@dataclass(frozen=True)
-class SocietyVillage:
-    lv: LetterVillage
-
-    def __getattr__(self, name: str):  # noqa: ANN204 - the letter village's fields
-        return getattr(self.lv, name)
-
-    def page(self, path: str = "") -> str:
-        return f"/desa/{self.lv.slug}/smart_society/{path}"
-
-    def api(self, path: str = "") -> str:
-        return f"/api/v1/desa/{self.lv.slug}/smart_society/{path}"
-
-
-def enable_society(app, village: LetterVillage) -> SocietyVillage:  # noqa: ANN001
-    with app.app_context():
-        rollout.enable(db.session.get(Tenant, village.id), "smart_society", override_reason="test")
-        db.session.remove()
-    return SocietyVillage(village)
+def enable_society(app, village: LetterVillage) -> PillarVillage:  # noqa: ANN001
+    return enable_pillar(app, village, "smart_society")
 
 
 @pytest.fixture
-def sv(app, request) -> SocietyVillage:  # noqa: ANN001
+def sv(app, request) -> PillarVillage:  # noqa: ANN001
     return enable_society(app, request.getfixturevalue("lv"))
 
 
 @pytest.fixture
-def sv_b(app, request) -> SocietyVillage:  # noqa: ANN001
+def sv_b(app, request) -> PillarVillage:  # noqa: ANN001
     return enable_society(app, request.getfixturevalue("lv_b"))
 
 
-def file(app, village: SocietyVillage, who: str, *, now: datetime | None = None, **fields):  # noqa: ANN001, ANN201
+def file(app, village: PillarVillage, who: str, *, now: datetime | None = None, **fields):  # noqa: ANN001, ANN201
     """File a complaint as ``who`` (a key of the village's people) and return its id."""
     values = {
         "category": "infrastructure",
@@ -74,7 +55,7 @@ def file(app, village: SocietyVillage, who: str, *, now: datetime | None = None,
         return made.id
 
 
-def move(app, village: SocietyVillage, who: str, complaint_id, action: str, note=None, **data):  # noqa: ANN001, ANN201
+def move(app, village: PillarVillage, who: str, complaint_id, action: str, note=None, **data):  # noqa: ANN001, ANN201
     with app.app_context(), tenant_session(village.id) as s:
         tenant = s.get(Tenant, village.id)
         user = s.get(User, village.people[who].id)

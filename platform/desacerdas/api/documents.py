@@ -52,7 +52,7 @@ blp = village_blueprint(
 VISIBILITIES = [v.value for v in Visibility]
 
 
-class _FormAndFilesParser(FlaskParser):
+class FormAndFilesParser(FlaskParser):
     """``location="form"`` reads the form fields *and* the file parts of a multipart request.
 
     flask-smorest documents one request body per operation; reading both from one location lets a
@@ -63,7 +63,7 @@ class _FormAndFilesParser(FlaskParser):
         return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
 
 
-blp.ARGUMENTS_PARSER = _FormAndFilesParser()
+blp.ARGUMENTS_PARSER = FormAndFilesParser()
 
 
 # -- schemas ---------------------------------------------------------------------------------------
