@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from desacerdas.models import Tenant, User
 
 from ..complaints.service import today_in
-from . import distribution, importing, service
+from . import deliberation, distribution, importing, service
 from .models import AidProgramme, RecipientStatus
 
 
@@ -86,7 +86,7 @@ def load(tenant: Tenant, session: Session) -> int:
     ]
     session.commit()
     caught, *others = proposed
-    result = service.decide(
+    result = deliberation.decide(
         session, tenant, head, blt,
         held_on=date(today.year, max(1, today.month - 2), 5),
         decree_number=f"141/{today.year % 100:02}/KEP/DS",
@@ -95,7 +95,7 @@ def load(tenant: Tenant, session: Session) -> int:
         refuse={others[-1].id: "Keluarga sudah memiliki usaha dan penghasilan tetap."},
     )  # fmt: skip
     if caught in [c for c, _why in result.held]:
-        service.decide(
+        deliberation.decide(
             session, tenant, head, blt,
             held_on=date(today.year, max(1, today.month - 2), 5),
             refuse={caught.id: "Sudah menerima PKH pada periode yang sama."},

@@ -31,7 +31,7 @@ from ..permissions import AID_MANAGE
 from . import rules
 from .labels import SOURCE_LABELS, UNIT_LABELS
 from .models import AidProgramme, AidRecipient, ConflictKind, RecipientStatus, Unit
-from .service import STATUS_CHOICES, _lock
+from .service import STATUS_CHOICES, lock_programme
 from .workflow import FLOW, STATES
 
 MAX_ROWS = 20_000
@@ -115,7 +115,7 @@ def import_list(
         raise ServiceError(_("At most %(max)d rows per file.", max=MAX_ROWS), "too_many_rows", 400)
     if not any(_first(r, NIK_HEADERS) for _n, r in records):
         raise ServiceError(_("The file needs a NIK column."), "no_nik_column", 400)
-    _lock(session, programme)
+    lock_programme(session, programme)
     seen: set[str] = set()
     checked = hits = 0
     for line, record in records:

@@ -4,15 +4,14 @@ and the lists the pages and the API share.
 Proposing refuses a person or family already in the programme and keeps every other conflict
 found (another programme that excludes this one, another village) on the candidate, for the
 deliberation to see; the decision checks again and holds back a candidate still in conflict.
-:func:`decide` commits (its minutes and decree are stored documents, which exist only together
-with their rows); the other writers leave the commit to the caller.
+:mod:`.deliberation` records the decision; these writers leave the commit to the caller.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, func, select
@@ -22,15 +21,13 @@ from desacerdas.kit.access import scope_for
 from desacerdas.kit.lists import Filter, ListSpec, Sort, choice
 from desacerdas.models import Tenant, User
 from desacerdas.services import NotFound, ServiceError, aid_ledger, audit
-from desacerdas.services import documents as docs
-from desacerdas.services.i18n import N_, _, indonesian
+from desacerdas.services.i18n import _
 
 from ..complaints.service import today_in
-from ..permissions import AID_DECIDE, AID_MANAGE, AID_PROPOSE, AID_VIEW
+from ..permissions import AID_MANAGE, AID_PROPOSE, AID_VIEW
 from . import rules
 from .models import (
     AidConflict,
-    AidDecision,
     AidProgramme,
     AidRecipient,
     Benefit,
@@ -225,7 +222,7 @@ def resident_by_nik(session: Session, nik: str):  # noqa: ANN201 - a Resident or
     return session.scalar(select(Resident).where(Resident.nik == (nik or "").strip()))
 
 
-def _lock(session: Session, programme: AidProgramme) -> None:
+def lock_programme(session: Session, programme: AidProgramme) -> None:
     """One proposal or decision of a programme at a time (two clerks proposing the same family at
     once give one candidate and one refusal)."""
     session.execute(
@@ -263,7 +260,7 @@ def propose(
     family = session.get(Family, (tenant.id, resident.family_id)) if resident.family_id else None
     if programme.unit == Unit.FAMILY and family is None:
         raise ServiceError(_("%(name)s is on no family card (KK).", name=resident.name), "no_family", 409)
-    _lock(session, programme)
+    lock_programme(session, programme)
     found = rules.find(
         session, tenant, programme, resident_id=resident.id, family_id=resident.family_id, actor=user
     )
@@ -360,168 +357,6 @@ def candidates(session: Session, tenant: Tenant, user: User, programme: AidProgr
     scope = scope_for(user, tenant, AID_VIEW)
     stmt = select(AidRecipient).where(AidRecipient.programme_id == programme.id)
     return scope.filter(stmt, hamlet_column=AidRecipient.hamlet_id)
-
-
-# -- the deliberation's decision -------------------------------------------------------------------
-
-
-@dataclass
-class DecisionResult:
-    decision: AidDecision
-    approved: list[AidRecipient] = field(default_factory=list)
-    refused: list[AidRecipient] = field(default_factory=list)
-    held: list[tuple[AidRecipient, str]] = field(default_factory=list)  # still in conflict, or over quota
-
-
-def _proposed(
-    session: Session, programme: AidProgramme, ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, AidRecipient]:
-    rows = {
-        c.id: c
-        for c in session.scalars(
-            select(AidRecipient).where(
-                AidRecipient.programme_id == programme.id, AidRecipient.id.in_(list(ids))
-            )
-        )
-    }
-    for candidate_id in ids:
-        row = rows.get(candidate_id)
-        if row is None:
-            raise NotFound(_("A candidate of the decision is not one of this programme's."))
-        if row.status != RecipientStatus.PROPOSED:
-            raise ServiceError(_("%(name)s was decided on already.", name=row.name), "wrong_state", 409)
-    return rows
-
-
-def _documents_of(session: Session, ids: Sequence[uuid.UUID | None]) -> None:
-    from desacerdas.models import Document
-
-    for doc_id in ids:
-        if doc_id is not None and session.get(Document, (session.info.get("desa_tenant_id"), doc_id)) is None:
-            raise NotFound(_("No such document in this village."))
-
-
-def decide(
-    session: Session,
-    tenant: Tenant,
-    user: User,
-    programme: AidProgramme,
-    *,
-    held_on: date,
-    approve: Sequence[uuid.UUID] = (),
-    refuse: Mapping[uuid.UUID, str] | None = None,
-    decree_number: str | None = None,
-    note: str | None = None,
-    minutes: docs.NewFile | None = None,
-    decree: docs.NewFile | None = None,
-    minutes_document_id: uuid.UUID | None = None,
-    decree_document_id: uuid.UUID | None = None,
-) -> DecisionResult:
-    """Record a Musdes and its decision on candidates, with its minutes and the head's decree
-    (uploaded here, or documents already stored); commits. A candidate still in conflict, or
-    beyond the quota, is held back (stays proposed) and named in the result."""
-    scope_for(user, tenant, AID_DECIDE)
-    refuse = dict(refuse or {})
-    if not approve and not refuse:
-        raise _invalid(_("Choose at least one candidate to approve or refuse."), "nothing_decided")
-    if set(approve) & set(refuse):
-        raise _invalid(_("A candidate is either approved or refused."), "both")
-    if not isinstance(held_on, date) or held_on > today_in(tenant):
-        raise _invalid(_("Give the day the deliberation was held (not in the future)."), "held_on")
-    for reason in refuse.values():
-        if not (reason or "").strip():
-            raise _invalid(_("Give the reason of each refusal; it is kept with the record."), "note_required")
-    _documents_of(session, (minutes_document_id, decree_document_id))
-    _lock(session, programme)
-    rows = _proposed(session, programme, [*approve, *refuse])
-    decision = AidDecision(
-        id=uuid.uuid4(),
-        programme_id=programme.id,
-        held_on=held_on,
-        decree_number=" ".join((decree_number or "").split())[:80] or None,
-        note=(note or "").strip()[:TEXT_MAX] or None,
-        recorded_by=user.id,
-        minutes_document_id=minutes_document_id,
-        decree_document_id=decree_document_id,
-    )
-    session.add(decision)
-    session.flush()
-    result = DecisionResult(decision)
-    for candidate_id in approve:
-        candidate = rows[candidate_id]
-        found = rules.find(
-            session,
-            tenant,
-            programme,
-            resident_id=candidate.resident_id,
-            family_id=candidate.family_id,
-            actor=user,
-            record_id=candidate.id,
-        )
-        rules.note(session, candidate, found)
-        if found:
-            result.held.append((candidate, "conflict"))
-            continue
-        try:
-            with session.begin_nested():
-                FLOW.move(session, tenant, user, candidate, "approve", decision=decision, checked=True)
-        except ServiceError as exc:
-            if exc.code not in ("quota_reached", "conflict"):
-                raise
-            result.held.append((candidate, exc.code))
-            continue
-        result.approved.append(candidate)
-    for candidate_id, reason in refuse.items():
-        FLOW.move(
-            session, tenant, user, rows[candidate_id], "refuse", note=reason[:REASON_MAX], decision=decision
-        )
-        result.refused.append(rows[candidate_id])
-    decision.approved, decision.refused = len(result.approved), len(result.refused)
-    audit.record(
-        "smart_society.aid.decided",
-        actor=user,
-        tenant_id=tenant.id,
-        target=f"aid_programme:{programme.id}",
-        session=session,
-        decision=str(decision.id),
-        approved=decision.approved,
-        refused=decision.refused,
-        held=len(result.held),
-    )
-    items = []
-    titled = (  # the village's documents are kept in Indonesian, whoever records them
-        (minutes, indonesian(N_("Minutes of the village deliberation")), "minutes_document_id"),
-        (decree, indonesian(N_("Village head's decree")), "decree_document_id"),
-    )
-    for upload, title, attr in titled:
-        if upload is not None:
-            doc_id = uuid.uuid4()
-            setattr(decision, attr, doc_id)
-            items.append(
-                docs.NewDocument(
-                    upload,
-                    f"{title}: {programme.name} ({held_on.isoformat()})",
-                    kind=DOCUMENT_KIND,
-                    plugin="smart_society",
-                    object_id=str(decision.id),
-                    document_id=doc_id,
-                )
-            )
-    if items:
-        docs.store_all(tenant, items, actor=user, session=session)  # commits, with the decision
-    else:
-        session.commit()
-    return result
-
-
-def decisions(session: Session, programme: AidProgramme) -> list[AidDecision]:
-    return list(
-        session.scalars(
-            select(AidDecision)
-            .where(AidDecision.programme_id == programme.id)
-            .order_by(AidDecision.held_on.desc(), AidDecision.recorded_at.desc())
-        )
-    )
 
 
 def end_aid(

@@ -28,7 +28,7 @@ from desacerdas.services import ServiceError
 
 from ..complaints.service import today_in
 from ..permissions import AID_DECIDE, AID_MANAGE, AID_PROPOSE, AID_VIEW
-from . import distribution, figures, importing, service
+from . import deliberation, distribution, figures, importing, service
 from .forms import (
     ProgrammeForm,
 )
@@ -227,7 +227,7 @@ def programme(programme_id: uuid.UUID) -> ResponseReturnValue:
         states=[s.value for s in RecipientStatus],
         periods=distribution.periods(item),
         current=distribution.current_period(item, today),
-        decisions=service.decisions(db.session, item),
+        decisions=deliberation.decisions(db.session, item),
         names=names_of({c.proposed_by for c in pagination.items}),
         hamlets=hamlets(),
         nik=shown_nik(tenant),

@@ -24,7 +24,7 @@ from desacerdas.services import ServiceError
 
 from ..complaints.service import today_in
 from ..permissions import AID_DECIDE, AID_PROPOSE, AID_VIEW
-from . import service
+from . import deliberation, service
 from .forms import (
     DecisionForm,
     EndForm,
@@ -181,7 +181,7 @@ def decide(programme_id: uuid.UUID) -> ResponseReturnValue:
         elif choice == "refuse":
             refuse[candidate_.id] = (request.form.get(f"reason-{candidate_.id}") or "").strip()
     try:
-        result = service.decide(
+        result = deliberation.decide(
             db.session,
             tenant,
             user,

@@ -35,7 +35,7 @@ def _approvable(ctx: MoveContext) -> None:
     if ctx.data.get("decision") is None:
         raise ServiceError(_("A candidate becomes a recipient by a recorded decision."), "decision_required")
     programme = programme_of(ctx)
-    # ``checked``: the caller (service.decide) ran the check itself, under the programme's lock.
+    # ``checked``: the caller (deliberation.decide) ran the check itself, under the programme's lock.
     found = (
         []
         if ctx.data.get("checked")

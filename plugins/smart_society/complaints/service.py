@@ -17,10 +17,9 @@ from sqlalchemy.orm import Session
 from desacerdas.kit import numbering
 from desacerdas.kit.access import Scope, scope_for
 from desacerdas.kit.lists import Filter, ListSpec, Sort, boolean, choice
-from desacerdas.models import Document, Hamlet, Tenant, User, Visibility
+from desacerdas.models import Hamlet, Tenant, User
 from desacerdas.services import NotFound, ServiceError, audit
-from desacerdas.services import documents as docs
-from desacerdas.services.i18n import N_, _, indonesian
+from desacerdas.services.i18n import _
 from desacerdas.web.zoned_time import zone_of
 
 from ..people import may_act, members_who_may
@@ -175,51 +174,6 @@ def file_complaint(
     FLOW.begin(session, tenant, user, complaint, audit_detail={"channel": channel.value})
     notices.tell_handlers(session, tenant, complaint, user)
     return complaint
-
-
-PHOTOS_MAX = 3
-
-
-def attach_photos(
-    session: Session, tenant: Tenant, user: User, complaint: Complaint, photos: Sequence[docs.NewFile]
-) -> list[Document]:
-    """Keep the photos of a complaint being filed (at most three images); commits, together with
-    the complaint: a photo refused (type, size, the village's space) files nothing."""
-    if len(photos) > PHOTOS_MAX:
-        raise _invalid(_("At most %(max)d photos.", max=PHOTOS_MAX), "too_many_photos")
-    owner = session.get(User, complaint.author_id) if complaint.author_id else None
-    titles = [  # the village's documents are kept in Indonesian, whoever uploads
-        indonesian(N_("Photo %(n)d of complaint %(number)s"), n=n, number=complaint.number)
-        for n in range(1, len(photos) + 1)
-    ]
-    items = [
-        docs.NewDocument(
-            photo,
-            title,
-            kind="photo",
-            plugin="smart_society",
-            object_id=str(complaint.id),
-            owner=owner,
-            visibility=Visibility.OWNER,
-        )
-        for photo, title in zip(photos, titles, strict=True)
-    ]
-    return docs.store_all(tenant, items, actor=user, session=session)
-
-
-def photos_of(session: Session, complaint: Complaint) -> list[Document]:
-    return list(
-        session.scalars(
-            select(Document)
-            .where(
-                Document.plugin == "smart_society",
-                Document.object_id == str(complaint.id),
-                Document.kind == "photo",
-                Document.deleted_at.is_(None),
-            )
-            .order_by(Document.created_at, Document.id)
-        )
-    )
 
 
 def get(session: Session, tenant: Tenant, user: User, complaint_id: uuid.UUID) -> Complaint:

@@ -41,6 +41,7 @@ from desacerdas.services import documents as docs
 
 from ..permissions import COMPLAINTS_FILE, COMPLAINTS_HANDLE, COMPLAINTS_VIEW
 from ..settings import public_mode
+from . import photos as complaint_photos
 from . import service, views_anonymous
 from .labels import CATEGORY_LABELS, CHANNEL_LABELS, DEADLINE_LABELS, ENTRY_LABELS
 from .models import Category, Channel, Complaint, Status
@@ -309,7 +310,7 @@ def new_complaint() -> ResponseReturnValue:
                     if f and f.filename
                 ]
                 if photos:
-                    service.attach_photos(db.session, tenant, user, made, photos)  # commits
+                    complaint_photos.attach_photos(db.session, tenant, user, made, photos)  # commits
                 else:
                     db.session.commit()
             except ServiceError as exc:
@@ -351,7 +352,7 @@ def _render(
     withheld = service.withheld_from(db.session, tenant, user, item)
     show_name = withheld is None
     people = _names({item.author_id, item.assignee_id})
-    photos = [d for d in service.photos_of(db.session, item) if docs.readable_by(user, tenant, d)]
+    photos = [d for d in complaint_photos.photos_of(db.session, item) if docs.readable_by(user, tenant, d)]
     return render_template(
         T + "complaint.html",
         item=item,
